@@ -1,0 +1,59 @@
+"""The only module that imports experta.
+
+experta 1.9.4 (its last release) pins ``frozendict==1.2``, whose ``frozendict`` class
+subclasses ``collections.Mapping``. That alias was removed in Python 3.10, so a plain
+``import experta`` fails there (experta issue #34). experta itself runs fine on 3.11
+once frozendict is importable, and works unchanged with frozendict 2.x.
+
+The compatibility step: while, and only while, frozendict is imported, give the
+``collections`` module the ``Mapping`` alias that frozendict 1.2 expects; then remove
+it again so no other code can come to rely on it. frozendict 2.x never touches the
+alias, so the step is harmless there. Nothing of experta is copied or patched.
+"""
+
+from __future__ import annotations
+
+import collections
+import collections.abc
+import importlib
+
+
+def _import_frozendict_with_mapping_alias() -> None:
+    """Import frozendict with ``collections.Mapping`` present only for that import."""
+    added = not hasattr(collections, "Mapping")
+    if added:
+        collections.Mapping = collections.abc.Mapping  # type: ignore[attr-defined]
+    try:
+        importlib.import_module("frozendict")
+    finally:
+        if added:
+            del collections.Mapping  # type: ignore[attr-defined]
+
+
+_import_frozendict_with_mapping_alias()
+
+from experta import (  # noqa: E402  (must follow the compatibility step)
+    AS,
+    MATCH,
+    NOT,
+    TEST,
+    Fact,
+    Field,
+    KnowledgeEngine,
+    P,
+    Rule,
+)
+from experta import __version__ as EXPERTA_VERSION  # noqa: E402
+
+__all__ = [
+    "AS",
+    "EXPERTA_VERSION",
+    "MATCH",
+    "NOT",
+    "TEST",
+    "Fact",
+    "Field",
+    "KnowledgeEngine",
+    "P",
+    "Rule",
+]

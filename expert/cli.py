@@ -1,0 +1,184 @@
+"""The ``cramp`` command line: a thin shell over the knowledge, expert and explain packages.
+
+Each command parses its arguments and calls library functions; heavy modules (experta,
+networkx, jinja2, pydantic) are imported inside commands so ``cramp --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from ._cli_support import EXIT_INPUT, fail, load_kb, load_profile
+
+
+class CrampGroup(click.Group):
+    """A group whose usage errors are one line on stderr, exit status 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("standalone_mode", True)
+        if not kwargs["standalone_mode"]:
+            return super().main(*args, **kwargs)
+        try:
+            return super().main(*args, **{**kwargs, "standalone_mode": False})
+        except click.exceptions.Abort:
+            click.echo("cramp: interrupted", err=True)
+            sys.exit(130)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            click.echo(f"cramp: {exc.format_message()}{hint}", err=True)
+            sys.exit(EXIT_INPUT)
+        except click.ClickException as exc:
+            click.echo(f"cramp: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=CrampGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--kb",
+    "kb_dir",
+    envvar="CRAMP_KB",
+    metavar="DIR",
+    help="Knowledge-base directory to use instead of the bundled one ($CRAMP_KB).",
+)
+@click.version_option(package_name="cramp-expert", prog_name="cramp")
+def cli(kb_dir: str | None) -> None:
+    """cramp: an expert system, with explanations, about leg cramps in runners.
+
+    It reasons over what five published articles and public health pages say about
+    runners' cramps, shows which source supports or disputes each conclusion, and
+    puts anything urgent first. It gives information, not a diagnosis.
+
+    \b
+    Examples:
+      cramp demo                       a worked example, no input needed
+      cramp diagnose profile.yaml      conclusions for a runner's answers
+      cramp kb lint                    validate the knowledge base
+
+    Exit status: 0 ok, 1 error (such as an invalid knowledge base), 2 invalid input.
+    """
+
+
+@cli.command()
+@click.argument("profile", metavar="PROFILE")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.pass_context
+def diagnose(ctx: click.Context, profile: str, fmt: str) -> None:
+    """Conclusions for a runner's answers: triage, likely causes, advice.
+
+    PROFILE is a YAML or JSON file mapping question ids to answers (`-` reads
+    standard input); `unknown` marks a question the runner could not answer.
+    Optional `name` and `notes` are shown in reports.
+
+    \b
+    Example:
+      cramp diagnose examples/night-cramps-after-hard-week.yaml
+      echo '{"cramp_timing": ["night"]}' | cramp diagnose - --format json
+    """
+    from expert import diagnose as run_diagnosis
+
+    kb = load_kb(ctx)
+    diagnosis = run_diagnosis(kb, load_profile(ctx, profile))
+    if fmt == "json":
+        click.echo(json.dumps(diagnosis.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        from explain import render_text
+
+        click.echo(render_text(diagnosis, title=kb.manifest.title), nl=False)
+
+
+@cli.command()
+@click.option(
+    "--example",
+    default="night-cramps-after-hard-week",
+    show_default=True,
+    metavar="NAME",
+    help="Which bundled example runner to use (see `cramp demo --list`).",
+)
+@click.option("--list", "list_", is_flag=True, help="List the bundled example runners.")
+@click.pass_context
+def demo(ctx: click.Context, example: str, list_: bool) -> None:
+    """A worked consultation for a bundled example runner; needs no input.
+
+    Shows each question the example runner answered, then the diagnosis that
+    `cramp diagnose` gives for those answers.
+    """
+    from expert import diagnose as run_diagnosis
+    from explain import render_text
+    from knowledge import ProblemsError, load_profile_text
+    from knowledge.bundled import example_names, example_path
+
+    names = example_names()
+    if list_:
+        for name in names:
+            click.echo(name)
+        return
+    if example not in names:
+        from knowledge.problems import did_you_mean
+
+        fail(
+            f"--example: no example {example!r}{did_you_mean(example, names)}; "
+            f"choose from: {', '.join(names)}"
+        )
+    kb = load_kb(ctx)
+    path = example_path(example)
+    try:
+        profile = load_profile_text(path.read_bytes(), kb, path.name)
+    except ProblemsError as exc:
+        fail([str(p) for p in exc.problems], 1)
+    title = f"Worked consultation: {profile.name or example}"
+    click.echo(title)
+    click.echo("=" * len(title))
+    if profile.notes:
+        click.echo(profile.notes.strip())
+    click.echo()
+    for qid, question in kb.questions.items():
+        if qid in profile.unknown:
+            answer = "don't know"
+        elif qid in profile.answers:
+            answer = _show_answer(question, profile.answers[qid])
+        else:
+            continue
+        click.echo(f"  Q: {question.prompt}")
+        click.echo(f"  A: {answer}")
+    click.echo()
+    click.echo(render_text(run_diagnosis(kb, profile), title=kb.manifest.title), nl=False)
+
+
+def _show_answer(question: Any, value: Any) -> str:
+    labels = {c.value: c.label for c in question.choices}
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        return ", ".join(labels.get(v, v) for v in value) or "none"
+    if isinstance(value, float):
+        shown = int(value) if value.is_integer() else value
+        return f"{shown} {question.unit}"
+    return labels.get(value, str(value))
+
+
+def _register() -> None:
+    """Attach the command groups that live in their own modules."""
+    from .cli_kb import kb
+
+    cli.add_command(kb)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="cramp")

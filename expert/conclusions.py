@@ -1,0 +1,408 @@
+"""From an engine run to a diagnosis: triage, ranked causes, advice, conflicts, sources.
+
+Everything here is read off the run's derived facts; nothing is decided twice. The
+standing of a theory is plain arithmetic over the claims that fired for the runner::
+
+    standing = Σ evidence weight × stance factor × kind factor
+
+with the factors from the knowledge base's manifest, and each term kept so reports can
+show the sum. Ordering is total and stable, so equal runs give equal diagnoses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from knowledge import KnowledgeBase
+from knowledge.schema import PHASES, TIERS
+
+from .engine import Run
+
+STATUSES = ("supported", "contested", "disputed", "contradicted")
+
+
+@dataclass(frozen=True)
+class ClaimRef:
+    """A claim as cited in a conclusion: what it says, who says it, the verbatim quote."""
+
+    id: str
+    source: str
+    source_title: str
+    kind: str
+    stance: str
+    evidence: str
+    says: str
+    quote: str
+    reason: str | None = None
+    weight: float | None = None
+    source_bias: str | None = None
+
+
+@dataclass(frozen=True)
+class ContradictedBy:
+    """Answers that contradict a theory, and the plain reason."""
+
+    because: str
+    answers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Cause:
+    """A theory as it stands for this runner, with the evidence for and against."""
+
+    id: str
+    title: str
+    summary: str
+    standing: float
+    status: str
+    supporting: tuple[ClaimRef, ...]
+    disputing: tuple[ClaimRef, ...]
+    contradicted_by: tuple[ContradictedBy, ...]
+    arithmetic: str
+
+
+@dataclass(frozen=True)
+class AdviceItem:
+    """A recommendation with the claims backing it and any claims disputing it."""
+
+    id: str
+    phase: str
+    title: str
+    text: str
+    claims: tuple[ClaimRef, ...]
+    disputed_by: tuple[ClaimRef, ...] = ()
+    conflicts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WithheldAdvice:
+    """Advice that would apply but that a safety rule forbids for this runner."""
+
+    id: str
+    phase: str
+    title: str
+    withheld_by: tuple[ClaimRef, ...]
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a disagreement: a theory stance or a piece of advice, with its claims."""
+
+    label: str
+    item: str
+    claims: tuple[ClaimRef, ...]
+
+
+@dataclass(frozen=True)
+class ConflictItem:
+    """Sources disagreeing about something that applies to this runner; both sides shown."""
+
+    id: str
+    type: str
+    title: str
+    reason: str
+    sides: tuple[Side, ...]
+
+
+@dataclass(frozen=True)
+class Triage:
+    """The most urgent tier any claim set, and every claim that set a tier."""
+
+    tier: str
+    title: str
+    action: str
+    claims: tuple[ClaimRef, ...] = ()
+
+    @property
+    def is_referral(self) -> bool:
+        """Whether the runner should see a professional (any tier above self-care)."""
+        return self.tier != "self_care"
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A source cited in the diagnosis, with its declared bias."""
+
+    id: str
+    title: str
+    author: str
+    publisher: str
+    kind: str
+    voice: str
+    bias: str | None
+    pages: tuple[dict[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Everything ``cramp diagnose`` reports for one profile."""
+
+    triage: Triage
+    causes: tuple[Cause, ...]
+    advice: tuple[AdviceItem, ...]
+    advised_against: tuple[AdviceItem, ...]
+    withheld: tuple[WithheldAdvice, ...]
+    conflicts: tuple[ConflictItem, ...]
+    sources: tuple[SourceRef, ...]
+    answers: dict[str, Any]
+    unknown: tuple[str, ...]
+    set_aside: tuple[str, ...]
+    name: str | None
+    notes: str | None
+    knowledge_base: dict[str, str]
+    disclaimer: str
+    fired_claims: tuple[str, ...] = field(default=())
+
+    def advice_in(self, phase: str) -> tuple[AdviceItem, ...]:
+        """Recommended advice of one phase (now, next_days, prevention, professional)."""
+        return tuple(a for a in self.advice if a.phase == phase)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON object (see docs/json-output.md)."""
+        data = asdict(self)
+        data["triage"]["is_referral"] = self.triage.is_referral
+        data["answers"] = {k: _json_value(v) for k, v in self.answers.items()}
+        data["advice_by_phase"] = {p: [a.id for a in self.advice_in(p)] for p in PHASES}
+        return data
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def claim_weight(kb: KnowledgeBase, claim_id: str) -> float:
+    """A theory claim's contribution to its theory's standing."""
+    claim = kb.claims[claim_id]
+    weights = kb.manifest.weights
+    return round(
+        weights.evidence[claim.evidence] * weights.stance[claim.stance] * weights.kind[claim.kind],
+        4,
+    )
+
+
+def claim_ref(kb: KnowledgeBase, claim_id: str, *, weighted: bool = False) -> ClaimRef:
+    """Cite a claim (with its weight if it bears on a theory)."""
+    claim = kb.claims[claim_id]
+    source = kb.source_of(claim_id)
+    return ClaimRef(
+        id=claim.id,
+        source=source.id,
+        source_title=source.title,
+        kind=claim.kind,
+        stance=claim.stance,
+        evidence=claim.evidence,
+        says=claim.says,
+        quote=claim.quote,
+        reason=claim.reason,
+        weight=claim_weight(kb, claim_id) if weighted else None,
+        source_bias=source.bias,
+    )
+
+
+def _fmt(x: float) -> str:
+    return f"{x:+.2f}".rstrip("0").rstrip(".")
+
+
+def diagnose_run(kb: KnowledgeBase, run: Run) -> Diagnosis:
+    """Turn one engine run into a :class:`Diagnosis`."""
+    triage = _triage(kb, run)
+    causes = _causes(kb, run)
+    advice, advised_against, withheld = _advice(kb, run)
+    conflicts = _conflicts(kb, causes, advice)
+    advice = tuple(
+        AdviceItem(
+            **{
+                **asdict_shallow(a),
+                "conflicts": tuple(
+                    c.id
+                    for c in conflicts
+                    if c.type == "advice" and any(s.item == a.id for s in c.sides)
+                ),
+            }
+        )
+        for a in advice
+    )
+    cited = {c.source for cause in causes for c in (*cause.supporting, *cause.disputing)}
+    cited |= {c.source for a in (*advice, *advised_against) for c in (*a.claims, *a.disputed_by)}
+    cited |= {c.source for c in triage.claims}
+    cited |= {c.source for w in withheld for c in w.withheld_by}
+    sources = tuple(
+        SourceRef(
+            s.id,
+            s.title,
+            s.author,
+            s.publisher,
+            s.kind,
+            s.voice,
+            s.bias,
+            tuple({"title": p.title, "url": p.url} for p in s.pages),
+        )
+        for s in kb.sources.values()
+        if s.id in cited
+    )
+    profile = run.profile
+    return Diagnosis(
+        triage=triage,
+        causes=causes,
+        advice=advice,
+        advised_against=advised_against,
+        withheld=withheld,
+        conflicts=conflicts,
+        sources=tuple(sorted(sources, key=lambda s: s.id)),
+        answers=dict(sorted(run.answers.items())),
+        unknown=tuple(sorted(profile.unknown)),
+        set_aside=run.set_aside,
+        name=profile.name,
+        notes=profile.notes,
+        knowledge_base={"version": kb.version, "hash": kb.content_hash},
+        disclaimer=kb.manifest.disclaimer,
+        fired_claims=tuple(sorted(run.fired_claims)),
+    )
+
+
+def asdict_shallow(obj: Any) -> dict[str, Any]:
+    """Field values of a dataclass without recursing (keeps nested dataclasses as is)."""
+    return {name: getattr(obj, name) for name in obj.__dataclass_fields__}
+
+
+def _triage(kb: KnowledgeBase, run: Run) -> Triage:
+    facts = run.derived("Triage")
+    claims = sorted(facts, key=lambda f: (TIERS.index(f["tier"]), f["claim"]))
+    tier = claims[0]["tier"] if claims else "self_care"
+    text = kb.manifest.tiers[tier]
+    return Triage(tier, text.title, text.action, tuple(claim_ref(kb, f["claim"]) for f in claims))
+
+
+def _causes(kb: KnowledgeBase, run: Run) -> tuple[Cause, ...]:
+    evidence: dict[str, list[str]] = {}
+    for fact in run.derived("Evidence"):
+        evidence.setdefault(fact["theory"], []).append(fact["claim"])
+    contradicted: dict[str, list[int]] = {}
+    for fact in run.derived("Contradiction"):
+        contradicted.setdefault(fact["theory"], []).append(fact["clause"])
+    causes = []
+    for theory_id in sorted(set(evidence) | set(contradicted)):
+        theory = kb.theories[theory_id]
+        refs = [claim_ref(kb, c, weighted=True) for c in sorted(evidence.get(theory_id, []))]
+        supporting = tuple(r for r in refs if r.stance != "disputes")
+        disputing = tuple(r for r in refs if r.stance == "disputes")
+        standing = round(sum(r.weight or 0.0 for r in refs), 4)
+        contradictions = tuple(
+            ContradictedBy(
+                because=kb.contradictions[theory_id][i][1],
+                answers=tuple(c.question for c in kb.contradictions[theory_id][i][0]),
+            )
+            for i in sorted(contradicted.get(theory_id, []))
+        )
+        if contradictions:
+            status = "contradicted"
+        elif supporting and disputing:
+            status = "contested"
+        elif supporting:
+            status = "supported"
+        else:
+            status = "disputed"
+        terms = " ".join(f"{_fmt(r.weight or 0.0)} ({r.id})" for r in refs) or "no claims"
+        causes.append(
+            Cause(
+                theory.id,
+                theory.title,
+                theory.summary,
+                standing,
+                status,
+                supporting,
+                disputing,
+                contradictions,
+                f"{terms} = {_fmt(standing)}",
+            )
+        )
+    # Contradicted theories go last; otherwise strongest standing first.
+    causes.sort(key=lambda c: (c.status == "contradicted", -c.standing, c.id))
+    return tuple(causes)
+
+
+def _advice(
+    kb: KnowledgeBase, run: Run
+) -> tuple[tuple[AdviceItem, ...], tuple[AdviceItem, ...], tuple[WithheldAdvice, ...]]:
+    backing: dict[str, list[str]] = {}
+    against: dict[str, list[str]] = {}
+    for fact in run.derived("Support"):
+        target = against if fact["stance"] == "disputes" else backing
+        target.setdefault(fact["advice"], []).append(fact["claim"])
+    withheld_by: dict[str, list[str]] = {}
+    for fact in run.derived("Withhold"):
+        withheld_by.setdefault(fact["advice"], []).append(fact["claim"])
+    recommended = {f["advice"] for f in run.derived("Recommendation")}
+
+    def item(advice_id: str) -> AdviceItem:
+        advice = kb.advice[advice_id]
+        return AdviceItem(
+            advice.id,
+            advice.phase,
+            advice.title,
+            advice.text,
+            tuple(claim_ref(kb, c) for c in sorted(backing.get(advice_id, []))),
+            tuple(claim_ref(kb, c) for c in sorted(against.get(advice_id, []))),
+        )
+
+    def order(advice_id: str) -> tuple[int, str]:
+        return (PHASES.index(kb.advice[advice_id].phase), advice_id)
+
+    advice = tuple(item(a) for a in sorted(recommended, key=order))
+    advised_against = tuple(
+        item(a) for a in sorted(set(against) - recommended - set(withheld_by), key=order)
+    )
+    withheld = tuple(
+        WithheldAdvice(
+            a,
+            kb.advice[a].phase,
+            kb.advice[a].title,
+            tuple(claim_ref(kb, c) for c in sorted(withheld_by[a])),
+        )
+        for a in sorted(set(withheld_by) & set(backing), key=order)
+    )
+    return advice, advised_against, withheld
+
+
+def _conflicts(
+    kb: KnowledgeBase, causes: tuple[Cause, ...], advice: tuple[AdviceItem, ...]
+) -> tuple[ConflictItem, ...]:
+    out = []
+    for cause in causes:
+        if cause.supporting and cause.disputing:
+            out.append(
+                ConflictItem(
+                    id=f"theory:{cause.id}",
+                    type="theory",
+                    title=f"Sources disagree: {cause.title}",
+                    reason="; ".join(sorted({r.reason for r in cause.disputing if r.reason})),
+                    sides=(
+                        Side("supports", cause.id, cause.supporting),
+                        Side("disputes", cause.id, cause.disputing),
+                    ),
+                )
+            )
+    shown = {a.id: a for a in advice}
+    for conflict in kb.conflicts.values():
+        a, b = conflict.between
+        if a in shown and b in shown:
+            out.append(
+                ConflictItem(
+                    id=f"advice:{conflict.id}",
+                    type="advice",
+                    title=f"{kb.advice[a].title} / {kb.advice[b].title}",
+                    reason=conflict.reason,
+                    sides=(
+                        Side(kb.advice[a].title, a, shown[a].claims),
+                        Side(kb.advice[b].title, b, shown[b].claims),
+                    ),
+                )
+            )
+    return tuple(sorted(out, key=lambda c: c.id))

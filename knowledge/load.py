@@ -1,0 +1,398 @@
+"""Load a knowledge-base directory, validate all of it, and report every problem at once.
+
+A directory holds ``knowledge-base.yaml`` (the manifest), ``questions.yaml``,
+``theories.yaml``, ``advice.yaml`` and one file per source under ``sources/``. Loading
+is all or nothing: a knowledge base with any problem is never returned partially.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import types
+import typing
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ._yaml import Document, read_yaml
+from .conditions import Condition, ConditionError, parse_conditions
+from .model import KnowledgeBase
+from .problems import Problem, ProblemsError, did_you_mean, one_of
+from .schema import (
+    ADVICE_PHASE_OF_KIND,
+    AdviceFile,
+    Manifest,
+    QuestionsFile,
+    Source,
+    TheoriesFile,
+)
+
+MANIFEST = "knowledge-base.yaml"
+FILES: dict[str, type[BaseModel]] = {
+    MANIFEST: Manifest,
+    "questions.yaml": QuestionsFile,
+    "theories.yaml": TheoriesFile,
+    "advice.yaml": AdviceFile,
+}
+SOURCES_DIR = "sources"
+#: Keys a profile reserves for itself; no question may use them as an id.
+RESERVED_IDS = frozenset({"name", "notes"})
+
+
+def default_directory() -> Path:
+    """The knowledge base shipped with the package."""
+    return Path(str(resources.files("knowledge") / "data"))
+
+
+def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
+    """Load and validate a knowledge base (the bundled one by default).
+
+    Raises :class:`~knowledge.problems.ProblemsError` listing every problem found.
+    """
+    root = Path(directory) if directory is not None else default_directory()
+    if not root.is_dir():
+        raise ProblemsError([Problem(str(root), 1, 1, "knowledge base directory not found")])
+    return _Loader(root).load()
+
+
+def content_hash(root: Path) -> str:
+    """SHA-256 over every knowledge file's relative path and bytes, in a fixed order."""
+    digest = hashlib.sha256()
+    for path in sorted(_knowledge_files(root)):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _knowledge_files(root: Path) -> Iterator[Path]:
+    for name in FILES:
+        if (root / name).is_file():
+            yield root / name
+    sources = root / SOURCES_DIR
+    if sources.is_dir():
+        yield from sources.glob("*.yaml")
+
+
+class _Loader:
+    """Collects problems while validating; builds the KnowledgeBase only if there are none."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[Problem] = []
+        # (namespace, id) -> (document, location) of the first definition
+        self.where: dict[tuple[str, str], tuple[Document, tuple[Any, ...]]] = {}
+
+    def _display(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+
+    def _read(self, path: Path, model: type[BaseModel]) -> tuple[Document, Any] | None:
+        try:
+            doc = read_yaml(path, self._display(path))
+        except ProblemsError as exc:
+            self.problems.extend(exc.problems)
+            return None
+        if not isinstance(doc.data, dict):
+            self.problems.append(doc.problem((), f"expected a mapping of {model.__name__} fields"))
+            return None
+        try:
+            return doc, model.model_validate(doc.data)
+        except ValidationError as exc:
+            self.problems.extend(_explain_validation(doc, model, exc))
+            return None
+
+    def load(self) -> KnowledgeBase:
+        parsed: dict[str, tuple[Document, Any] | None] = {}
+        for name, model in FILES.items():
+            path = self.root / name
+            if not path.is_file():
+                self.problems.append(Problem(self._display(path), 1, 1, "missing file"))
+                parsed[name] = None
+                continue
+            parsed[name] = self._read(path, model)
+        sources: list[tuple[Document, Source]] = []
+        source_dir = self.root / SOURCES_DIR
+        source_paths = sorted(source_dir.glob("*.yaml")) if source_dir.is_dir() else []
+        if not source_paths:
+            self.problems.append(
+                Problem(self._display(source_dir), 1, 1, "no source files (sources/*.yaml)")
+            )
+        for path in source_paths:
+            got = self._read(path, Source)
+            if got is not None:
+                sources.append(got)
+        if self.problems or any(v is None for v in parsed.values()):
+            raise ProblemsError(self.problems)
+        return self._cross_check(parsed, sources)  # type: ignore[arg-type]
+
+    def _define(self, namespace: str, ident: str, doc: Document, loc: tuple[Any, ...]) -> bool:
+        key = (namespace, ident)
+        if key in self.where:
+            first_doc, first_loc = self.where[key]
+            line, _ = first_doc.where(first_loc)
+            self.problems.append(
+                doc.problem(
+                    (*loc, "id"),
+                    f"duplicate {namespace} id {ident!r} "
+                    f"(first defined at {first_doc.path}:{line})",
+                )
+            )
+            return False
+        self.where[key] = (doc, loc)
+        return True
+
+    def _ref(
+        self, doc: Document, loc: tuple[Any, ...], namespace: str, ident: str, known: dict
+    ) -> None:
+        if ident not in known:
+            self.problems.append(
+                doc.problem(loc, f"unknown {namespace} {ident!r}{did_you_mean(ident, known)}")
+            )
+
+    def _conditions(
+        self, doc: Document, loc: tuple[Any, ...], raw: dict, questions: dict
+    ) -> tuple[Condition, ...]:
+        conditions, errors = parse_conditions(raw, questions)
+        for err in errors:
+            self.problems.append(doc.problem((*loc, *err.key), str(err)))
+        return tuple(conditions)
+
+    def _cross_check(
+        self, parsed: dict[str, tuple[Document, Any]], sources: list[tuple[Document, Source]]
+    ) -> KnowledgeBase:
+        mdoc, manifest = parsed[MANIFEST]
+        qdoc, qfile = parsed["questions.yaml"]
+        tdoc, tfile = parsed["theories.yaml"]
+        adoc, afile = parsed["advice.yaml"]
+
+        questions = {}
+        for i, q in enumerate(qfile.questions):
+            if q.id in RESERVED_IDS:
+                self.problems.append(
+                    qdoc.problem(("questions", i, "id"), f"{q.id!r} is reserved for profiles")
+                )
+            if self._define("question", q.id, qdoc, ("questions", i)):
+                questions[q.id] = q
+        theories = {}
+        for i, t in enumerate(tfile.theories):
+            if self._define("theory", t.id, tdoc, ("theories", i)):
+                theories[t.id] = t
+        advice = {}
+        for i, a in enumerate(afile.advice):
+            if self._define("advice", a.id, adoc, ("advice", i)):
+                advice[a.id] = a
+        conflicts = {}
+        for i, c in enumerate(afile.conflicts):
+            if self._define("conflict", c.id, adoc, ("conflicts", i)):
+                conflicts[c.id] = c
+            for j, ident in enumerate(c.between):
+                self._ref(adoc, ("conflicts", i, "between", j), "advice", ident, advice)
+
+        preconditions = {}
+        for i, q in enumerate(qfile.questions):
+            conds = self._conditions(qdoc, ("questions", i, "ask_if"), q.ask_if, questions)
+            if any(c.question == q.id for c in conds):
+                self.problems.append(
+                    qdoc.problem(("questions", i, "ask_if"), f"{q.id}: ask_if refers to itself")
+                )
+            preconditions[q.id] = conds
+        self._check_precondition_cycles(qdoc, qfile, preconditions)
+
+        contradictions = {}
+        for i, t in enumerate(tfile.theories):
+            contradictions[t.id] = tuple(
+                (
+                    self._conditions(
+                        tdoc, ("theories", i, "contradicted_when", j, "when"), cw.when, questions
+                    ),
+                    cw.because,
+                )
+                for j, cw in enumerate(t.contradicted_when)
+            )
+
+        for name, weights in (
+            ("evidence", manifest.weights.evidence),
+            ("stance", manifest.weights.stance),
+            ("kind", manifest.weights.kind),
+        ):
+            expected = typing.get_args(_field_type(type(manifest.weights), name))[0]
+            missing = set(typing.get_args(expected)) - set(weights)
+            if missing:
+                self.problems.append(
+                    mdoc.problem(
+                        ("weights", name), f"weights.{name} lacks {', '.join(sorted(missing))}"
+                    )
+                )
+
+        claims, claim_source, conditions = {}, {}, {}
+        source_map = {}
+        backed: set[str] = set()
+        for sdoc, source in sources:
+            if self._define("source", source.id, sdoc, ()):
+                source_map[source.id] = source
+            if source.kind != "public_health" and source.seed is None:
+                self.problems.append(
+                    sdoc.problem(("id",), "an article source must name its seed file")
+                )
+            if source.kind == "public_health" and not source.pages:
+                self.problems.append(
+                    sdoc.problem(("id",), "a public-health source must cite its pages")
+                )
+            for i, claim in enumerate(source.claims):
+                loc = ("claims", i)
+                if self._define("claim", claim.id, sdoc, loc):
+                    claims[claim.id] = claim
+                    claim_source[claim.id] = source.id
+                if claim.theory is not None:
+                    self._ref(sdoc, (*loc, "theory"), "theory", claim.theory, theories)
+                if claim.advice is not None:
+                    self._ref(sdoc, (*loc, "advice"), "advice", claim.advice, advice)
+                    expected_phase = ADVICE_PHASE_OF_KIND.get(claim.kind)
+                    got = advice.get(claim.advice)
+                    if got is not None and expected_phase and got.phase != expected_phase:
+                        self.problems.append(
+                            sdoc.problem(
+                                (*loc, "advice"),
+                                f"a {claim.kind} claim must back advice of phase "
+                                f"{expected_phase!r}, but {claim.advice!r} has phase {got.phase!r}",
+                            )
+                        )
+                    if claim.stance != "disputes":
+                        backed.add(claim.advice)
+                for j, ident in enumerate(claim.withholds):
+                    self._ref(sdoc, (*loc, "withholds", j), "advice", ident, advice)
+                conditions[claim.id] = self._conditions(sdoc, (*loc, "when"), claim.when, questions)
+
+        for i, a in enumerate(afile.advice):
+            if a.id not in backed:
+                self.problems.append(
+                    adoc.problem(("advice", i, "id"), f"advice {a.id!r} has no claim backing it")
+                )
+
+        if self.problems:
+            raise ProblemsError(self.problems)
+        return KnowledgeBase(
+            root=self.root,
+            manifest=manifest,
+            questions=questions,
+            theories=theories,
+            advice=advice,
+            conflicts=conflicts,
+            sources=source_map,
+            claims=claims,
+            claim_source=claim_source,
+            conditions=conditions,
+            preconditions=preconditions,
+            contradictions=contradictions,
+            content_hash=content_hash(self.root),
+        )
+
+    def _check_precondition_cycles(self, qdoc: Document, qfile: Any, pre: dict) -> None:
+        state: dict[str, int] = {}
+
+        def visit(qid: str) -> bool:
+            if state.get(qid) == 1:
+                return True
+            if state.get(qid) == 2:
+                return False
+            state[qid] = 1
+            cyclic = any(visit(c.question) for c in pre.get(qid, ()))
+            state[qid] = 2
+            return cyclic
+
+        for i, q in enumerate(qfile.questions):
+            if state.get(q.id) is None and visit(q.id):
+                self.problems.append(
+                    qdoc.problem(
+                        ("questions", i, "ask_if"), f"{q.id}: ask_if conditions form a cycle"
+                    )
+                )
+
+
+# --- turning pydantic's errors into positioned, readable problems -----------------------
+
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def _explain_validation(
+    doc: Document, model: type[BaseModel], exc: ValidationError
+) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        problems.append(doc.problem(loc, _message(model, loc, err)))
+    return problems
+
+
+def _message(model: type[BaseModel], loc: tuple[Any, ...], err: dict[str, Any]) -> str:
+    kind = err["type"]
+    field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "document")
+    value = err.get("input")
+    if kind == "missing":
+        return f"missing required field {field!r}"
+    if kind == "extra_forbidden":
+        parent = _model_at(model, loc[:-1])
+        allowed = list(parent.model_fields) if parent else []
+        return f"unknown field {field!r}{did_you_mean(field, allowed)}" + (
+            f"; allowed: {', '.join(allowed)}"
+            if allowed and not did_you_mean(field, allowed)
+            else ""
+        )
+    if kind in ("literal_error", "enum"):
+        allowed = _QUOTED.findall(err.get("ctx", {}).get("expected", ""))
+        return f"{field}: {value!r} is not {one_of(allowed)}{did_you_mean(value, allowed)}"
+    if kind == "string_pattern_mismatch":
+        return f"{field}: {value!r} is not a valid id (lowercase letters, digits, '-' and '_')"
+    if kind == "string_too_short":
+        return f"{field}: must not be empty" if not value else f"{field}: {err['msg'].lower()}"
+    if kind == "value_error":
+        return f"{err['msg'].removeprefix('Value error, ')}"
+    return f"{field}: {err['msg'][:1].lower()}{err['msg'][1:]}"
+
+
+def _field_type(model: type[BaseModel], name: str) -> Any:
+    return model.model_fields[name].annotation
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model class that the value at ``loc`` is validated against."""
+    current: Any = model
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(part, str):
+            if not (isinstance(current, type) and issubclass(current, BaseModel)):
+                return None
+            if part not in current.model_fields:
+                return None
+            current = current.model_fields[part].annotation
+        else:
+            args = typing.get_args(current)
+            current = args[0] if args else None
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Optional[...] and Annotated[...] down to the class underneath."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            rest = [a for a in typing.get_args(tp) if a is not type(None)]
+            tp = rest[0] if len(rest) == 1 else tp
+            if len(rest) != 1:
+                return tp
+        else:
+            return tp
+
+
+__all__ = ["ConditionError", "default_directory", "load_knowledge_base"]
