@@ -24,6 +24,7 @@ from .model import KnowledgeBase
 from .problems import Problem, ProblemsError, did_you_mean, one_of
 from .schema import (
     ADVICE_PHASE_OF_KIND,
+    TIERS,
     AdviceFile,
     Manifest,
     QuestionsFile,
@@ -231,6 +232,12 @@ class _Loader:
                         ("weights", name), f"weights.{name} lacks {', '.join(sorted(missing))}"
                     )
                 )
+
+        missing_tiers = set(TIERS) - set(manifest.tiers)
+        if missing_tiers:
+            self.problems.append(
+                mdoc.problem(("tiers",), f"tiers lacks {', '.join(sorted(missing_tiers))}")
+            )
 
         claims, claim_source, conditions = {}, {}, {}
         source_map = {}
