@@ -51,9 +51,10 @@ def read_input(path: str) -> tuple[bytes, str]:
     """Bytes of a profile file, or of stdin for ``-``; failures exit with one line."""
     if path == "-":
         try:
-            stream = click.get_binary_stream("stdin")
-            return stream.read(), "<stdin>"
-        except (OSError, ValueError) as exc:
+            if sys.stdin is None:
+                raise ValueError("standard input is closed")
+            return sys.stdin.buffer.read(), "<stdin>"
+        except (OSError, ValueError, AttributeError) as exc:
             fail(f"<stdin>: cannot read standard input: {exc}")
     p = Path(path)
     try:

@@ -29,19 +29,23 @@ class Document:
     path: str
     data: Any
     positions: dict[Location, tuple[int, int]] = field(default_factory=dict)
+    #: Where each scalar value starts (``positions`` holds where its key or item starts).
+    value_positions: dict[Location, tuple[int, int]] = field(default_factory=dict)
 
-    def where(self, loc: Location) -> tuple[int, int]:
-        """Position of ``loc`` or of its nearest enclosing location that has one."""
+    def where(self, loc: Location, *, value: bool = False) -> tuple[int, int]:
+        """Position of ``loc`` (its value if asked and known) or of its nearest parent."""
         loc = tuple(loc)
+        if value and loc in self.value_positions:
+            return self.value_positions[loc]
         while loc:
             if loc in self.positions:
                 return self.positions[loc]
             loc = loc[:-1]
         return self.positions.get((), (1, 1))
 
-    def problem(self, loc: Location, message: str) -> Problem:
-        """A problem positioned at ``loc`` in this document."""
-        line, col = self.where(loc)
+    def problem(self, loc: Location, message: str, *, value: bool = False) -> Problem:
+        """A problem positioned at ``loc`` (at its value when ``value``) in this document."""
+        line, col = self.where(loc, value=value)
         return Problem(self.path, line, col, message)
 
 
@@ -101,6 +105,10 @@ def _plain(node: Any, loc: Location, doc: Document, seen: set[int], depth: int) 
 
     if depth > MAX_DEPTH:
         raise ProblemsError([doc.problem(loc, f"nested deeper than {MAX_DEPTH} levels")])
+    if isinstance(node, TaggedScalar) or _tag_of(node) is not None:
+        # Tags never construct objects in the round-trip loader, but nothing here needs
+        # them, and a document that uses them is not a profile or knowledge file.
+        raise ProblemsError([doc.problem(loc, "YAML tags are not allowed")])
     if isinstance(node, CommentedMap | CommentedSeq):
         if id(node) in seen or node.anchor.value is not None:
             raise ProblemsError([doc.problem(loc, "YAML anchors and aliases are not allowed")])
@@ -114,6 +122,8 @@ def _plain(node: Any, loc: Location, doc: Document, seen: set[int], depth: int) 
             try:
                 line, col = node.lc.key(key)
                 doc.positions[kloc] = (line + 1, col + 1)
+                line, col = node.lc.value(key)
+                doc.value_positions[kloc] = (line + 1, col + 1)
             except (KeyError, TypeError):
                 pass
             out[key] = _plain(value, kloc, doc, seen, depth + 1)
@@ -129,13 +139,14 @@ def _plain(node: Any, loc: Location, doc: Document, seen: set[int], depth: int) 
                 pass
             items.append(_plain(value, iloc, doc, seen, depth + 1))
         return items
-    if isinstance(node, TaggedScalar) or (
-        getattr(node, "tag", None) is not None and not _is_scalar(node)
-    ):
-        raise ProblemsError([doc.problem(loc, "YAML tags are not allowed")])
     if isinstance(node, float) and not math.isfinite(node):
         raise ProblemsError([doc.problem(loc, "NaN and infinite numbers are not allowed")])
     return _scalar(node)
+
+
+def _tag_of(node: Any) -> str | None:
+    tag = getattr(node, "tag", None)
+    return getattr(tag, "value", None) if tag is not None else None
 
 
 def _is_scalar(value: Any) -> bool:

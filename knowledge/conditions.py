@@ -96,9 +96,10 @@ def _fmt(value: Any) -> str:
 class ConditionError(ValueError):
     """A condition that does not fit its question; ``key`` says which part is wrong."""
 
-    def __init__(self, message: str, key: tuple[Any, ...] = ()) -> None:
+    def __init__(self, message: str, key: tuple[Any, ...] = (), *, at_value: bool = True) -> None:
         super().__init__(message)
         self.key = key
+        self.at_value = at_value
 
 
 def parse_conditions(
@@ -111,7 +112,11 @@ def parse_conditions(
         question = questions.get(qid)
         if question is None:
             errors.append(
-                ConditionError(f"unknown question {qid!r}{did_you_mean(qid, questions)}", (qid,))
+                ConditionError(
+                    f"unknown question {qid!r}{did_you_mean(qid, questions)}",
+                    (qid,),
+                    at_value=False,
+                )
             )
             continue
         try:

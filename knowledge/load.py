@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from ._yaml import Document, read_yaml
 from .conditions import Condition, ConditionError, parse_conditions
 from .model import KnowledgeBase
-from .problems import Problem, ProblemsError, did_you_mean, one_of
+from .problems import Problem, ProblemsError, did_you_mean, one_of, with_article
 from .schema import (
     ADVICE_PHASE_OF_KIND,
     TIERS,
@@ -130,9 +130,13 @@ class _Loader:
             got = self._read(path, Source)
             if got is not None:
                 sources.append(got)
-        if self.problems or any(v is None for v in parsed.values()):
+        if any(v is None for v in parsed.values()):
+            # Without the vocabulary files nothing can be cross-checked meaningfully.
             raise ProblemsError(self.problems)
-        return self._cross_check(parsed, sources)  # type: ignore[arg-type]
+        # Sources that failed their own checks are left out of the cross-check, and so
+        # are checks that need every source (they would report spurious problems).
+        all_sources = len(sources) == len(source_paths)
+        return self._cross_check(parsed, sources, all_sources)  # type: ignore[arg-type]
 
     def _define(self, namespace: str, ident: str, doc: Document, loc: tuple[Any, ...]) -> bool:
         key = (namespace, ident)
@@ -155,7 +159,9 @@ class _Loader:
     ) -> None:
         if ident not in known:
             self.problems.append(
-                doc.problem(loc, f"unknown {namespace} {ident!r}{did_you_mean(ident, known)}")
+                doc.problem(
+                    loc, f"unknown {namespace} {ident!r}{did_you_mean(ident, known)}", value=True
+                )
             )
 
     def _conditions(
@@ -163,11 +169,14 @@ class _Loader:
     ) -> tuple[Condition, ...]:
         conditions, errors = parse_conditions(raw, questions)
         for err in errors:
-            self.problems.append(doc.problem((*loc, *err.key), str(err)))
+            self.problems.append(doc.problem((*loc, *err.key), str(err), value=err.at_value))
         return tuple(conditions)
 
     def _cross_check(
-        self, parsed: dict[str, tuple[Document, Any]], sources: list[tuple[Document, Source]]
+        self,
+        parsed: dict[str, tuple[Document, Any]],
+        sources: list[tuple[Document, Source]],
+        all_sources: bool,
     ) -> KnowledgeBase:
         mdoc, manifest = parsed[MANIFEST]
         qdoc, qfile = parsed["questions.yaml"]
@@ -265,13 +274,11 @@ class _Loader:
                     expected_phase = ADVICE_PHASE_OF_KIND.get(claim.kind)
                     got = advice.get(claim.advice)
                     if got is not None and expected_phase and got.phase != expected_phase:
-                        self.problems.append(
-                            sdoc.problem(
-                                (*loc, "advice"),
-                                f"a {claim.kind} claim must back advice of phase "
-                                f"{expected_phase!r}, but {claim.advice!r} has phase {got.phase!r}",
-                            )
+                        message = (
+                            f"{with_article(claim.kind)} claim must back advice of phase "
+                            f"{expected_phase!r}, but {claim.advice!r} has phase {got.phase!r}"
                         )
+                        self.problems.append(sdoc.problem((*loc, "advice"), message, value=True))
                     if claim.stance != "disputes":
                         backed.add(claim.advice)
                 for j, ident in enumerate(claim.withholds):
@@ -279,7 +286,7 @@ class _Loader:
                 conditions[claim.id] = self._conditions(sdoc, (*loc, "when"), claim.when, questions)
 
         for i, a in enumerate(afile.advice):
-            if a.id not in backed:
+            if all_sources and a.id not in backed:
                 self.problems.append(
                     adoc.problem(("advice", i, "id"), f"advice {a.id!r} has no claim backing it")
                 )
@@ -335,7 +342,9 @@ def _explain_validation(
     problems = []
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
-        problems.append(doc.problem(loc, _message(model, loc, err)))
+        # Point at the offending value, except for fields that are missing or unknown.
+        at_value = err["type"] not in ("missing", "extra_forbidden")
+        problems.append(doc.problem(loc, _message(model, loc, err), value=at_value))
     return problems
 
 

@@ -37,3 +37,8 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 def one_of(values: Iterable[object]) -> str:
     """Render allowed values for an error message: ``one of: a, b, c``."""
     return "one of: " + ", ".join(str(v) for v in values)
+
+
+def with_article(word: str) -> str:
+    """``word`` with its indefinite article: ``an aftercare``, ``a cause``."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"

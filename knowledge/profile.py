@@ -69,9 +69,11 @@ def parse_profile(data: Any, kb: KnowledgeBase, doc: Document | None = None) -> 
         key_s = str(key)
         if key_s in TEXT_FIELDS:
             if raw is not None and not isinstance(raw, str | int | float):
-                problems.append(doc.problem((key,), f"{key_s}: must be text"))
+                problems.append(doc.problem((key,), f"{key_s}: must be text", value=True))
             elif raw is not None and len(str(raw)) > MAX_TEXT:
-                problems.append(doc.problem((key,), f"{key_s}: longer than {MAX_TEXT} characters"))
+                problems.append(
+                    doc.problem((key,), f"{key_s}: longer than {MAX_TEXT} characters", value=True)
+                )
             elif raw is not None:
                 text[key_s] = str(raw)
             continue
@@ -91,7 +93,7 @@ def parse_profile(data: Any, kb: KnowledgeBase, doc: Document | None = None) -> 
         try:
             answers[key_s] = coerce_answer(question, raw)
         except ConditionError as exc:
-            problems.append(doc.problem((key,), f"{key_s}: {exc}"))
+            problems.append(doc.problem((key,), f"{key_s}: {exc}", value=True))
     if problems:
         raise ProblemsError(problems)
     return Profile(answers, frozenset(unknown), text["name"], text["notes"])

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from .problems import with_article
+
 FORMAT_VERSION = 1
 
 Id = Annotated[
@@ -78,12 +80,12 @@ class Question(_Model):
     def _type_fits(self) -> Question:
         if self.type in ("choice", "multi"):
             if len(self.choices) < 2:
-                raise ValueError(f"a {self.type} question needs at least two choices")
+                raise ValueError(f"{with_article(self.type)} question needs at least two choices")
             values = [c.value for c in self.choices]
             if len(set(values)) != len(values):
                 raise ValueError("choice values must be unique")
         elif self.choices:
-            raise ValueError(f"a {self.type} question takes no choices")
+            raise ValueError(f"{with_article(self.type)} question takes no choices")
         if self.type == "number":
             if self.unit is None or self.min is None or self.max is None:
                 raise ValueError("a number question needs unit, min and max")
@@ -119,15 +121,16 @@ class Claim(_Model):
 
     @model_validator(mode="after")
     def _kind_fits(self) -> Claim:
+        a_kind = with_article(self.kind)
         if self.kind in THEORY_KINDS:
             if self.theory is None:
-                raise ValueError(f"a {self.kind} claim must name the theory it concerns")
+                raise ValueError(f"{a_kind} claim must name the theory it concerns")
             if self.advice is not None:
-                raise ValueError(f"a {self.kind} claim concerns a theory, not advice")
+                raise ValueError(f"{a_kind} claim concerns a theory, not advice")
         elif self.theory is not None:
-            raise ValueError(f"a {self.kind} claim concerns advice or triage, not a theory")
+            raise ValueError(f"{a_kind} claim concerns advice or triage, not a theory")
         if self.kind in ADVICE_PHASE_OF_KIND and self.kind != "referral" and self.advice is None:
-            raise ValueError(f"a {self.kind} claim must name the advice it concerns")
+            raise ValueError(f"{a_kind} claim must name the advice it concerns")
         if self.kind == "red_flag" and self.triage is None:
             raise ValueError("a red_flag claim must give a triage tier")
         if self.kind == "referral" and self.advice is None and self.triage is None:
