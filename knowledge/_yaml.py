@@ -1,15 +1,24 @@
 """Read YAML (and JSON, a subset of it) into plain data, remembering where each value was.
 
-ruamel.yaml's round-trip loader keeps line and column of every key and item, which is
-what lets every error point at ``path:line:col``. It never constructs Python objects
-from tags. Anchors and aliases are refused: nothing in a knowledge base or profile needs
-them, and refusing them is what defuses "billion laughs" documents, which are small as
-text but expand exponentially once aliases are resolved into plain data.
+PyYAML's C parser (libyaml) turns text into events, each carrying its line and column;
+this module builds plain dicts, lists and scalars from those events itself, without
+recursion, so that:
+
+* every key and value keeps its position, which is what lets every error point at
+  ``path:line:col``;
+* scalars follow the YAML 1.2 core schema (``yes`` and ``no`` stay text, ``1.5`` is a
+  number), the same for every file;
+* hostile documents are refused early and cheaply: anchors and aliases ("billion
+  laughs" documents are tiny as text but expand exponentially), tags (which in other
+  loaders construct objects), duplicate keys, NaN and infinities, several documents in
+  one stream, and nesting deeper than :data:`MAX_DEPTH` (checked while events arrive,
+  before a deep document can exhaust the parser's stack).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,8 +27,16 @@ from .problems import Problem, ProblemsError
 
 Location = tuple[str | int, ...]
 
-#: Deeper documents than this are rejected rather than walked (recursion safety).
+#: Deeper documents than this are rejected rather than built.
 MAX_DEPTH = 64
+
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_OCT = re.compile(r"^0o[0-7]+$")
+_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_SPECIAL_FLOAT = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 
 
 @dataclass
@@ -29,7 +46,7 @@ class Document:
     path: str
     data: Any
     positions: dict[Location, tuple[int, int]] = field(default_factory=dict)
-    #: Where each scalar value starts (``positions`` holds where its key or item starts).
+    #: Where each value starts (``positions`` holds where its key or item starts).
     value_positions: dict[Location, tuple[int, int]] = field(default_factory=dict)
 
     def where(self, loc: Location, *, value: bool = False) -> tuple[int, int]:
@@ -51,28 +68,23 @@ class Document:
 
 def parse_yaml(text: str, path: str) -> Document:
     """Parse ``text`` (YAML or JSON) into a :class:`Document`; raise ProblemsError if bad."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    import yaml
 
-    yaml = YAML(typ="rt", pure=True)
-    yaml.allow_duplicate_keys = False
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    builder = _Builder(path)
     try:
-        node = yaml.load(text)
-    except MarkedYAMLError as exc:
+        for event in yaml.parse(text, Loader=loader):
+            builder.feed(event)
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = (
-            " ".join(str(part).strip() for part in (exc.context, exc.problem) if part)
-            or "not valid YAML"
-        )
+        message = " ".join(str(p).strip() for p in (exc.context, exc.problem) if p)
         raise ProblemsError(
-            [Problem(path, line, col, f"not valid YAML or JSON: {message}")]
+            [Problem(path, line, col, f"not valid YAML or JSON: {message or 'syntax error'}")]
         ) from None
-    except (YAMLError, ValueError, RecursionError) as exc:
+    except yaml.YAMLError as exc:
         raise ProblemsError([Problem(path, 1, 1, f"not valid YAML or JSON: {exc}")]) from None
-    doc = Document(path, None, {(): (1, 1)})
-    doc.data = _plain(node, (), doc, set(), 0)
-    return doc
+    return builder.document
 
 
 def read_yaml(path: Path, display: str | None = None) -> Document:
@@ -100,68 +112,117 @@ def decode(raw: bytes, path: str) -> str:
         ) from None
 
 
-def _plain(node: Any, loc: Location, doc: Document, seen: set[int], depth: int) -> Any:
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-
-    if depth > MAX_DEPTH:
-        raise ProblemsError([doc.problem(loc, f"nested deeper than {MAX_DEPTH} levels")])
-    if isinstance(node, TaggedScalar) or _tag_of(node) is not None:
-        # Tags never construct objects in the round-trip loader, but nothing here needs
-        # them, and a document that uses them is not a profile or knowledge file.
-        raise ProblemsError([doc.problem(loc, "YAML tags are not allowed")])
-    if isinstance(node, CommentedMap | CommentedSeq):
-        if id(node) in seen or node.anchor.value is not None:
-            raise ProblemsError([doc.problem(loc, "YAML anchors and aliases are not allowed")])
-        seen.add(id(node))
-    if isinstance(node, CommentedMap):
-        out: dict[Any, Any] = {}
-        for key, value in node.items():
-            if isinstance(key, CommentedMap | CommentedSeq) or not _is_scalar(key):
-                raise ProblemsError([doc.problem(loc, "mapping keys must be plain text")])
-            kloc = (*loc, key)
-            try:
-                line, col = node.lc.key(key)
-                doc.positions[kloc] = (line + 1, col + 1)
-                line, col = node.lc.value(key)
-                doc.value_positions[kloc] = (line + 1, col + 1)
-            except (KeyError, TypeError):
-                pass
-            out[key] = _plain(value, kloc, doc, seen, depth + 1)
-        return out
-    if isinstance(node, CommentedSeq):
-        items = []
-        for index, value in enumerate(node):
-            iloc = (*loc, index)
-            try:
-                line, col = node.lc.item(index)
-                doc.positions[iloc] = (line + 1, col + 1)
-            except (KeyError, TypeError, IndexError):
-                pass
-            items.append(_plain(value, iloc, doc, seen, depth + 1))
-        return items
-    if isinstance(node, float) and not math.isfinite(node):
-        raise ProblemsError([doc.problem(loc, "NaN and infinite numbers are not allowed")])
-    return _scalar(node)
-
-
-def _tag_of(node: Any) -> str | None:
-    tag = getattr(node, "tag", None)
-    return getattr(tag, "value", None) if tag is not None else None
-
-
-def _is_scalar(value: Any) -> bool:
-    return value is None or isinstance(value, str | int | float | bool)
-
-
-def _scalar(value: Any) -> Any:
-    """Turn ruamel's scalar subclasses (ScalarFloat, LiteralScalarString...) into builtins."""
-    if value is None or isinstance(value, bool):
+def resolve_scalar(value: str, plain: bool) -> Any:
+    """YAML 1.2 core schema: quoted scalars are text; plain ones may be null, bool, number."""
+    if not plain:
         return value
-    if isinstance(value, int):
+    if _NULL.match(value):
+        return None
+    if value in _BOOL:
+        return _BOOL[value]
+    if _INT.match(value):
         return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, str):
-        return str(value)
-    # Timestamps, sets and other types YAML can express mean nothing here.
-    return str(value)
+    if _OCT.match(value):
+        return int(value[2:], 8)
+    if _HEX.match(value):
+        return int(value[2:], 16)
+    if _FLOAT.match(value) or _SPECIAL_FLOAT.match(value):
+        return float(
+            value.replace(".inf", "inf")
+            .replace(".Inf", "inf")
+            .replace(".INF", "inf")
+            .replace(".nan", "nan")
+            .replace(".NaN", "nan")
+            .replace(".NAN", "nan")
+        )
+    return value
+
+
+@dataclass
+class _Frame:
+    """A mapping or sequence under construction."""
+
+    loc: Location
+    container: dict[Any, Any] | list[Any]
+    key: Any = None
+    has_key: bool = False
+    key_lines: dict[Any, int] = field(default_factory=dict)
+
+
+class _Builder:
+    """Turns a stream of parser events into one Document, refusing what it must."""
+
+    def __init__(self, path: str) -> None:
+        self.document = Document(path, None, {(): (1, 1)})
+        self.stack: list[_Frame] = []
+        self.documents = 0
+
+    def _fail(self, event: Any, message: str) -> None:
+        mark = event.start_mark
+        raise ProblemsError([Problem(self.document.path, mark.line + 1, mark.column + 1, message)])
+
+    def feed(self, event: Any) -> None:
+        import yaml
+
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                self._fail(event, "expected a single document, found several (---)")
+            return
+        if isinstance(event, yaml.AliasEvent):
+            self._fail(event, "YAML anchors and aliases are not allowed")
+        if isinstance(event, yaml.NodeEvent):
+            if event.anchor is not None:
+                self._fail(event, "YAML anchors and aliases are not allowed")
+            if event.tag is not None and event.tag != "!":
+                self._fail(event, "YAML tags are not allowed")
+        if isinstance(event, yaml.ScalarEvent):
+            # implicit[0]: a plain scalar, which resolves to null, bool or number.
+            plain = bool(event.implicit and event.implicit[0]) and not event.style
+            value = resolve_scalar(event.value, plain)
+            if isinstance(value, float) and not math.isfinite(value):
+                self._fail(event, "NaN and infinite numbers are not allowed")
+            self._add(event, value)
+        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            if len(self.stack) >= MAX_DEPTH:
+                self._fail(event, f"nested deeper than {MAX_DEPTH} levels")
+            container: dict[Any, Any] | list[Any] = (
+                {} if isinstance(event, yaml.MappingStartEvent) else []
+            )
+            loc = self._add(event, container)
+            self.stack.append(_Frame(loc, container))
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            self.stack.pop()
+
+    def _add(self, event: Any, value: Any) -> Location:
+        """Place ``value`` in the container being built; return its location."""
+        mark = event.start_mark
+        where = (mark.line + 1, mark.column + 1)
+        if not self.stack:
+            self.document.data = value
+            self.document.positions[()] = where
+            return ()
+        frame = self.stack[-1]
+        if isinstance(frame.container, list):
+            loc = (*frame.loc, len(frame.container))
+            frame.container.append(value)
+            self.document.positions[loc] = where
+            return loc
+        if not frame.has_key:
+            if isinstance(value, dict | list) or (value is None and event.value == ""):
+                self._fail(event, "mapping keys must be plain text")
+            key = value if isinstance(value, str | int | float | bool) else str(value)
+            if key in frame.key_lines:
+                self._fail(
+                    event,
+                    f"duplicate key {key!r} (first at line {frame.key_lines[key]})",
+                )
+            frame.key_lines[key] = where[0]
+            frame.key, frame.has_key = key, True
+            self.document.positions[(*frame.loc, key)] = where
+            return (*frame.loc, key)
+        loc = (*frame.loc, frame.key)
+        frame.container[frame.key] = value
+        frame.has_key = False
+        self.document.value_positions[loc] = where
+        return loc

@@ -83,7 +83,7 @@ BAD_INPUTS = [
         "cramp: p.json:1:25: hard_session_recent: 3 is not yes or no",
     ),
     ("malformed-yaml", "p.yaml", "recovery: [some\n", "cramp: p.yaml:2:1: not valid YAML or JSON"),
-    ("malformed-json", "p.json", '{"recovery": "some"', "cramp: p.json:1:"),
+    ("malformed-json", "p.json", '{"recovery": "some"', "cramp: p.json:2:1: not valid YAML"),
     ("empty-file", "p.yaml", "", "cramp: p.yaml:1:1: file is empty"),
     ("not-a-mapping", "p.yaml", "just text\n", "cramp: p.yaml:1:1: a profile must be a mapping"),
 ]

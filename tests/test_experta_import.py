@@ -50,7 +50,7 @@ def test_the_knowledge_package_and_the_cli_module_do_not_import_heavy_modules():
     assert out in ("['pydantic']", "[]")
     out = run_python(
         "import sys, expert.cli; "
-        "print(sorted(m for m in ('experta', 'networkx', 'jinja2', 'pydantic', 'ruamel')"
+        "print(sorted(m for m in ('experta', 'networkx', 'jinja2', 'pydantic', 'yaml')"
         " if m in sys.modules))"
     )
     assert out == "[]"

@@ -6,13 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
+import yaml
 
 from knowledge import ProblemsError, load_knowledge_base
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINIMAL = FIXTURES / "kb-minimal"
-BROKEN = YAML(typ="safe").load((FIXTURES / "broken-kb.yaml").read_text())["cases"]
+BROKEN = yaml.safe_load((FIXTURES / "broken-kb.yaml").read_text())["cases"]
 
 
 def broken_copy(tmp_path: Path, file: str, old: str, new: str) -> Path:
