@@ -76,15 +76,21 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
             status=c.status,
             supporting=cite(c.supporting),
             disputing=cite(c.disputing),
-            contradicted_by=tuple(ContradictionView(x.because, x.answers) for x in c.contradicted_by),
-            terms=tuple(term_view(kb, r.id) for r in sorted((*c.supporting, *c.disputing), key=_id)),
+            contradicted_by=tuple(
+                ContradictionView(x.because, x.answers) for x in c.contradicted_by
+            ),
+            terms=tuple(
+                term_view(kb, r.id) for r in sorted((*c.supporting, *c.disputing), key=_id)
+            ),
             arithmetic=c.arithmetic,
         )
         for c in d.causes
     )
 
     def advice_view(a: AdviceItem) -> AdviceView:
-        return AdviceView(a.id, a.phase, a.title, a.text, cite(a.claims), cite(a.disputed_by), a.conflicts)
+        return AdviceView(
+            a.id, a.phase, a.title, a.text, cite(a.claims), cite(a.disputed_by), a.conflicts
+        )
 
     phases = tuple(
         PhaseView(p, title, tuple(advice_view(a) for a in d.advice_in(p)))
@@ -103,7 +109,11 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
     )
     conflicts = tuple(
         ConflictView(
-            c.id, c.type, c.title, c.reason, tuple(SideView(s.label, s.item, cite(s.claims)) for s in c.sides)
+            c.id,
+            c.type,
+            c.title,
+            c.reason,
+            tuple(SideView(s.label, s.item, cite(s.claims)) for s in c.sides),
         )
         for c in d.conflicts
     )
@@ -129,7 +139,9 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
         graph=graph_view(relevant(derivation_graph(kb, run, d))),
         sources=_sources(kb, d, cited),
         answers=_answers(kb, run),
-        knowledge_base=KnowledgeBaseView(kb.manifest.title, kb.version, kb.content_hash, kb.short_hash),
+        knowledge_base=KnowledgeBaseView(
+            kb.manifest.title, kb.version, kb.content_hash, kb.short_hash
+        ),
     )
 
 
@@ -185,7 +197,9 @@ def graph_view(graph: nx.DiGraph) -> GraphView:
 
     layout = layered_layout(graph)
     nodes = []
-    for layer, row, node in ((i, j, n) for i, lay in enumerate(layout.layers) for j, n in enumerate(lay)):
+    for layer, row, node in (
+        (i, j, n) for i, lay in enumerate(layout.layers) for j, n in enumerate(lay)
+    ):
         data = graph.nodes[node]
         nodes.append(
             NodeView(
@@ -199,7 +213,9 @@ def graph_view(graph: nx.DiGraph) -> GraphView:
                 href=_anchor(node, data),
             )
         )
-    edges = tuple(EdgeView(s, t, str(graph.edges[s, t].get("role", ""))) for s, t in sorted(graph.edges))
+    edges = tuple(
+        EdgeView(s, t, str(graph.edges[s, t].get("role", ""))) for s, t in sorted(graph.edges)
+    )
     return GraphView(tuple(nodes), edges)
 
 
@@ -247,7 +263,9 @@ def _answers(kb: KnowledgeBase, run: Run) -> tuple[AnswerView, ...]:
     for qid, question in kb.questions.items():
         if qid in profile.unknown:
             out.append(
-                AnswerView(qid, question.section, question.prompt, "unknown", "don't know", None, ())
+                AnswerView(
+                    qid, question.section, question.prompt, "unknown", "don't know", None, ()
+                )
             )
         elif qid in profile.answers:
             value = profile.answers[qid]

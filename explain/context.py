@@ -152,7 +152,9 @@ class ConflictView:
     """Sources that disagree about something that applies to this runner, both sides shown."""
 
     id: str = _help("`theory:<id>` or `advice:<conflict id>`.")
-    type: str = _help("theory (for and against a cause) or advice (two pieces that exclude each other).")
+    type: str = _help(
+        "theory (for and against a cause) or advice (two pieces that exclude each other)."
+    )
     title: str = _help("What the disagreement is about.")
     reason: str = _help("Why they disagree, in the sources' or the knowledge base's words.")
     sides: tuple[SideView, ...] = _help("The sides, each with its claims.")
@@ -275,9 +277,7 @@ class ReportContext:
     runner: RunnerView = _help("The runner's free text (untrusted).")
     triage: TriageView = _help("Triage level and the claims that set it.")
     disclaimer: str = _help("Information, not a diagnosis: shown next to the triage.")
-    causes: tuple[CauseView, ...] = _help(
-        "Likely causes, strongest first; contradicted ones last."
-    )
+    causes: tuple[CauseView, ...] = _help("Likely causes, strongest first; contradicted ones last.")
     conflicts: tuple[ConflictView, ...] = _help("Where the sources disagree, both sides shown.")
     phases: tuple[PhaseView, ...] = _help(
         "What to do: now, in the next days, to prevent, when to see a professional."

@@ -41,9 +41,7 @@ TRIAGE = "triage"
 KINDS: tuple[str, ...] = ("answer", "premise", "firing", "fact", "conclusion")
 
 
-def derivation_graph(
-    kb: KnowledgeBase, run: Run, diagnosis: Diagnosis | None = None
-) -> nx.DiGraph:
+def derivation_graph(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis | None = None) -> nx.DiGraph:
     """The derivation graph of one run (``diagnosis`` is computed when not given)."""
     import networkx as nx
 
@@ -103,9 +101,7 @@ def rests_on(graph: nx.DiGraph, node: str) -> list[str]:
     import networkx as nx
 
     return sorted(
-        a
-        for a in nx.ancestors(graph, node)
-        if graph.nodes[a]["kind"] in ("answer", "premise")
+        a for a in nx.ancestors(graph, node) if graph.nodes[a]["kind"] in ("answer", "premise")
     )
 
 

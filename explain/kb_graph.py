@@ -28,7 +28,8 @@ def knowledge_graph(kb: KnowledgeBase) -> nx.DiGraph:
             kind="source",
             label=source.title,
             sublabel=f"{source.id} · {source.kind}" + (" · declared bias" if source.bias else ""),
-            detail=f"{source.author}, {source.publisher}" + (f". Bias: {source.bias}" if source.bias else ""),
+            detail=f"{source.author}, {source.publisher}"
+            + (f". Bias: {source.bias}" if source.bias else ""),
         )
     for claim_id, claim in kb.claims.items():
         source = kb.claim_source[claim_id]
@@ -66,8 +67,6 @@ def knowledge_graph(kb: KnowledgeBase) -> nx.DiGraph:
     return graph
 
 
-def _target(
-    graph: nx.DiGraph, node: str, label: str, sublabel: str, *, detail: str = ""
-) -> None:
+def _target(graph: nx.DiGraph, node: str, label: str, sublabel: str, *, detail: str = "") -> None:
     if node not in graph:
         graph.add_node(node, kind="target", label=label, sublabel=sublabel, detail=detail or label)

@@ -98,3 +98,13 @@ def render_text(diagnosis: Diagnosis, *, title: str = "Leg cramps in runners") -
     """Plain-text diagnosis for a terminal: triage first, then causes and advice."""
     template = environment().get_template("diagnosis.txt.j2")
     return template.render(d=diagnosis, phases=PHASE_TITLES, title=title)
+
+
+def render_how(how: Any, *, command: str) -> str:
+    """Plain-text *how* explanation (``command`` is how to re-run ``cramp explain PROFILE``)."""
+    return environment().get_template("explain_how.txt.j2").render(how=how, command=command)
+
+
+def render_why_not(why: Any, *, command: str) -> str:
+    """Plain-text *why not* explanation."""
+    return environment().get_template("explain_why_not.txt.j2").render(why=why, command=command)

@@ -101,9 +101,7 @@ def write_atomically(path: Path, data: bytes, *, force: bool = False) -> None:
         except OSError:
             # A file system without hard links: check, then replace (a narrow race remains).
             if path.exists():
-                raise FileExistsError(
-                    f"{path}: already exists; use --force to overwrite"
-                ) from None
+                raise FileExistsError(f"{path}: already exists; use --force to overwrite") from None
             os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
