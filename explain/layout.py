@@ -9,6 +9,7 @@ step is a pure function of sorted input, so the same graph always gets the same 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -41,8 +42,9 @@ def layered_layout(
     layers = [layer for layer in layers if layer]
     if pinned:
         layers.append(pinned)
-    kind_rank = _kind_rank(graph)
-    layers = [sorted(layer, key=lambda n: (kind_rank(n), n)) for layer in layers]
+    layers = [
+        sorted(layer, key=lambda n: (str(graph.nodes[n].get("kind", "")), n)) for layer in layers
+    ]
     for _ in range(SWEEPS):
         for i in range(1, len(layers)):
             layers[i] = _by_barycentre(layers[i], layers[:i], graph.predecessors)
@@ -51,15 +53,9 @@ def layered_layout(
     return Layout(tuple(tuple(layer) for layer in layers))
 
 
-def _kind_rank(graph: nx.DiGraph):  # noqa: ANN202 (a small local key function)
-    def rank(node: str) -> tuple[str, str]:
-        data = graph.nodes[node]
-        return (str(data.get("group", "")), str(data.get("kind", "")))
-
-    return rank
-
-
-def _by_barycentre(layer: list[str], others: list[list[str]], neighbours) -> list[str]:  # noqa: ANN001
+def _by_barycentre(
+    layer: list[str], others: list[list[str]], neighbours: Callable[[str], Iterable[str]]
+) -> list[str]:
     """Reorder one layer by the mean relative position of each node's neighbours."""
     where: dict[str, float] = {}
     for other in others:
