@@ -64,7 +64,7 @@ def graph_svg(view: GraphView, title: str = "Derivation graph") -> Any:
     from .svg import render_svg
 
     graph, layout = view_graph(view)
-    return Markup(render_svg(graph, title=title, layout=layout))
+    return Markup(render_svg(graph, title=title, layout=layout, element_id="derivation-graph"))
 
 
 def graph_mermaid(view: GraphView) -> str:
