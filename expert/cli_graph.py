@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from ._cli_support import EXIT_ERROR, fail, load_kb
+from ._cli_support import fail, load_kb
+from .cli_report import output_errors
 
 #: File-name endings that pick a graph format when --format is not given.
 GRAPH_ENDINGS = {
@@ -69,14 +70,8 @@ def graph(ctx: click.Context, fmt: str | None, output: str | None, force: bool) 
         click.echo(text, nl=False)
         return
     path = Path(output)
-    if path.exists() and not force:
-        fail(f"{output}: already exists; use --force to overwrite it")
-    try:
+    with output_errors(output):
+        if path.exists() and not force:
+            raise FileExistsError(output)
         write_atomically(path, text.encode("utf-8"), force=force)
-    except FileExistsError:
-        fail(f"{output}: already exists; use --force to overwrite it")
-    except FileNotFoundError:
-        fail(f"{output}: cannot write: directory {str(path.parent)!r} does not exist")
-    except OSError as exc:
-        fail(f"{output}: cannot write: {exc.strerror or exc}", EXIT_ERROR)
     click.echo(f"wrote {output} ({fmt}, {path.stat().st_size} bytes)")

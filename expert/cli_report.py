@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -55,21 +57,8 @@ def report(ctx: click.Context, profile: str, output: str, fmt: str | None, force
             fail("-o -: give --format md, html or json when writing to standard output")
         click.echo(render_report(report_context(kb, answers), fmt), nl=False)
         return
-    path = Path(output)
-    try:
-        written = write_report(kb, answers, path, fmt, force=force)
-    except ValueError as exc:
-        fail(str(exc))
-    except FileExistsError:
-        fail(f"{output}: already exists; use --force to overwrite it")
-    except IsADirectoryError:
-        fail(f"{output}: is a directory; expected a file name ending .md, .html or .json")
-    except FileNotFoundError:
-        fail(f"{output}: cannot write: directory {str(path.parent)!r} does not exist")
-    except PermissionError:
-        fail(f"{output}: cannot write: permission denied", EXIT_ERROR)
-    except OSError as exc:
-        fail(f"{output}: cannot write: {exc.strerror or exc}", EXIT_ERROR)
+    with output_errors(output):
+        written = write_report(kb, answers, Path(output), fmt, force=force)
     size = written.stat().st_size
     click.echo(f"wrote {written} ({fmt or written.suffix.lstrip('.')}, {size} bytes)")
 
@@ -120,3 +109,22 @@ def explain(ctx: click.Context, profile: str, item: str, why_not: bool) -> None:
         text = render_how(explain_how(kb, run, target), command=command)
     click.echo(text, nl=False)
     sys.stdout.flush()
+
+
+@contextmanager
+def output_errors(output: str) -> Iterator[None]:
+    """Turn a failure to write ``output`` into one line on stderr and an exit status."""
+    try:
+        yield
+    except FileExistsError:
+        fail(f"{output}: already exists; use --force to overwrite it")
+    except ValueError as exc:
+        fail(str(exc))
+    except IsADirectoryError:
+        fail(f"{output}: is a directory; expected a file name")
+    except FileNotFoundError:
+        fail(f"{output}: cannot write: directory {str(Path(output).parent)!r} does not exist")
+    except PermissionError:
+        fail(f"{output}: cannot write: permission denied", EXIT_ERROR)
+    except OSError as exc:
+        fail(f"{output}: cannot write: {exc.strerror or exc}", EXIT_ERROR)

@@ -37,8 +37,6 @@ _ADVICE_WORDS = {
     "withheld": "withheld for safety",
 }
 TRIAGE = "triage"
-#: Node kinds from the answers to the conclusions, in reading order.
-KINDS: tuple[str, ...] = ("answer", "premise", "firing", "fact", "conclusion")
 
 
 def derivation_graph(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis | None = None) -> nx.DiGraph:
@@ -94,15 +92,6 @@ def firing_node_id(firing: Firing, *, repeated: bool = False) -> str:
 def conclusions(graph: nx.DiGraph) -> list[str]:
     """Conclusion nodes in a stable order."""
     return sorted(n for n, k in graph.nodes(data="kind") if k == "conclusion")
-
-
-def rests_on(graph: nx.DiGraph, node: str) -> list[str]:
-    """Answer nodes (and ``premise:always``) a node's derivation starts from, sorted."""
-    import networkx as nx
-
-    return sorted(
-        a for a in nx.ancestors(graph, node) if graph.nodes[a]["kind"] in ("answer", "premise")
-    )
 
 
 def _add_answer(graph: nx.DiGraph, kb: KnowledgeBase, key: str, qid: str, value: Any) -> None:
