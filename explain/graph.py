@@ -31,12 +31,12 @@ if TYPE_CHECKING:
     from knowledge import KnowledgeBase
 
 PREMISE = "premise:always"
+TRIAGE = "triage"
 _ADVICE_WORDS = {
     "advice": "advice",
     "against": "advised against",
     "withheld": "withheld for safety",
 }
-TRIAGE = "triage"
 
 
 def derivation_graph(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis | None = None) -> nx.DiGraph:
@@ -78,7 +78,7 @@ def derivation_graph(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis | None = 
             graph.add_edge(matched.key, node, role="matched")
         for declared in firing.declared:
             graph.add_edge(node, declared.key, role="declared")
-    _add_conclusions(graph, kb, diagnosis)
+    _add_conclusions(graph, run, diagnosis)
     return graph
 
 
@@ -149,7 +149,7 @@ def _firing_attributes(kb: KnowledgeBase, firing: Firing) -> dict[str, Any]:
     return attrs
 
 
-def _add_conclusions(graph: nx.DiGraph, kb: KnowledgeBase, d: Diagnosis) -> None:
+def _add_conclusions(graph: nx.DiGraph, run: Run, d: Diagnosis) -> None:
     for cause in d.causes:
         node = f"cause:{cause.id}"
         graph.add_node(
@@ -167,9 +167,9 @@ def _add_conclusions(graph: nx.DiGraph, kb: KnowledgeBase, d: Diagnosis) -> None
         for ref in (*cause.supporting, *cause.disputing):
             role = {"supports": "for", "hedged": "hedged", "disputes": "against"}[ref.stance]
             graph.add_edge(f"evidence:{ref.id}", node, role=role, weight=ref.weight)
-        for fact in sorted(graph.nodes):
-            if fact.startswith(f"contradiction:{cause.id}:"):
-                graph.add_edge(fact, node, role="contradicts")
+        for fact in run.derived("Contradiction"):
+            if fact["theory"] == cause.id:
+                graph.add_edge(fact.key, node, role="contradicts")
     for item in d.advice:
         node = f"advice:{item.id}"
         _advice_node(graph, node, "advice", item.id, item.title, item.phase)
@@ -186,8 +186,9 @@ def _add_conclusions(graph: nx.DiGraph, kb: KnowledgeBase, d: Diagnosis) -> None
         _advice_node(graph, node, "withheld", withheld.id, withheld.title, withheld.phase)
         for ref in withheld.withheld_by:
             graph.add_edge(f"withhold:{ref.id}:{withheld.id}", node, role="withholds")
-        for key in _backing(graph, withheld.id):
-            graph.add_edge(key, node, role="backs")
+        for fact in run.derived("Support"):
+            if fact["advice"] == withheld.id and fact["stance"] != "disputes":
+                graph.add_edge(fact.key, node, role="backs")
     graph.add_node(
         TRIAGE,
         kind="conclusion",
@@ -217,17 +218,6 @@ def _advice_node(
         label=title,
         sublabel=f"{_ADVICE_WORDS[conclusion]} · {phase}",
         detail=f"{_ADVICE_WORDS[conclusion]} ({phase}): {title}",
-    )
-
-
-def _backing(graph: nx.DiGraph, advice: str) -> list[str]:
-    """Support facts backing (not disputing) one piece of advice."""
-    return sorted(
-        n
-        for n, data in graph.nodes(data=True)
-        if data.get("fact_type") == "Support"
-        and data["fields"]["advice"] == advice
-        and data["fields"]["stance"] != "disputes"
     )
 
 
