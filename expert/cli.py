@@ -171,9 +171,14 @@ def _show_answer(question: Any, value: Any) -> str:
 
 def _register() -> None:
     """Attach the command groups that live in their own modules."""
+    from .cli_graph import graph
     from .cli_kb import kb
+    from .cli_report import explain, report
 
     cli.add_command(kb)
+    kb.add_command(graph)
+    cli.add_command(report)
+    cli.add_command(explain)
 
 
 _register()

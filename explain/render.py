@@ -10,6 +10,8 @@ if TYPE_CHECKING:
 
     from expert.conclusions import Diagnosis
 
+    from .context import GraphView
+
 PHASE_TITLES = {
     "now": "Now, during a cramp",
     "next_days": "In the next days",
@@ -23,7 +25,8 @@ def environment() -> jinja2.Environment:
     """The shared template environment: strict about undefined names, escaping HTML."""
     import jinja2
 
-    from .safe_text import for_terminal
+    from .safe_text import for_markdown, for_terminal
+    from .values import answer_text
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("explain", "templates"),
@@ -35,22 +38,73 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["terminal"] = for_terminal
-    env.filters["signed"] = lambda x: f"{x:+.2f}".rstrip("0").rstrip(".")
-    env.filters["yesno"] = _answer_text
+    env.filters["md"] = for_markdown
+    env.filters["signed"] = signed
+    env.filters["num"] = number
+    env.filters["yesno"] = answer_text
+    env.filters["svg"] = graph_svg
+    env.filters["mermaid"] = graph_mermaid
     return env
 
 
-def _answer_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, tuple | list):
-        return ", ".join(str(v) for v in value) if value else "none"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def signed(x: float) -> str:
+    """A number with its sign and at most two decimals: ``+4``, ``-0.5``."""
+    return f"{x:+.2f}".rstrip("0").rstrip(".")
+
+
+def number(x: float) -> str:
+    """A number with at most two decimals and no trailing zeros: ``2``, ``0.5``."""
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def graph_svg(view: GraphView, title: str = "Derivation graph") -> Any:
+    """Inline SVG markup of a report's derivation graph (marked safe: it escapes itself)."""
+    from markupsafe import Markup
+
+    from .svg import render_svg
+
+    graph, layout = view_graph(view)
+    return Markup(render_svg(graph, title=title, layout=layout, element_id="derivation-graph"))
+
+
+def graph_mermaid(view: GraphView) -> str:
+    """Mermaid flowchart source of a report's derivation graph."""
+    from .mermaid import to_mermaid
+
+    graph, layout = view_graph(view)
+    return to_mermaid(graph, layout=layout)
+
+
+def view_graph(view: GraphView) -> tuple[Any, Any]:
+    """A networkx graph and its layout rebuilt from the plain data in a report context."""
+    from dataclasses import asdict
+
+    import networkx as nx
+
+    from .layout import Layout
+
+    graph = nx.DiGraph()
+    layers: dict[int, list[tuple[int, str]]] = {}
+    for node in view.nodes:
+        graph.add_node(node.id, **asdict(node))
+        layers.setdefault(node.layer, []).append((node.row, node.id))
+    for edge in view.edges:
+        graph.add_edge(edge.source, edge.target, role=edge.role)
+    layout = Layout(tuple(tuple(n for _, n in sorted(layers[i])) for i in sorted(layers)))
+    return graph, layout
 
 
 def render_text(diagnosis: Diagnosis, *, title: str = "Leg cramps in runners") -> str:
     """Plain-text diagnosis for a terminal: triage first, then causes and advice."""
     template = environment().get_template("diagnosis.txt.j2")
     return template.render(d=diagnosis, phases=PHASE_TITLES, title=title)
+
+
+def render_how(how: Any, *, command: str) -> str:
+    """Plain-text *how* explanation (``command`` is how to re-run ``cramp explain PROFILE``)."""
+    return environment().get_template("explain_how.txt.j2").render(how=how, command=command)
+
+
+def render_why_not(why: Any, *, command: str) -> str:
+    """Plain-text *why not* explanation."""
+    return environment().get_template("explain_why_not.txt.j2").render(why=why, command=command)

@@ -1,0 +1,130 @@
+"""``cramp report`` and ``cramp explain``: documents and explanations for one profile."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from ._cli_support import EXIT_ERROR, fail, load_kb, load_profile
+
+
+@click.command()
+@click.argument("profile", metavar="PROFILE")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    metavar="FILE",
+    help="File to write (`-` for standard output); .md, .html or .json picks the format.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "json"]),
+    help="Report format, when FILE's extension does not say it.",
+)
+@click.option("--force", is_flag=True, help="Overwrite FILE if it already exists.")
+@click.pass_context
+def report(ctx: click.Context, profile: str, output: str, fmt: str | None, force: bool) -> None:
+    """Write a full report for a runner's answers: Markdown, HTML or JSON.
+
+    Triage and the disclaimer come first; then the likely causes with the sources for
+    and against each, what to do, the derivation graph, the sources with the quotes
+    used, the answers, and the knowledge-base version. The HTML report is one file
+    with no scripts that loads nothing from the network; the JSON report follows the
+    schema shipped as explain/schema/report.schema.json. An existing FILE is never
+    replaced without --force, and a report appears whole or not at all.
+
+    \b
+    Examples:
+      cramp report examples/long-hot-run.yaml -o report.html
+      cramp report profile.yaml -o report.md
+      cramp report profile.yaml -o - --format json | jq .triage
+    """
+    from explain import write_report
+    from explain.build import report_context
+    from explain.report import render_report
+
+    kb = load_kb(ctx)
+    answers = load_profile(ctx, profile)
+    if output == "-":
+        if fmt is None:
+            fail("-o -: give --format md, html or json when writing to standard output")
+        click.echo(render_report(report_context(kb, answers), fmt), nl=False)
+        return
+    with output_errors(output):
+        written = write_report(kb, answers, Path(output), fmt, force=force)
+    size = written.stat().st_size
+    click.echo(f"wrote {written} ({fmt or written.suffix.lstrip('.')}, {size} bytes)")
+
+
+@click.command()
+@click.argument("profile", metavar="PROFILE")
+@click.argument("item", metavar="ITEM")
+@click.option(
+    "--why-not",
+    is_flag=True,
+    help="Explain why ITEM did not fire and the smallest change of answers that would.",
+)
+@click.pass_context
+def explain(ctx: click.Context, profile: str, item: str, why_not: bool) -> None:
+    """How one conclusion was reached (or, with --why-not, why it was not).
+
+    ITEM is a cause (a theory id such as `dehydration`), a piece of advice (such as
+    `rest_few_days`), `triage` for the triage level, or `triage:TIER` (emergency,
+    urgent, see_doctor, self_care). *How* lists every answer the conclusion rests on,
+    every rule that fired with its claim, source and verbatim quote, and for a cause
+    the arithmetic of its standing. *Why not* lists each claim that could have
+    produced it with the state of each condition, and the smallest change of answers
+    that makes it fire, checked by running the engine on the changed answers.
+
+    \b
+    Examples:
+      cramp explain examples/night-cramps-after-hard-week.yaml insufficient_recovery
+      cramp explain examples/night-cramps-after-hard-week.yaml dehydration --why-not
+      cramp explain profile.yaml triage:urgent --why-not
+    """
+    from expert.engine import Reasoner
+    from explain.how import explain_how
+    from explain.items import UnknownItem, resolve_item
+    from explain.render import render_how, render_why_not
+    from explain.why_not import explain_why_not
+
+    kb = load_kb(ctx)
+    try:
+        target = resolve_item(kb, item)
+    except UnknownItem as exc:
+        fail(f"ITEM: {exc}")
+    answers = load_profile(ctx, profile)
+    run = Reasoner.for_kb(kb).run(answers)
+    command = f"{ctx.command_path} {shlex.quote(profile)}"
+    if why_not:
+        text = render_why_not(explain_why_not(kb, run, target), command=command)
+    else:
+        text = render_how(explain_how(kb, run, target), command=command)
+    click.echo(text, nl=False)
+    sys.stdout.flush()
+
+
+@contextmanager
+def output_errors(output: str) -> Iterator[None]:
+    """Turn a failure to write ``output`` into one line on stderr and an exit status."""
+    try:
+        yield
+    except FileExistsError:
+        fail(f"{output}: already exists; use --force to overwrite it")
+    except ValueError as exc:
+        fail(str(exc))
+    except IsADirectoryError:
+        fail(f"{output}: is a directory; expected a file name")
+    except FileNotFoundError:
+        fail(f"{output}: cannot write: directory {str(Path(output).parent)!r} does not exist")
+    except PermissionError:
+        fail(f"{output}: cannot write: permission denied", EXIT_ERROR)
+    except OSError as exc:
+        fail(f"{output}: cannot write: {exc.strerror or exc}", EXIT_ERROR)

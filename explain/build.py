@@ -1,0 +1,284 @@
+"""Build the report context (:mod:`explain.context`) from a knowledge base and a profile."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from .context import (
+    REPORT_FORMAT,
+    AdviceView,
+    AnswerView,
+    CauseView,
+    ClaimView,
+    ConflictView,
+    ContradictionView,
+    EdgeView,
+    GraphView,
+    KnowledgeBaseView,
+    NodeView,
+    PageView,
+    PhaseView,
+    QuoteView,
+    ReportContext,
+    RunnerView,
+    SideView,
+    SourceView,
+    TermView,
+    TriageView,
+    WithheldView,
+)
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from expert.conclusions import AdviceItem, ClaimRef, Diagnosis
+    from expert.engine import Run
+    from knowledge import KnowledgeBase, Profile
+
+#: Where each kind of graph node links to in the HTML report.
+_ANCHORS = {
+    "answer": "answer-",
+    "cause": "cause-",
+    "advice": "advice-",
+    "withheld": "withheld-",
+    "against": "against-",
+}
+
+
+def report_context(kb: KnowledgeBase, profile: Profile) -> ReportContext:
+    """Reason about ``profile`` and gather everything a report shows."""
+    from expert.conclusions import diagnose_run
+    from expert.engine import Reasoner
+
+    run = Reasoner.for_kb(kb).run(profile)
+    return context_for_run(kb, run, diagnose_run(kb, run))
+
+
+def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> ReportContext:
+    """The report context of a run already made (and its diagnosis)."""
+    from .graph import derivation_graph, relevant
+    from .render import PHASE_TITLES
+
+    def cite(refs: Iterable[ClaimRef]) -> tuple[ClaimView, ...]:
+        return tuple(claim_view(kb, r) for r in refs)
+
+    d = diagnosis
+    triage = TriageView(
+        d.triage.tier, d.triage.title, d.triage.action, d.triage.is_referral, cite(d.triage.claims)
+    )
+    causes = tuple(
+        CauseView(
+            id=c.id,
+            title=c.title,
+            summary=c.summary,
+            standing=c.standing,
+            status=c.status,
+            supporting=cite(c.supporting),
+            disputing=cite(c.disputing),
+            contradicted_by=tuple(
+                ContradictionView(x.because, x.answers) for x in c.contradicted_by
+            ),
+            terms=tuple(
+                term_view(kb, r.id) for r in sorted((*c.supporting, *c.disputing), key=_id)
+            ),
+            arithmetic=c.arithmetic,
+        )
+        for c in d.causes
+    )
+
+    def advice_view(a: AdviceItem) -> AdviceView:
+        return AdviceView(
+            a.id, a.phase, a.title, a.text, cite(a.claims), cite(a.disputed_by), a.conflicts
+        )
+
+    phases = tuple(
+        PhaseView(p, title, tuple(advice_view(a) for a in d.advice_in(p)))
+        for p, title in PHASE_TITLES.items()
+    )
+    backing = {f["claim"]: f["advice"] for f in run.derived("Support") if f["stance"] != "disputes"}
+    withheld = tuple(
+        WithheldView(
+            w.id,
+            w.phase,
+            w.title,
+            tuple(claim_view(kb, c) for c in sorted(c for c, a in backing.items() if a == w.id)),
+            cite(w.withheld_by),
+        )
+        for w in d.withheld
+    )
+    conflicts = tuple(
+        ConflictView(
+            c.id,
+            c.type,
+            c.title,
+            c.reason,
+            tuple(SideView(s.label, s.item, cite(s.claims)) for s in c.sides),
+        )
+        for c in d.conflicts
+    )
+    advised_against = tuple(advice_view(a) for a in d.advised_against)
+    cited = [
+        *triage.claims,
+        *(x for c in causes for x in (*c.supporting, *c.disputing)),
+        *(x for p in phases for a in p.advice for x in (*a.claims, *a.disputed_by)),
+        *(x for w in withheld for x in (*w.claims, *w.withheld_by)),
+        *(x for a in advised_against for x in a.disputed_by),
+    ]
+    return ReportContext(
+        report_format=REPORT_FORMAT,
+        title=kb.manifest.title,
+        runner=RunnerView(d.name, d.notes),
+        triage=triage,
+        disclaimer=d.disclaimer,
+        causes=causes,
+        conflicts=conflicts,
+        phases=phases,
+        withheld=withheld,
+        advised_against=advised_against,
+        graph=graph_view(relevant(derivation_graph(kb, run, d))),
+        sources=_sources(kb, d, cited),
+        answers=_answers(kb, run),
+        knowledge_base=KnowledgeBaseView(
+            kb.manifest.title, kb.version, kb.content_hash, kb.short_hash
+        ),
+    )
+
+
+def _id(ref: ClaimRef) -> str:
+    return ref.id
+
+
+def claim_view(kb: KnowledgeBase, ref: ClaimRef | str) -> ClaimView:
+    """Cite a claim (a :class:`~expert.conclusions.ClaimRef` or an id) for a template."""
+    from expert.conclusions import claim_ref
+
+    if isinstance(ref, str):
+        claim = kb.claims[ref]
+        ref = claim_ref(kb, ref, weighted=claim.theory is not None)
+    return ClaimView(
+        id=ref.id,
+        source=ref.source,
+        source_title=ref.source_title,
+        source_bias=ref.source_bias,
+        kind=ref.kind,
+        stance=ref.stance,
+        evidence=ref.evidence,
+        says=ref.says,
+        quote=ref.quote,
+        reason=ref.reason,
+        weight=ref.weight,
+        conditions=tuple(c.describe() for c in kb.conditions[ref.id]),
+    )
+
+
+def term_view(kb: KnowledgeBase, claim_id: str) -> TermView:
+    """One term of a theory's standing, with each factor named."""
+    from expert.conclusions import claim_weight
+
+    claim = kb.claims[claim_id]
+    w = kb.manifest.weights
+    return TermView(
+        claim=claim_id,
+        source=kb.claim_source[claim_id],
+        evidence=claim.evidence,
+        evidence_weight=w.evidence[claim.evidence],
+        stance=claim.stance,
+        stance_factor=w.stance[claim.stance],
+        kind=claim.kind,
+        kind_factor=w.kind[claim.kind],  # type: ignore[index]  (theory claims only)
+        weight=claim_weight(kb, claim_id),
+    )
+
+
+def graph_view(graph: nx.DiGraph) -> GraphView:
+    """The derivation graph as plain data, with its layered layout and report anchors."""
+    from .layout import layered_layout
+
+    layout = layered_layout(graph)
+    nodes = []
+    for layer, row, node in (
+        (i, j, n) for i, lay in enumerate(layout.layers) for j, n in enumerate(lay)
+    ):
+        data = graph.nodes[node]
+        nodes.append(
+            NodeView(
+                id=node,
+                kind=data["kind"],
+                label=str(data.get("label", node)),
+                sublabel=str(data.get("sublabel", "")),
+                detail=str(data.get("detail", "")),
+                layer=layer,
+                row=row,
+                href=_anchor(node, data),
+            )
+        )
+    edges = tuple(
+        EdgeView(s, t, str(graph.edges[s, t].get("role", ""))) for s, t in sorted(graph.edges)
+    )
+    return GraphView(tuple(nodes), edges)
+
+
+def _anchor(node: str, data: dict) -> str | None:
+    if data.get("claim"):
+        return f"#claim-{data['claim']}"
+    if node == "triage":
+        return "#triage"
+    prefix, _, rest = node.partition(":")
+    if data["kind"] in ("answer", "conclusion") and prefix in _ANCHORS:
+        return f"#{_ANCHORS[prefix]}{rest}"
+    return None
+
+
+def _sources(kb: KnowledgeBase, d: Diagnosis, cited: list[ClaimView]) -> tuple[SourceView, ...]:
+    quotes: dict[str, dict[str, QuoteView]] = {}
+    for c in cited:
+        quotes.setdefault(c.source, {})[c.id] = QuoteView(c.id, c.says, c.quote)
+    return tuple(
+        SourceView(
+            id=s.id,
+            title=s.title,
+            author=s.author,
+            publisher=s.publisher,
+            kind=s.kind,
+            voice=s.voice,
+            bias=s.bias,
+            pages=tuple(PageView(p["title"], p["url"]) for p in s.pages),
+            quotes=tuple(v for _, v in sorted(quotes.get(s.id, {}).items())),
+        )
+        for s in d.sources
+    )
+
+
+def _answers(kb: KnowledgeBase, run: Run) -> tuple[AnswerView, ...]:
+    from .values import answer_words, json_value
+
+    profile = run.profile
+    used: dict[str, set[str]] = {}
+    for firing in run.trace:
+        for fact in firing.matched:
+            if fact.type == "Answer":
+                used.setdefault(fact["question"], set()).add(firing.claim or firing.rule)
+    out = []
+    for qid, question in kb.questions.items():
+        if qid in profile.unknown:
+            out.append(
+                AnswerView(
+                    qid, question.section, question.prompt, "unknown", "don't know", None, ()
+                )
+            )
+        elif qid in profile.answers:
+            value = profile.answers[qid]
+            status = "given" if qid in run.answers else "set_aside"
+            out.append(
+                AnswerView(
+                    qid,
+                    question.section,
+                    question.prompt,
+                    status,
+                    answer_words(question, value),
+                    json_value(value),
+                    tuple(sorted(used.get(qid, ()))),
+                )
+            )
+    return tuple(out)

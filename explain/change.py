@@ -1,0 +1,197 @@
+"""The smallest change of answers that makes a conclusion fire, checked by the engine.
+
+Any change that works must make at least one candidate claim fire, so it must change
+every answer that claim's conditions currently fail (and, where a question's ``ask_if``
+would then not hold, the answers its precondition needs, since the engine sets aside an
+answer to a question that does not apply). Proposals are built that way and tried in
+order of how many answers they change, fewest first; each is verified by running the
+engine on the changed profile. When a proposal makes the claim fire but the conclusion
+still does not (a safety rule withholds the advice), it is extended by one more change
+that stops that safety rule, and tried again. The first verified proposal is the answer.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from itertools import count
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from expert.engine import Run
+    from knowledge import Condition, KnowledgeBase, Profile
+    from knowledge.schema import Question
+
+#: Most answers a proposal may change, and most engine runs one search may make.
+MAX_CHANGES = 4
+MAX_RUNS = 250
+#: Cap on proposals built for one claim (choice questions multiply).
+MAX_OPTIONS = 64
+
+Changes = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Found:
+    """A verified change: the new answers, and the run that shows the conclusion fires."""
+
+    changes: Mapping[str, Any]
+    run: Run
+    runs: int
+
+
+@dataclass(frozen=True)
+class NotFound:
+    """No change of at most ``MAX_CHANGES`` answers made it fire within ``runs`` engine runs."""
+
+    runs: int
+    exhausted: bool
+
+
+def smallest_change(
+    kb: KnowledgeBase,
+    profile: Profile,
+    candidates: Iterable[str],
+    target: Callable[[Run], bool],
+    *,
+    blockers: Iterable[str] = (),
+    max_changes: int = MAX_CHANGES,
+    max_runs: int = MAX_RUNS,
+) -> Found | NotFound:
+    """Search for the fewest answers to change so that ``target`` holds for the run.
+
+    ``candidates`` are the claims that could produce the conclusion; ``blockers`` the
+    claims that can stop it (a safety rule withholding advice).
+    """
+    from expert.engine import Reasoner
+
+    reasoner = Reasoner.for_kb(kb)
+    answers = dict(profile.answers)
+    blockers = tuple(blockers)
+    queue: list[tuple[int, str, int, Changes]] = []
+    seen: set[str] = set()
+    tiebreak = count()
+
+    def push(changes: Changes) -> None:
+        key = _key(changes)
+        if key not in seen and len(changes) <= max_changes:
+            seen.add(key)
+            heapq.heappush(queue, (len(changes), key, next(tiebreak), changes))
+
+    for claim in sorted(candidates):
+        for option in satisfy(kb, kb.conditions[claim], answers):
+            push(option)
+    runs = 0
+    while queue and runs < max_runs:
+        _, _, _, changes = heapq.heappop(queue)
+        changed = apply_changes(profile, changes)
+        run = reasoner.run(changed)
+        runs += 1
+        if target(run):
+            return Found(dict(sorted(changes.items())), run, runs)
+        fired = run.fired_claims
+        for blocker in blockers:
+            if blocker in fired:
+                for option in unsatisfy(kb, kb.conditions[blocker], dict(changed.answers), changes):
+                    push({**changes, **option})
+    return NotFound(runs, exhausted=not queue)
+
+
+def apply_changes(profile: Profile, changes: Mapping[str, Any]) -> Profile:
+    """The profile with some answers replaced (a changed "don't know" becomes known)."""
+    return replace(
+        profile,
+        answers={**profile.answers, **changes},
+        unknown=frozenset(profile.unknown - set(changes)),
+    )
+
+
+def satisfy(
+    kb: KnowledgeBase, conditions: Iterable[Condition], answers: Mapping[str, Any], depth: int = 0
+) -> list[Changes]:
+    """Minimal sets of changed answers under which every condition holds and is kept."""
+    conditions = tuple(conditions)
+    options: list[Changes] = [{}]
+    for cond in conditions:
+        q = cond.question
+        if q in answers and cond.holds(answers[q]):
+            continue
+        values = satisfying_values(kb.questions[q], cond, answers.get(q))
+        options = [{**o, q: v} for o in options for v in values][:MAX_OPTIONS]
+    out: list[Changes] = []
+    for option in options:
+        out.extend(_keep_applicable(kb, conditions, answers, option, depth))
+    return out
+
+
+def _keep_applicable(
+    kb: KnowledgeBase,
+    conditions: tuple[Condition, ...],
+    answers: Mapping[str, Any],
+    option: Changes,
+    depth: int,
+) -> list[Changes]:
+    """Extend ``option`` so each question the conditions test also passes its ``ask_if``."""
+    applied = {**answers, **option}
+    kept = kb.applicable(applied)
+    missing = sorted({c.question for c in conditions if c.question not in kept})
+    if not missing:
+        return [option]
+    if depth >= len(kb.questions):  # preconditions are acyclic; this only guards the loop
+        return []
+    needed = [pc for q in missing for pc in kb.preconditions.get(q, ())]
+    out = []
+    for extra in satisfy(kb, needed, applied, depth + 1):
+        if all(option.get(q, v) == v for q, v in extra.items()):
+            out.append({**option, **extra})
+    return out
+
+
+def unsatisfy(
+    kb: KnowledgeBase, conditions: Iterable[Condition], answers: Mapping[str, Any], keep: Changes
+) -> list[Changes]:
+    """Single changed answers that make one of the conditions fail (not touching ``keep``)."""
+    out = []
+    for cond in conditions:
+        q = cond.question
+        if q in keep or q not in answers:
+            continue
+        out.extend({q: v} for v in failing_values(kb.questions[q], cond, answers[q]))
+    return out
+
+
+def satisfying_values(question: Question, cond: Condition, current: Any) -> list[Any]:
+    """Answers to ``question`` that pass ``cond``, as close to ``current`` as the test allows."""
+    if question.type == "multi":
+        have = set(current) if isinstance(current, tuple) else set()
+        if cond.op == "none":
+            return [tuple(sorted(have - cond.values))]
+        return [tuple(sorted(have | {v})) for v in sorted(cond.values)]
+    if question.type == "number":
+        ends = [float(v) for v in cond.satisfying(question)]
+        if isinstance(current, float):
+            ends.sort(key=lambda v: (abs(v - current), v))
+        return ends[:1]
+    return sorted(cond.satisfying(question), key=str)
+
+
+def failing_values(question: Question, cond: Condition, current: Any) -> list[Any]:
+    """Answers to ``question`` that fail ``cond``, as close to ``current`` as possible."""
+    if question.type == "multi":
+        have = set(current) if isinstance(current, tuple) else set()
+        if cond.op == "any":
+            return [tuple(sorted(have - cond.values))]
+        return [tuple(sorted(have | {v})) for v in sorted(cond.values)]
+    if question.type == "number":
+        outside = []
+        if cond.low is not None and cond.low > question.min:
+            outside.append(float(question.min))
+        if cond.high is not None and cond.high < question.max:
+            outside.append(float(question.max))
+        return outside[:1]
+    return sorted((v for v in question.values if not cond.holds(v)), key=str)
+
+
+def _key(changes: Changes) -> str:
+    return repr(sorted(changes.items(), key=lambda kv: kv[0]))

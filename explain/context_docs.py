@@ -1,0 +1,111 @@
+"""Generate ``docs/report-context.md``: the reference for people writing report templates.
+
+A test checks the file in the repository equals :func:`context_markdown`; regenerate with
+``python -m explain.context_docs > docs/report-context.md``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from typing import Any
+
+from . import context
+from .context import REPORT_FORMAT, ReportContext
+
+_INTRO = f"""\
+# Report context: writing your own templates
+
+Reports are rendered from Jinja2 templates shipped in `explain/templates/`
+(`report.md.j2`, `report.html.j2`; partials with a leading underscore hold macros).
+Every template receives one variable, `report`, whose structure is documented below.
+It is the stable contract (format {REPORT_FORMAT}): fields may be added, but a field
+is only removed or changes meaning with a new `report_format`. The JSON report is this
+same structure, and `explain/schema/report.schema.json` is its JSON Schema.
+
+Templates are rendered with `StrictUndefined` (a misspelt name is an error, not an
+empty string) and, for names ending `.html.j2`, HTML autoescaping. Runner text
+(`report.runner.name`, `report.runner.notes`) is untrusted: in Markdown, pass it and
+any other text through the `md` filter.
+
+Filters available besides Jinja2's own:
+
+| Filter | Does |
+| --- | --- |
+| `md` | escapes text for inline Markdown (no links, HTML, table cells or line breaks) |
+| `terminal` | strips control characters (for text shown in a terminal) |
+| `signed` | a number with its sign and at most two decimals: `+4`, `-0.5` |
+| `num` | a number with at most two decimals, no trailing zeros |
+| `yesno` | an answer value as the profile writes it |
+| `svg(title)` | `report.graph` as inline SVG markup (laid out in Python, no scripts) |
+| `mermaid` | `report.graph` as a Mermaid flowchart |
+
+A minimal template, for example `my-report.txt.j2`:
+
+```jinja
+{{{{ report.triage.title }}}}: {{{{ report.triage.action }}}}
+{{% for cause in report.causes %}}
+- {{{{ cause.title }}}} ({{{{ cause.status }}}}, {{{{ cause.standing | signed }}}})
+{{% endfor %}}
+```
+
+Render it with `explain.render.environment().from_string(text).render(report=context)`,
+where `context = explain.report_context(kb, profile)`.
+"""
+
+
+def context_markdown() -> str:
+    """The reference page, one table per class reachable from ``ReportContext``."""
+    sections = [_INTRO]
+    for cls in _classes(ReportContext):
+        doc = (cls.__doc__ or "").strip()
+        lines = [
+            f"## `{cls.__name__}`",
+            "",
+            doc,
+            "",
+            "| Field | Type | Meaning |",
+            "| --- | --- | --- |",
+        ]
+        hints = typing.get_type_hints(cls, vars(context))
+        for f in dataclasses.fields(cls):
+            help_text = f.metadata["help"].replace("|", "\\|")
+            lines.append(f"| `{f.name}` | {_type_name(hints[f.name])} | {help_text} |")
+        sections.append("\n".join(lines) + "\n")
+    return "\n".join(sections)
+
+
+def _classes(root: type) -> list[type]:
+    seen: list[type] = []
+    todo = [root]
+    while todo:
+        cls = todo.pop(0)
+        if cls in seen:
+            continue
+        seen.append(cls)
+        hints = typing.get_type_hints(cls, vars(context))
+        for f in dataclasses.fields(cls):
+            todo.extend(t for t in _mentioned(hints[f.name]) if t not in seen)
+    return seen
+
+
+def _mentioned(tp: Any) -> list[type]:
+    if dataclasses.is_dataclass(tp):
+        return [tp]
+    return [t for arg in typing.get_args(tp) for t in _mentioned(arg)]
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is tuple:
+        return f"list of {_type_name(args[0])}"
+    if args:
+        return " or ".join(_type_name(a) for a in args)
+    if dataclasses.is_dataclass(tp):
+        return f"[`{tp.__name__}`](#{tp.__name__.lower()})"
+    return {str: "text", int: "integer", float: "number", bool: "boolean"}.get(tp, "null")
+
+
+if __name__ == "__main__":
+    print(context_markdown(), end="")

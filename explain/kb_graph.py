@@ -1,0 +1,72 @@
+"""The knowledge base's own graph: which source makes which claim about which theory or advice.
+
+Nodes, by ``kind``: ``source`` (``source:<id>``), ``claim`` (``claim:<id>``) and
+``target``: a theory (``theory:<id>``), a piece of advice (``advice:<id>``), a triage
+tier (``tier:<tier>``) or a conflict between two pieces of advice (``conflict:<id>``).
+Edges carry the claim's stance (``supports``, ``hedged``, ``disputes``), ``withholds``,
+``sets`` for triage, and ``conflicts`` from advice to the conflict it is part of.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from knowledge import KnowledgeBase
+
+
+def knowledge_graph(kb: KnowledgeBase) -> nx.DiGraph:
+    """Sources → claims → theories, advice and triage tiers (→ conflicts), as a DAG."""
+    import networkx as nx
+
+    graph = nx.DiGraph(knowledge_base=kb.content_hash)
+    for source in kb.sources.values():
+        graph.add_node(
+            f"source:{source.id}",
+            kind="source",
+            label=source.title,
+            sublabel=f"{source.id} · {source.kind}" + (" · declared bias" if source.bias else ""),
+            detail=f"{source.author}, {source.publisher}"
+            + (f". Bias: {source.bias}" if source.bias else ""),
+        )
+    for claim_id, claim in kb.claims.items():
+        source = kb.claim_source[claim_id]
+        node = f"claim:{claim_id}"
+        graph.add_node(
+            node,
+            kind="claim",
+            label=claim_id,
+            sublabel=f"{claim.kind}, {claim.stance}, {claim.evidence}",
+            detail=f"{claim.says} “{claim.quote}”",
+        )
+        graph.add_edge(f"source:{source}", node, role="claims")
+        if claim.theory:
+            _target(graph, f"theory:{claim.theory}", kb.theories[claim.theory].title, "theory")
+            graph.add_edge(node, f"theory:{claim.theory}", role=claim.stance)
+        if claim.advice:
+            advice = kb.advice[claim.advice]
+            _target(graph, f"advice:{advice.id}", advice.title, f"advice · {advice.phase}")
+            graph.add_edge(node, f"advice:{advice.id}", role=claim.stance)
+        if claim.triage:
+            tier = kb.manifest.tiers[claim.triage]
+            _target(graph, f"tier:{claim.triage}", tier.title, "triage tier")
+            graph.add_edge(node, f"tier:{claim.triage}", role="sets")
+        for withheld in claim.withholds:
+            advice = kb.advice[withheld]
+            _target(graph, f"advice:{advice.id}", advice.title, f"advice · {advice.phase}")
+            graph.add_edge(node, f"advice:{advice.id}", role="withholds")
+    for conflict in kb.conflicts.values():
+        node = f"conflict:{conflict.id}"
+        _target(graph, node, conflict.id, "conflict", detail=conflict.reason)
+        for advice_id in conflict.between:
+            advice = kb.advice[advice_id]
+            _target(graph, f"advice:{advice_id}", advice.title, f"advice · {advice.phase}")
+            graph.add_edge(f"advice:{advice_id}", node, role="conflicts")
+    return graph
+
+
+def _target(graph: nx.DiGraph, node: str, label: str, sublabel: str, *, detail: str = "") -> None:
+    if node not in graph:
+        graph.add_node(node, kind="target", label=label, sublabel=sublabel, detail=detail or label)

@@ -1,0 +1,107 @@
+"""Render reports (Markdown, HTML, JSON) and write them to disk atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .context import ReportContext
+
+if TYPE_CHECKING:
+    from knowledge import KnowledgeBase, Profile
+
+#: Report formats and the file-name endings that select them.
+FORMATS: dict[str, tuple[str, ...]] = {
+    "md": (".md", ".markdown"),
+    "html": (".html", ".htm"),
+    "json": (".json",),
+}
+TEMPLATES = {"md": "report.md.j2", "html": "report.html.j2"}
+
+
+def format_for(path: Path | str) -> str:
+    """The report format a file name asks for; ``ValueError`` naming the allowed endings."""
+    suffix = Path(path).suffix.lower()
+    for fmt, endings in FORMATS.items():
+        if suffix in endings:
+            return fmt
+    allowed = ", ".join(e for endings in FORMATS.values() for e in endings)
+    raise ValueError(
+        f"cannot tell the report format from {str(path)!r}; name it with {allowed} "
+        "or give the format (md, html, json)"
+    )
+
+
+def check_format(fmt: str) -> str:
+    """Return ``fmt`` if it is a report format, else raise ``ValueError`` saying what is."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown report format {fmt!r}; expected one of: {', '.join(FORMATS)}")
+    return fmt
+
+
+def render_report(context: ReportContext, fmt: str) -> str:
+    """A report as text in one format (``md``, ``html`` or ``json``)."""
+    if check_format(fmt) == "json":
+        return json.dumps(asdict(context), indent=2, ensure_ascii=False) + "\n"
+    from .render import environment
+
+    return environment().get_template(TEMPLATES[fmt]).render(report=context)
+
+
+def write_report(
+    kb: KnowledgeBase,
+    profile: Profile,
+    path: Path | str,
+    fmt: str | None = None,
+    *,
+    force: bool = False,
+) -> Path:
+    """Reason about ``profile`` and write its report to ``path`` (format from the extension).
+
+    Raises ``FileExistsError`` if ``path`` exists and not ``force``, ``ValueError`` for an
+    unknown format. The file appears whole or not at all.
+    """
+    from .build import report_context
+
+    path = Path(path)
+    fmt = check_format(fmt) if fmt is not None else format_for(path)
+    if path.exists() and not force:
+        raise FileExistsError(f"{path}: already exists; use --force to overwrite")
+    text = render_report(report_context(kb, profile), fmt)
+    write_atomically(path, text.encode("utf-8"), force=force)
+    return path
+
+
+def write_atomically(path: Path, data: bytes, *, force: bool = False) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then move it into place.
+
+    Without ``force`` the final step is a hard link, which fails if ``path`` appeared in
+    the meantime, so an existing file is never replaced by a race.
+    """
+    directory = path.parent if str(path.parent) else Path(".")
+    tmp = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    # O_EXCL: never follow or reuse someone else's file; mode 0o666 lets the umask decide.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if force:
+            os.replace(tmp, path)
+            return
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise FileExistsError(f"{path}: already exists; use --force to overwrite") from None
+        except OSError:
+            # A file system without hard links: check, then replace (a narrow race remains).
+            if path.exists():
+                raise FileExistsError(f"{path}: already exists; use --force to overwrite") from None
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,98 @@
+"""The HTML report opened in headless Chromium: it renders, loads nothing, runs nothing.
+
+Needs Debian's ``chromium`` (``apt-get install -y chromium``) and the ``playwright``
+Python package (a dev dependency); no browser is downloaded. Skipped if either is
+missing. The screenshot is written under pytest's tmp dir and to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from fixture_data import HOSTILE, NIGHT, fixture_kb, fixture_profile
+
+from explain import write_report
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (Debian: apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.parametrize("profile", [NIGHT, HOSTILE], ids=["night", "hostile"])
+def test_the_html_report_renders_in_chromium_without_errors_or_requests(browser, tmp_path, profile):
+    report = write_report(fixture_kb(), fixture_profile(profile), tmp_path / "report.html")
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("dialog", lambda d: errors.append(f"dialog opened: {d.message}"))
+    page.goto(report.as_uri(), wait_until="load")
+    page.wait_for_timeout(200)
+
+    assert errors == []
+    assert requests == [report.as_uri()]
+    assert page.evaluate("document.scripts.length") == 0
+    # Triage is the first thing on the page, and it is visible.
+    first = page.locator("section").first
+    assert first.get_attribute("id") == "triage"
+    assert first.is_visible()
+    # The derivation graph is drawn inline, and its boxes link into the report.
+    assert page.locator("#derivation-graph g.node").count() > 5
+    href = page.locator("#derivation-graph a").first.get_attribute("href")
+    assert href.startswith("#") and page.locator(href).count() == 1
+    # Every anchor link inside the report leads somewhere.
+    missing = page.evaluate(
+        """[...document.querySelectorAll('a[href^="#"]')]
+             .map(a => a.getAttribute('href'))
+             .filter(h => !document.getElementById(h.slice(1)))"""
+    )
+    assert missing == []
+
+    shot = tmp_path / f"report-{profile.stem}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy(shot, ARTIFACTS / shot.name)
+    print(f"screenshot: {ARTIFACTS / shot.name}")
+
+    # It prints: print media applies, and a PDF comes out with several pages.
+    page.emulate_media(media="print")
+    pdf = tmp_path / "report.pdf"
+    page.pdf(path=str(pdf), format="A4")
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.read_bytes().count(b"/Type /Page") > 2
+    page.close()
+
+
+def test_runner_text_shows_as_text_in_chromium(browser, tmp_path):
+    report = write_report(fixture_kb(), fixture_profile(HOSTILE), tmp_path / "report.html")
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: dialogs.append(d.message))
+    page.goto(report.as_uri())
+    assert "<script>alert(1)</script>" in page.locator("h1").inner_text()
+    assert dialogs == []
+    assert page.locator("a[href='https://example.invalid']").count() == 0
+    page.close()

@@ -1,0 +1,275 @@
+"""Reports in Markdown, HTML and JSON: snapshots, schema, escaping, safety first, citations."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import typing
+from pathlib import Path
+
+import jsonschema
+import pytest
+from fixture_data import HOSTILE, NIGHT, fixture_kb, fixture_profile
+from hypothesis import HealthCheck, given, settings
+from runner_profiles import profiles
+from snapshot import assert_snapshot
+
+from expert import diagnose
+from explain import context as context_module
+from explain import render_report, render_text, report_context, write_report
+from explain.context import ReportContext
+from explain.context_docs import context_markdown
+from explain.json_schema import published_schema, report_schema
+from explain.render import environment
+from knowledge import Profile, load_knowledge_base
+
+REPO = Path(__file__).resolve().parent.parent
+REAL_KB = load_knowledge_base()
+VALIDATOR = jsonschema.Draft202012Validator(published_schema())
+
+
+@pytest.fixture(scope="module")
+def night():
+    return report_context(fixture_kb(), fixture_profile(NIGHT))
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    return report_context(fixture_kb(), fixture_profile(HOSTILE))
+
+
+# --- snapshots ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "json"])
+def test_the_night_cramps_report_matches_its_snapshot(night, fmt):
+    assert_snapshot(f"night-cramps.{fmt}", render_report(night, fmt))
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "json"])
+def test_the_emergency_report_with_withheld_advice_matches_its_snapshot(hostile, fmt):
+    assert_snapshot(f"hyponatraemia-ice-or-heat.{fmt}", render_report(hostile, fmt))
+
+
+def test_the_text_diagnosis_matches_its_snapshot():
+    kb = fixture_kb()
+    text = render_text(diagnose(kb, fixture_profile(NIGHT)), title=kb.manifest.title)
+    assert_snapshot("night-cramps.txt", text)
+
+
+# --- the JSON schema ---------------------------------------------------------------------
+
+
+def test_the_published_schema_is_the_one_generated_from_the_context():
+    if os.environ.get("CRAMP_UPDATE_SNAPSHOTS") == "1":
+        path = REPO / "explain" / "schema" / "report.schema.json"
+        path.write_text(json.dumps(report_schema(), indent=2, ensure_ascii=False) + "\n")
+    assert published_schema() == report_schema(), (
+        "explain/schema/report.schema.json is stale: python -m explain.json_schema > it"
+    )
+    jsonschema.Draft202012Validator.check_schema(published_schema())
+
+
+@pytest.mark.parametrize("which", ["night", "hostile"])
+def test_json_reports_validate_against_the_published_schema(which, request):
+    data = json.loads(render_report(request.getfixturevalue(which), "json"))
+    VALIDATOR.validate(data)
+
+
+def test_the_schema_rejects_a_report_missing_its_triage(night):
+    data = json.loads(render_report(night, "json"))
+    del data["triage"]
+    assert not VALIDATOR.is_valid(data)
+
+
+# --- the documented context --------------------------------------------------------------
+
+
+def _context_classes():
+    return [
+        cls
+        for cls in vars(context_module).values()
+        if isinstance(cls, type)
+        and dataclasses.is_dataclass(cls)
+        and cls.__module__ == context_module.__name__
+    ]
+
+
+@pytest.mark.parametrize("cls", _context_classes(), ids=lambda c: c.__name__)
+def test_every_context_field_has_help(cls):
+    assert cls.__doc__ and cls.__doc__.strip()
+    for f in dataclasses.fields(cls):
+        assert f.metadata.get("help", "").strip(), f"{cls.__name__}.{f.name} has no help"
+    typing.get_type_hints(cls, vars(context_module))  # every annotation resolves
+
+
+def test_the_report_context_reference_in_docs_is_current():
+    path = REPO / "docs" / "report-context.md"
+    if os.environ.get("CRAMP_UPDATE_SNAPSHOTS") == "1":
+        path.write_text(context_markdown(), encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == context_markdown(), (
+        "docs/report-context.md is stale: python -m explain.context_docs > docs/report-context.md"
+    )
+
+
+def test_the_template_example_in_the_docs_renders(night):
+    text = context_markdown()
+    example = re.search(r"```jinja\n(.*?)```", text, re.S).group(1)
+    out = environment().from_string(example).render(report=night)
+    assert night.triage.title in out and night.causes[0].title in out
+
+
+def test_a_misspelt_name_in_a_template_is_an_error_not_an_empty_string(night):
+    import jinja2
+
+    with pytest.raises(jinja2.UndefinedError):
+        environment().from_string("{{ report.triage.tierr }}").render(report=night)
+
+
+# --- safety first, and every recommendation traceable -----------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_triage_and_the_disclaimer_come_before_anything_else(hostile, fmt):
+    text = render_report(hostile, fmt)
+    triage = text.index("Triage: Emergency")
+    disclaimer = text.index("not a diagnosis")
+    causes = text.index("Likely causes")
+    assert triage < disclaimer < causes
+    heading = "## " if fmt == "md" else "<h2>"
+    order = ["Likely causes", "What to do", "How the conclusions were reached"]
+    order += ["Sources and the quotes used", "Your answers"]
+    positions = [text.index(heading + s) for s in order] + [text.index("content hash")]
+    assert positions == sorted(positions)
+    json_keys = list(json.loads(render_report(hostile, "json")))
+    assert json_keys.index("triage") < json_keys.index("causes") < json_keys.index("phases")
+
+
+def test_withheld_advice_is_shown_with_the_safety_rule_and_not_recommended(hostile):
+    recommended = {a.id for p in hostile.phases for a in p.advice}
+    assert "hydrate_before_during" not in recommended
+    (withheld,) = hostile.withheld
+    assert withheld.id == "hydrate_before_during"
+    assert [c.id for c in withheld.withheld_by] == ["safety-hyponatraemia"]
+    assert "Withheld for your safety" in render_report(hostile, "html")
+
+
+def test_conflicting_advice_is_shown_side_by_side(hostile):
+    (conflict,) = [c for c in hostile.conflicts if c.type == "advice"]
+    assert [s.item for s in conflict.sides] == ["ice_sore_areas", "heat_packs"]
+    md = render_report(hostile, "md")
+    assert "| Ice the sore areas | Use heat packs on lasting soreness |" in md
+
+
+def test_declared_bias_is_shown_beside_the_causes_it_bears_on(night):
+    html = render_report(night, "html")
+    causes = html[html.index('id="causes"') : html.index('id="advice"')]
+    assert "Declared bias of Leg cramps at night after running" in causes
+
+
+def check_citations(context: ReportContext) -> None:
+    """Every recommendation cites a claim with a source and a verbatim quote."""
+    kb_claims = {}
+    for phase in context.phases:
+        for advice in phase.advice:
+            assert advice.claims, f"{advice.id} cites no claim"
+            for claim in advice.claims:
+                assert claim.source and claim.source_title and claim.quote.strip()
+                kb_claims[claim.id] = claim
+    quoted = {q.claim: q.quote for s in context.sources for q in s.quotes}
+    for claim_id, claim in kb_claims.items():
+        assert quoted[claim_id] == claim.quote  # and the sources section carries the quote
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(profiles(REAL_KB))
+def test_every_recommendation_in_any_report_cites_a_claim_with_source_and_quote(profile):
+    context = report_context(REAL_KB, profile)
+    check_citations(context)
+    data = json.loads(render_report(context, "json"))
+    VALIDATOR.validate(data)
+    for phase in data["phases"]:
+        for advice in phase["advice"]:
+            assert all(c["quote"] and c["source_title"] for c in advice["claims"])
+    html = render_report(context, "html")
+    for phase in context.phases:
+        for advice in phase.advice:
+            assert f'id="advice-{advice.id}"' in html
+            for claim in advice.claims:
+                assert f'id="claim-{claim.id}"' in html  # the quote a link leads to
+
+
+# --- runner text is untrusted ------------------------------------------------------------
+
+
+def test_runner_text_is_escaped_in_html(hostile):
+    html = render_report(hostile, "html")
+    assert "<script>" not in html.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>yesterday</b>" not in html
+    assert "&lt;b&gt;yesterday&lt;/b&gt;" in html
+    assert 'href="https://example.invalid"' not in html
+
+
+def test_runner_text_cannot_make_markdown_links_tables_or_html(hostile):
+    md = render_report(hostile, "md")
+    name_line = md.splitlines()[0]
+    assert "<script>" not in md and "<b>" not in md
+    assert not re.search(r"(?<!\\)\]\(", md)  # no unescaped link syntax anywhere
+    assert r"\<script\>" in name_line and r"\|" in name_line and r"\[click\]" in name_line
+    notes = next(line for line in md.splitlines() if line.startswith("**Notes:**"))
+    assert r"\<b\>yesterday\</b\>" in notes
+
+
+def test_html_reports_carry_no_script_and_load_nothing(hostile):
+    html = render_report(hostile, "html")
+    assert not re.search(r"<script|<link|<img|<iframe|@import|url\(", html, re.I)
+    assert "default-src 'none'" in html
+    # Only safety-net pages are linked (followed only if clicked), and only as anchors.
+    assert set(re.findall(r'src="([^"]*)"', html)) == set()
+
+
+# --- write_report ------------------------------------------------------------------------
+
+
+def test_write_report_takes_the_format_from_the_extension(tmp_path):
+    kb, profile = fixture_kb(), fixture_profile(NIGHT)
+    for name, start in [("r.md", "# "), ("r.html", "<!DOCTYPE html>"), ("r.json", "{")]:
+        path = write_report(kb, profile, tmp_path / name)
+        assert path.read_text(encoding="utf-8").startswith(start)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r.json", "r.md"]
+
+
+def test_write_report_refuses_to_overwrite_unless_forced(tmp_path):
+    kb, profile = fixture_kb(), fixture_profile(NIGHT)
+    path = tmp_path / "r.md"
+    path.write_text("keep me")
+    with pytest.raises(FileExistsError):
+        write_report(kb, profile, path)
+    assert path.read_text() == "keep me"
+    write_report(kb, profile, path, force=True)
+    assert path.read_text(encoding="utf-8").startswith("# ")
+    assert [p.name for p in tmp_path.iterdir()] == ["r.md"]  # no temporary file left
+
+
+def test_write_report_rejects_unknown_formats(tmp_path):
+    kb, profile = fixture_kb(), fixture_profile(NIGHT)
+    with pytest.raises(ValueError, match=r"\.md, \.markdown, \.html"):
+        write_report(kb, profile, tmp_path / "r.txt")
+    with pytest.raises(ValueError, match="expected one of: md, html, json"):
+        write_report(kb, profile, tmp_path / "r.md", fmt="pdf")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_explicit_format_overrides_the_extension(tmp_path):
+    path = write_report(fixture_kb(), fixture_profile(NIGHT), tmp_path / "report.txt", "json")
+    assert json.loads(path.read_text(encoding="utf-8"))["report_format"] == 1
+
+
+def test_an_empty_profile_still_gets_a_complete_report():
+    context = report_context(REAL_KB, Profile())
+    assert context.triage.tier == "self_care"
+    for fmt in ("md", "html", "json"):
+        assert render_report(context, fmt)
