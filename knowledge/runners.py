@@ -36,14 +36,21 @@ def answers(question: Question) -> st.SearchStrategy[Any]:
         return st.lists(st.sampled_from(question.values), unique=True).map(
             lambda v: tuple(sorted(v))
         )
+    # The range ends are where conditions flip, so draw them often.
     return st.one_of(
-        st.sampled_from([question.min, question.max]),
-        st.integers(int(question.min), int(question.max)).map(float),
+        st.sampled_from([float(question.min), float(question.max)]),
+        st.floats(question.min, question.max, allow_nan=False),
     )
 
 
-def profiles(kb: KnowledgeBase, *, partial: bool = True) -> st.SearchStrategy[Profile]:
-    """Profiles over ``kb``'s vocabulary; ``partial`` leaves questions unanswered or unknown."""
+def profiles(
+    kb: KnowledgeBase, *, partial: bool = True, names: bool = False
+) -> st.SearchStrategy[Profile]:
+    """Profiles over ``kb``'s vocabulary.
+
+    ``partial`` leaves questions unanswered or answered "unknown"; ``names`` adds
+    arbitrary free text as the runner's name and notes.
+    """
 
     @st.composite
     def build(draw: st.DrawFn) -> Profile:
@@ -55,6 +62,8 @@ def profiles(kb: KnowledgeBase, *, partial: bool = True) -> st.SearchStrategy[Pr
                 known[qid] = draw(answers(question))
             elif state == "unknown":
                 unknown.add(qid)
-        return Profile(known, frozenset(unknown))
+        name = draw(st.none() | st.text(max_size=30)) if names else None
+        notes = draw(st.none() | st.text(max_size=80)) if names else None
+        return Profile(known, frozenset(unknown), name, notes)
 
     return build()

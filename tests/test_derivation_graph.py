@@ -6,7 +6,6 @@ import networkx as nx
 import pytest
 from fixture_data import HOSTILE, NIGHT, fixture_kb, fixture_profile
 from hypothesis import HealthCheck, given, settings
-from runner_profiles import profiles
 
 from expert.conclusions import diagnose_run
 from expert.engine import Reasoner
@@ -17,6 +16,7 @@ from explain.layout import layered_layout
 from explain.mermaid import to_mermaid
 from explain.svg import render_svg
 from knowledge import load_knowledge_base
+from knowledge.runners import profiles
 
 REAL_KB = load_knowledge_base()
 
@@ -65,7 +65,7 @@ def check_graph(kb, profile) -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(profiles(REAL_KB))
+@given(profiles(REAL_KB, names=True))
 def test_the_derivation_graph_is_a_dag_rooted_in_answers_for_any_profile(profile):
     check_graph(REAL_KB, profile)
 

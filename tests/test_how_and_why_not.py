@@ -6,7 +6,6 @@ import pytest
 from fixture_data import HOSTILE, NIGHT, fixture_kb, fixture_profile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from runner_profiles import profiles
 
 from expert.engine import Reasoner
 from explain.change import apply_changes
@@ -14,6 +13,7 @@ from explain.how import explain_how
 from explain.items import Item, UnknownItem, has_fired, resolve_item, triage_tier
 from explain.why_not import explain_why_not
 from knowledge import load_knowledge_base, parse_profile
+from knowledge.runners import profiles
 from knowledge.schema import TIERS
 
 REAL_KB = load_knowledge_base()
@@ -59,7 +59,7 @@ def test_how_lists_every_answer_and_claim_behind_a_cause():
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(profiles(REAL_KB), st.sampled_from(items(REAL_KB)))
+@given(profiles(REAL_KB, names=True), st.sampled_from(items(REAL_KB)))
 def test_how_rests_only_on_answers_the_runner_gave_and_cites_every_claim(profile, name):
     kb = REAL_KB
     item = resolve_item(kb, name)
@@ -77,7 +77,7 @@ def test_how_rests_only_on_answers_the_runner_gave_and_cites_every_claim(profile
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(profiles(REAL_KB), st.sampled_from(items(REAL_KB)))
+@given(profiles(REAL_KB, names=True), st.sampled_from(items(REAL_KB)))
 def test_a_proposed_change_is_valid_input_and_really_makes_the_item_fire(profile, name):
     kb = REAL_KB
     item = resolve_item(kb, name)

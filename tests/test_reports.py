@@ -13,7 +13,6 @@ import jsonschema
 import pytest
 from fixture_data import HOSTILE, NIGHT, fixture_kb, fixture_profile
 from hypothesis import HealthCheck, given, settings
-from runner_profiles import profiles
 from snapshot import assert_snapshot
 
 from expert import diagnose
@@ -24,6 +23,7 @@ from explain.context_docs import context_markdown
 from explain.json_schema import published_schema, report_schema
 from explain.render import environment
 from knowledge import Profile, load_knowledge_base
+from knowledge.runners import profiles
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_KB = load_knowledge_base()
@@ -184,7 +184,7 @@ def check_citations(context: ReportContext) -> None:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(profiles(REAL_KB))
+@given(profiles(REAL_KB, names=True))
 def test_every_recommendation_in_any_report_cites_a_claim_with_source_and_quote(profile):
     context = report_context(REAL_KB, profile)
     check_citations(context)
