@@ -144,6 +144,16 @@ class SafetyPage(_Model):
     url: Text
 
 
+class Gap(_Model):
+    """Something a source announces and then does not give, quoted so lint can verify it."""
+
+    quote: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=400)]
+    missing: Text
+
+    def __str__(self) -> str:
+        return f"“{self.quote}” {self.missing}"
+
+
 class Source(_Model):
     """One article (or the safety net) and every claim taken from it."""
 
@@ -156,7 +166,8 @@ class Source(_Model):
     bias: Text | None = None
     seed: Text | None = None
     pages: tuple[SafetyPage, ...] = ()
-    gaps: tuple[Text, ...] = ()
+    # Plain text, or a Gap whose announcement lint checks against the seed.
+    gaps: tuple[Gap | Text, ...] = ()
     claims: tuple[Claim, ...]
 
 
