@@ -23,7 +23,6 @@ from .load import SOURCES_DIR, default_directory, display_path, load_knowledge_b
 from .model import KnowledgeBase
 from .problems import Problem, ProblemsError
 from .satisfy import firing_answers
-from .schema import Gap
 
 _TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 _SPACE = re.compile(r"\s+")
@@ -164,7 +163,7 @@ def unverified_quotes(
         quotes += [
             (("gaps", i, "quote"), f"gap {i + 1}", g.quote)
             for i, g in enumerate(source.gaps)
-            if isinstance(g, Gap)
+            if g.quote is not None
         ]
         for loc, what, quote in quotes:
             checked += 1

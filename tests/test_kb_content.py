@@ -137,7 +137,7 @@ def test_article_referrals_carry_triage_tiers_faithful_to_their_wording(
 
 
 def test_gaps_announced_but_never_filled_are_recorded_not_invented(kb: KnowledgeBase) -> None:
-    announced = {g.quote for g in kb.sources["steve"].gaps if isinstance(g, Gap)}
+    announced = {g.quote for g in kb.sources["steve"].gaps}
     assert "Seek immediate medical attention if your cramps are accompanied by:" in announced
     assert "They can assess whether the cramps are linked to:" in announced
     assert "So, to stay adequately hydrated:" in announced
@@ -148,9 +148,11 @@ def test_gaps_announced_but_never_filled_are_recorded_not_invented(kb: Knowledge
     )
 
 
-def test_a_structured_gap_reads_as_its_quote_and_what_is_missing() -> None:
-    gap = Gap(quote="Key takeaways include:", missing="No list follows.")
+def test_a_gap_is_written_as_plain_text_or_as_a_quoted_announcement() -> None:
+    gap = Gap.model_validate({"quote": "Key takeaways include:", "missing": "No list follows."})
     assert str(gap) == "“Key takeaways include:” No list follows."
+    plain = Gap.model_validate("The overview is missing.")
+    assert (plain.quote, str(plain)) == (None, "The overview is missing.")
 
 
 def test_every_quote_is_short(kb: KnowledgeBase) -> None:
