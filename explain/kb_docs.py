@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from knowledge.coverage import KINDS, Coverage, coverage, positions
+from knowledge.coverage import Coverage, coverage, positions
 from knowledge.schema import PHASES, TIERS, Question
 
 from .render import PHASE_TITLES, environment
@@ -166,6 +166,8 @@ class KbDocs:
 
 def build_context(kb: KnowledgeBase) -> KbDocs:
     """The documented context the Markdown template renders."""
+    cov = coverage(kb)
+    counted = {s.id: s.by_kind for s in cov.sources}
     cited = {cid: _claim(kb, cid) for cid in kb.claims}
     withheld_by: dict[str, list[str]] = {}
     for claim in kb.claims.values():
@@ -194,7 +196,7 @@ def build_context(kb: KnowledgeBase) -> KbDocs:
             s.bias,
             s.seed,
             tuple((p.title, p.url) for p in s.pages),
-            tuple((k, n) for k in KINDS if (n := sum(1 for c in s.claims if c.kind == k))),
+            tuple((k, n) for k, n in counted[s.id].items() if n),
             len(s.claims),
             tuple(str(g) for g in s.gaps),
         )
@@ -268,7 +270,7 @@ def build_context(kb: KnowledgeBase) -> KbDocs:
         tiers=tiers,
         theories=theories,
         phases=phases,
-        coverage=coverage(kb),
+        coverage=cov,
         source_titles={s.id: s.title for s in kb.sources.values()},
         sections=tuple(SectionView(title, tuple(qs)) for title, qs in sections.items()),
     )
