@@ -60,6 +60,14 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
     return _Loader(root).load()
 
 
+def display_path(path: Path) -> str:
+    """``path`` as problems show it: relative to the working directory when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def content_hash(root: Path) -> str:
     """SHA-256 over every knowledge file's relative path and bytes, in a fixed order."""
     digest = hashlib.sha256()
@@ -89,15 +97,9 @@ class _Loader:
         # (namespace, id) -> (document, location) of the first definition
         self.where: dict[tuple[str, str], tuple[Document, tuple[Any, ...]]] = {}
 
-    def _display(self, path: Path) -> str:
-        try:
-            return str(path.relative_to(Path.cwd()))
-        except ValueError:
-            return str(path)
-
     def _read(self, path: Path, model: type[BaseModel]) -> tuple[Document, Any] | None:
         try:
-            doc = read_yaml(path, self._display(path))
+            doc = read_yaml(path, display_path(path))
         except ProblemsError as exc:
             self.problems.extend(exc.problems)
             return None
@@ -115,7 +117,7 @@ class _Loader:
         for name, model in FILES.items():
             path = self.root / name
             if not path.is_file():
-                self.problems.append(Problem(self._display(path), 1, 1, "missing file"))
+                self.problems.append(Problem(display_path(path), 1, 1, "missing file"))
                 parsed[name] = None
                 continue
             parsed[name] = self._read(path, model)
@@ -124,7 +126,7 @@ class _Loader:
         source_paths = sorted(source_dir.glob("*.yaml")) if source_dir.is_dir() else []
         if not source_paths:
             self.problems.append(
-                Problem(self._display(source_dir), 1, 1, "no source files (sources/*.yaml)")
+                Problem(display_path(source_dir), 1, 1, "no source files (sources/*.yaml)")
             )
         for path in source_paths:
             got = self._read(path, Source)

@@ -22,6 +22,8 @@ Id = Annotated[
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", min_length=2, max_length=80),
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+#: A short verbatim quote from a source.
+Quote = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=400)]
 
 ClaimKind = Literal[
     "cause", "mechanism", "diagnostic", "relief", "aftercare", "prevention", "referral", "red_flag"
@@ -109,7 +111,7 @@ class Claim(_Model):
     id: Id
     kind: ClaimKind
     says: Text
-    quote: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=400)]
+    quote: Quote
     evidence: EvidenceKind
     stance: Stance = "supports"
     theory: Id | None = None
@@ -147,6 +149,25 @@ class SafetyPage(_Model):
     url: Text
 
 
+class Gap(_Model):
+    """Something a source announces and then does not give.
+
+    Written as plain text, or as ``{quote, missing}`` with the announcement quoted
+    verbatim so that ``cramp kb lint --sources`` can check it against the seed.
+    """
+
+    quote: Quote | None = None
+    missing: Text
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_text(cls, value: Any) -> Any:
+        return {"missing": value} if isinstance(value, str) else value
+
+    def __str__(self) -> str:
+        return f"“{self.quote}” {self.missing}" if self.quote else self.missing
+
+
 class Source(_Model):
     """One article (or the safety net) and every claim taken from it."""
 
@@ -159,7 +180,7 @@ class Source(_Model):
     bias: Text | None = None
     seed: Text | None = None
     pages: tuple[SafetyPage, ...] = ()
-    gaps: tuple[Text, ...] = ()
+    gaps: tuple[Gap, ...] = ()
     claims: tuple[Claim, ...]
 
 

@@ -1,0 +1,209 @@
+"""Lint a knowledge base: everything the loader checks, plus what keeps the content honest.
+
+On top of loading (schema, references, conditions), lint reports:
+
+* a claim no runner can ever trigger: no answers satisfy its conditions together with
+  the ``ask_if`` preconditions the engine applies (see :mod:`knowledge.satisfy`);
+* a question no claim tests, which the consultation could only ask in vain;
+* with a seeds directory: a quote (of a claim, or of a gap's announcement) that is not
+  verbatim in its source's seed file. Only whitespace and typographic quotes are
+  normalised; anything else, a dropped word or a changed spelling, is a problem.
+
+Every problem is positioned (``path:line:col``) on the offending item.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._yaml import Document, read_yaml
+from .load import SOURCES_DIR, default_directory, display_path, load_knowledge_base
+from .model import KnowledgeBase
+from .problems import Problem, ProblemsError
+from .satisfy import firing_answers
+
+_TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class LintResult:
+    """The outcome of linting: the knowledge base if it loaded, and every problem found."""
+
+    kb: KnowledgeBase | None
+    problems: tuple[Problem, ...]
+    quotes_checked: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """Whether no problem was found."""
+        return not self.problems
+
+
+def normalise_quote(text: str) -> str:
+    """Text as quotes are compared: typographic quotes made plain, whitespace collapsed."""
+    return _SPACE.sub(" ", text.translate(_TYPOGRAPHIC)).strip()
+
+
+def find_seed(name: str, seeds: Path) -> Path | None:
+    """The seed file ``name`` in ``seeds`` or, failing that, in its parent directory.
+
+    Articles live in ``shared/seeds/``; the safety net's ``SAFETY-NET.md`` sits one level
+    up, in ``shared/``.
+    """
+    for folder in (seeds, seeds.parent):
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def lint_knowledge_base(
+    directory: Path | str | None = None, *, seeds: Path | str | None = None
+) -> LintResult:
+    """Load and lint a knowledge base (the bundled one by default); never raises on content."""
+    root = Path(directory) if directory is not None else default_directory()
+    try:
+        kb = load_knowledge_base(root)
+    except ProblemsError as exc:
+        return LintResult(None, exc.problems)
+    problems: list[Problem] = []
+    checked = 0
+    documents = source_documents(kb)
+    problems.extend(unfireable_claims(kb, documents))
+    problems.extend(unused_questions(kb))
+    if seeds is not None:
+        found, checked = unverified_quotes(kb, Path(seeds), documents)
+        problems.extend(found)
+    return LintResult(kb, tuple(sorted(set(problems))), checked)
+
+
+def source_documents(kb: KnowledgeBase) -> dict[str, Document]:
+    """Each source's parsed file, by source id, for positioning problems on its claims."""
+    documents = {}
+    for path in sorted((kb.root / SOURCES_DIR).glob("*.yaml")):
+        doc = read_yaml(path, display_path(path))
+        if isinstance(doc.data, dict) and doc.data.get("id") in kb.sources:
+            documents[doc.data["id"]] = doc
+    return documents
+
+
+def unfireable_claims(
+    kb: KnowledgeBase, documents: dict[str, Document] | None = None
+) -> list[Problem]:
+    """A problem for each claim whose conditions no profile can satisfy."""
+    documents = documents if documents is not None else source_documents(kb)
+    problems = []
+    for source_id, source in kb.sources.items():
+        doc = documents[source_id]
+        for index, claim in enumerate(source.claims):
+            if firing_answers(kb, claim.id) is None:
+                conditions = kb.conditions[claim.id]
+                wanted = "; ".join(c.describe() for c in conditions) or "(no conditions)"
+                asked = [
+                    f"{c.question} is asked only if "
+                    + "; ".join(p.describe() for p in kb.preconditions[c.question])
+                    for c in conditions
+                    if kb.preconditions.get(c.question)
+                ]
+                why = f" (and {', '.join(asked)})" if asked else ""
+                problems.append(
+                    doc.problem(
+                        ("claims", index, "when"),
+                        f"claim {claim.id!r} can never fire: no answers satisfy {wanted}{why}",
+                    )
+                )
+    return problems
+
+
+def unused_questions(kb: KnowledgeBase) -> list[Problem]:
+    """A problem for each question that no claim's conditions test."""
+    path = kb.root / "questions.yaml"
+    doc = read_yaml(path, display_path(path))
+    problems = []
+    for index, (qid, used_by) in enumerate(kb.questions_used.items()):
+        if not used_by:
+            problems.append(
+                doc.problem(
+                    ("questions", index, "id"),
+                    f"question {qid!r} is tested by no claim, so its answer can change nothing",
+                )
+            )
+    return problems
+
+
+def unverified_quotes(
+    kb: KnowledgeBase, seeds: Path, documents: dict[str, Document] | None = None
+) -> tuple[list[Problem], int]:
+    """Problems for quotes not verbatim in their seed file, and how many quotes were checked."""
+    documents = documents if documents is not None else source_documents(kb)
+    problems: list[Problem] = []
+    checked = 0
+    for source_id, source in kb.sources.items():
+        doc = documents[source_id]
+        if source.seed is None:
+            problems.append(doc.problem(("id",), "no seed file to check its quotes against"))
+            continue
+        seed = find_seed(source.seed, seeds)
+        if seed is None:
+            problems.append(
+                doc.problem(
+                    ("seed",),
+                    f"seed file {source.seed!r} not found in {seeds} nor in its parent",
+                )
+            )
+            continue
+        text = normalise_quote(seed.read_text(encoding="utf-8-sig"))
+        quotes = [
+            (("claims", i, "quote"), f"claim {c.id!r}", c.quote)
+            for i, c in enumerate(source.claims)
+        ]
+        quotes += [
+            (("gaps", i, "quote"), f"gap {i + 1}", g.quote)
+            for i, g in enumerate(source.gaps)
+            if g.quote is not None
+        ]
+        for loc, what, quote in quotes:
+            checked += 1
+            message = _quote_problem(quote, text, seed.name)
+            if message:
+                problems.append(doc.problem(loc, f"quote of {what} {message}"))
+    return problems, checked
+
+
+def _quote_problem(quote: str, text: str, seed_name: str) -> str | None:
+    wanted = normalise_quote(quote)
+    if wanted in text:
+        return None
+    matched = _longest_prefix_in(wanted, text)
+    if matched == 0:
+        return f"is not verbatim in {seed_name} (not even its start is found)"
+    return (
+        f"is not verbatim in {seed_name}: the first {matched} of {len(wanted)} characters "
+        f"match, up to {wanted[max(0, matched - 30) : matched]!r}"
+    )
+
+
+def _longest_prefix_in(wanted: str, text: str) -> int:
+    """Length of the longest prefix of ``wanted`` found in ``text`` (prefixes nest)."""
+    low, high = 0, len(wanted)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if wanted[:mid] in text:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+__all__ = [
+    "LintResult",
+    "find_seed",
+    "lint_knowledge_base",
+    "normalise_quote",
+    "unfireable_claims",
+    "unused_questions",
+    "unverified_quotes",
+]

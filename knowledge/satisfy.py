@@ -1,0 +1,92 @@
+"""Find answers under which a set of conditions holds, honouring ``ask_if`` preconditions.
+
+The engine sets aside any answer whose question's ``ask_if`` does not hold
+(:meth:`KnowledgeBase.applicable`), so a claim that tests ``bedding`` can only fire for
+a runner who also says cramps come at night. A claim is fireable when some profile
+satisfies its conditions *and* every precondition they pull in, recursively. This
+module finds such a profile by backtracking over the questions involved; every domain is
+small and finite (yes/no, choices, small subsets of a multi-choice, and the end points
+of numeric ranges), so the search is exact, not sampled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import combinations
+from typing import Any
+
+from .conditions import Condition
+from .model import KnowledgeBase
+from .schema import Question
+
+Constraints = Mapping[str, tuple[Condition, ...]]
+
+
+def satisfying_answers(kb: KnowledgeBase, conditions: Iterable[Condition]) -> dict[str, Any] | None:
+    """A smallest-first set of answers making ``conditions`` hold and all apply, or None.
+
+    The answers returned survive :meth:`KnowledgeBase.applicable` unchanged, so a
+    profile made of them makes the engine see exactly these facts.
+    """
+    constraints: dict[str, tuple[Condition, ...]] = {}
+    for cond in conditions:
+        constraints[cond.question] = (*constraints.get(cond.question, ()), cond)
+    found = _search(kb, {}, constraints)
+    if found is None:
+        return None
+    # The search only assigns questions it had to; the engine's own filter must agree.
+    assert kb.applicable(found) == found, found
+    return found
+
+
+def firing_answers(kb: KnowledgeBase, claim_id: str) -> dict[str, Any] | None:
+    """Answers under which the claim's rule fires, or None if no runner can trigger it."""
+    return satisfying_answers(kb, kb.conditions[claim_id])
+
+
+def _search(
+    kb: KnowledgeBase, assigned: dict[str, Any], constraints: Constraints
+) -> dict[str, Any] | None:
+    for qid, conds in constraints.items():
+        if qid in assigned and not all(c.holds(assigned[qid]) for c in conds):
+            return None
+    pending = sorted(q for q in constraints if q not in assigned)
+    if not pending:
+        return assigned
+    qid = pending[0]
+    # Answering this question is only kept if its own preconditions hold too.
+    widened = dict(constraints)
+    for cond in kb.preconditions.get(qid, ()):
+        widened[cond.question] = (*widened.get(cond.question, ()), cond)
+    for value in candidates(kb.questions[qid], constraints[qid]):
+        found = _search(kb, {**assigned, qid: value}, widened)
+        if found is not None:
+            return found
+    return None
+
+
+def candidates(question: Question, conditions: tuple[Condition, ...]) -> Iterator[Any]:
+    """Answers to ``question`` that pass every one of ``conditions``, simplest first."""
+    if question.type == "number":
+        points = {question.min, question.max}
+        for cond in conditions:
+            points.update(p for p in (cond.low, cond.high) if p is not None)
+        # The intersection of closed ranges, when not empty, contains one of its bounds.
+        values: Iterable[Any] = sorted(
+            float(p) for p in points if question.min <= p <= question.max
+        )
+    elif question.type == "multi":
+        # A witness never needs more values than there are "includes any" tests: one hit
+        # per test, and dropping the other values cannot break an "includes none" test.
+        size = sum(1 for c in conditions if c.op == "any")
+        values = (
+            tuple(sorted(pick))
+            for r in range(size + 1)
+            for pick in combinations(question.values, r)
+        )
+    else:
+        values = question.values
+    return (v for v in values if all(c.holds(v) for c in conditions))
+
+
+__all__ = ["candidates", "firing_answers", "satisfying_answers"]
