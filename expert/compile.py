@@ -6,21 +6,29 @@ Every rule is generated from data; no rule is written by hand:
   declares what the claim concludes (``Evidence`` for a theory, ``Support`` for advice,
   ``Triage`` for a tier, ``Withhold`` for advice a safety rule forbids);
 * one rule per ``contradicted_when`` clause of a theory, declaring ``Contradiction``;
-* one rule per piece of advice: a backing ``Support`` and no ``Withhold`` declare a
-  ``Recommendation``.
+* one rule per piece of advice, ``recommend:ADVICE``: a backing ``Support`` and no
+  ``Withhold`` declare a ``Recommendation``.
 
 Salience orders the agenda so safety-net rules fire first, then every other claim, and
 recommendations last, after every ``Withhold`` that could cancel them is known.
+
+Those are the rules of the trace. The experta network that runs them is kept small
+(see docs/performance.md): rules with equal conditions and salience share one experta
+rule that records a firing for each; each distinct condition is one alpha-network
+path shared by every rule that tests it; and the recommendation rules are one experta
+rule with the advice as a variable. The trace is the same as with one experta rule
+per knowledge-base rule, firing for firing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from knowledge import Condition, KnowledgeBase
 
-from ._experta import AS, NOT, KnowledgeEngine, P, Rule
+from ._experta import AS, MATCH, NOT, Fact, KnowledgeEngine, P, Rule
 from .facts import (
     Answer,
     Contradiction,
@@ -47,49 +55,82 @@ class CrampEngine(KnowledgeEngine):
     def __init__(self) -> None:
         super().__init__()
         self.trace: list[Firing] = []
+        self._records: dict[int, FactRecord] = {}
 
     def reset(self, **kwargs: Any) -> None:
         """Clear facts, agenda and trace (experta's reset, plus the trace)."""
         super().reset(**kwargs)
         self.trace = []
+        self._records = {}
+
+    def record(self, fact: Fact) -> FactRecord:
+        """The trace record of a declared fact, made once per fact and run."""
+        key = fact["__factid__"]
+        found = self._records.get(key)
+        if found is None:
+            found = self._records[key] = FactRecord.of(fact)
+        return found
 
 
-def _action(
-    rule_name: str, salience: int, claim: str | None, produce: Callable[[dict], list]
+@dataclass(frozen=True)
+class _Member:
+    """One rule of the knowledge base inside a compiled group: what each firing records."""
+
+    rule: str
+    claim: str | None
+    facts: tuple[Fact, ...]
+    records: tuple[FactRecord, ...]
+
+    @classmethod
+    def of(cls, rule: str, claim: str | None, facts: Iterable[Fact]) -> _Member:
+        facts = tuple(facts)
+        return cls(rule, claim, facts, tuple(FactRecord.of(f) for f in facts))
+
+
+def _group_action(
+    index: int, salience: int, binds: tuple[str, ...], members: tuple[_Member, ...]
 ) -> Callable:
-    """The right-hand side shared by every generated rule: declare, then record."""
+    """The right-hand side of one group: per member, declare its facts and record a firing.
+
+    Every member of a group has the same conditions, so they share the matched facts.
+    """
 
     def fire(engine: CrampEngine, **context: Any) -> None:
-        matched = tuple(
-            FactRecord.of(context[name]) for name in sorted(context) if name.startswith("m")
-        )
-        declared = produce(context)
-        for fact in declared:
-            engine.declare(fact)
-        engine.trace.append(
-            Firing(rule_name, salience, claim, matched, tuple(FactRecord.of(f) for f in declared))
-        )
+        matched = tuple(engine.record(context[name]) for name in binds)
+        for member in members:
+            for fact in member.facts:
+                engine.declare(fact.copy())
+            engine.trace.append(
+                Firing(member.rule, salience, member.claim, matched, member.records)
+            )
 
-    fire.__name__ = rule_name.replace(":", "__").replace("-", "_")
+    fire.__name__ = f"group_{index}"
     return fire
 
 
 class _PatternCache:
-    """One pattern object per distinct condition, so equal tests share RETE nodes."""
+    """One pattern, and one binding name, per distinct condition across all rules.
+
+    experta shares an alpha-network path between patterns that are equal, binding name
+    included; naming the binding after the condition rather than its position in a
+    rule makes every rule testing the same condition reuse one path to the same end.
+    """
 
     def __init__(self) -> None:
-        self._predicates: dict[Condition, Any] = {}
+        self._patterns: dict[Condition, tuple[str, Fact]] = {}
 
-    def patterns(self, conditions: Iterable[Condition]) -> list:
-        out = []
-        for index, cond in enumerate(conditions):
-            if cond not in self._predicates:
-                self._predicates[cond] = P(cond.holds)
-            out.append(
-                getattr(AS, f"m{index}")
-                << Answer(question=cond.question, value=self._predicates[cond])
-            )
-        return out
+    def patterns(self, conditions: Iterable[Condition]) -> tuple[tuple[str, ...], list[Fact]]:
+        """The binding names and patterns for ``conditions``, in their order."""
+        binds, patterns = [], []
+        for cond in conditions:
+            if cond not in self._patterns:
+                name = f"c{len(self._patterns)}"
+                pattern = getattr(AS, name) << Answer(question=cond.question, value=P(cond.holds))
+                self._patterns[cond] = (name, pattern)
+            name, pattern = self._patterns[cond]
+            binds.append(name)
+            patterns.append(pattern)
+        return tuple(binds), patterns
 
 
 def _claim_salience(kb: KnowledgeBase, claim_id: str) -> int:
@@ -101,9 +142,9 @@ def _claim_salience(kb: KnowledgeBase, claim_id: str) -> int:
     return SALIENCE_CLAIM
 
 
-def _claim_conclusions(kb: KnowledgeBase, claim_id: str) -> Callable[[dict], list]:
+def _claim_facts(kb: KnowledgeBase, claim_id: str) -> list[Fact]:
     claim = kb.claims[claim_id]
-    facts: list = []
+    facts: list[Fact] = []
     if claim.theory is not None:
         facts.append(Evidence(theory=claim.theory, claim=claim.id, stance=claim.stance))
     if claim.advice is not None:
@@ -111,46 +152,71 @@ def _claim_conclusions(kb: KnowledgeBase, claim_id: str) -> Callable[[dict], lis
     if claim.triage is not None:
         facts.append(Triage(tier=claim.triage, claim=claim.id))
     facts.extend(Withhold(advice=a, claim=claim.id) for a in claim.withholds)
-    return lambda _context: [f.copy() for f in facts]
+    return facts
+
+
+def _backs(stance: str) -> bool:
+    """Whether a Support fact backs its advice (a disputing claim does not)."""
+    return stance != "disputes"
+
+
+def _recommend_action(kb: KnowledgeBase) -> Callable:
+    """The right-hand side of the one recommendation rule, for whichever advice matched."""
+    records = {a: FactRecord.of(Recommendation(advice=a)) for a in kb.advice}
+
+    def recommend(engine: CrampEngine, support: Fact, advice: str) -> None:
+        engine.declare(Recommendation(advice=advice))
+        engine.trace.append(
+            Firing(
+                f"recommend:{advice}",
+                SALIENCE_RECOMMENDATION,
+                None,
+                (engine.record(support),),
+                (records[advice],),
+            )
+        )
+
+    return recommend
 
 
 def compile_engine(kb: KnowledgeBase) -> type[CrampEngine]:
-    """Build the engine class for ``kb`` (cached per knowledge base object)."""
+    """Build the engine class for ``kb`` (cached per knowledge base object).
+
+    Knowledge-base rules with the same conditions and salience become one experta rule
+    whose action records a firing for each of them, so the trace is exactly that of one
+    rule per claim with a smaller network: fewer join nodes, fewer conflict-set nodes
+    for experta to poll after every firing, fewer activations.
+    """
     cached = kb._cache.get("engine_class")
     if cached is not None:
         return cached
-    cache = _PatternCache()
-    namespace: dict[str, Any] = {"knowledge_base": kb}
-
-    def add(rule: Rule, action: Callable) -> None:
-        namespace[action.__name__] = rule(action)
-
+    groups: dict[tuple[tuple[Condition, ...], int], list[_Member]] = {}
     for claim_id in kb.claims:
-        patterns = cache.patterns(kb.conditions[claim_id])
-        name = f"claim:{claim_id}"
-        salience = _claim_salience(kb, claim_id)
-        add(
-            Rule(*patterns, salience=salience),
-            _action(name, salience, claim_id, _claim_conclusions(kb, claim_id)),
-        )
-
+        key = (tuple(kb.conditions[claim_id]), _claim_salience(kb, claim_id))
+        member = _Member.of(f"claim:{claim_id}", claim_id, _claim_facts(kb, claim_id))
+        groups.setdefault(key, []).append(member)
     for theory_id, clauses in kb.contradictions.items():
         for index, (conditions, _because) in enumerate(clauses):
-            name = f"contradiction:{theory_id}:{index}"
-            fact = Contradiction(theory=theory_id, clause=index)
-            add(
-                Rule(*cache.patterns(conditions), salience=SALIENCE_CLAIM),
-                _action(name, SALIENCE_CLAIM, None, lambda _c, fact=fact: [fact.copy()]),
+            member = _Member.of(
+                f"contradiction:{theory_id}:{index}",
+                None,
+                [Contradiction(theory=theory_id, clause=index)],
             )
+            groups.setdefault((tuple(conditions), SALIENCE_CLAIM), []).append(member)
 
-    for advice_id in kb.advice:
-        name = f"recommend:{advice_id}"
-        fact = Recommendation(advice=advice_id)
-        backing = AS.m0 << Support(advice=advice_id, stance=P(lambda s: s != "disputes"))
-        add(
-            Rule(backing, NOT(Withhold(advice=advice_id)), salience=SALIENCE_RECOMMENDATION),
-            _action(name, SALIENCE_RECOMMENDATION, None, lambda _c, fact=fact: [fact.copy()]),
-        )
+    cache = _PatternCache()
+    namespace: dict[str, Any] = {"knowledge_base": kb}
+    for index, ((conditions, salience), members) in enumerate(groups.items()):
+        binds, patterns = cache.patterns(conditions)
+        action = _group_action(index, salience, binds, tuple(members))
+        namespace[action.__name__] = Rule(*patterns, salience=salience)(action)
+
+    # One rule for every piece of advice: the advice is a variable, so a Support or
+    # Withhold fact passes one alpha test instead of one per piece of advice.
+    backing = AS.support << Support(advice=MATCH.advice, stance=P(_backs))
+    namespace["recommend"] = Rule(
+        backing, NOT(Withhold(advice=MATCH.advice)), salience=SALIENCE_RECOMMENDATION
+    )(_recommend_action(kb))
 
     engine_class = type("CompiledCrampEngine", (CrampEngine,), namespace)
     kb._cache["engine_class"] = engine_class

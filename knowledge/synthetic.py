@@ -1,0 +1,127 @@
+"""Synthetic knowledge bases: a real one replicated N times, for measuring scale.
+
+Copy 1 keeps the original ids; copy ``n`` (2..N) renames every question, theory,
+advice, conflict and claim id with the suffix ``-xn`` and rewrites every reference
+(``when``, ``ask_if``, ``contradicted_when``, ``theory``, ``advice``, ``withholds``,
+``between``) to the same copy. Each copy is therefore an independent, equally dense
+slice of the knowledge base, and the result passes the normal loader's checks. A
+profile replicated with :func:`replicate_profile` answers every copy alike, so each
+copy fires what the original would.
+
+>>> from knowledge import load_knowledge_base
+>>> kb = load_knowledge_base(replicate_knowledge_base(None, tmp / "kb-x10", 10))  # doctest: +SKIP
+>>> len(kb.claims)  # doctest: +SKIP
+2300
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ._yaml import read_yaml
+from .load import MANIFEST, SOURCES_DIR, default_directory
+from .profile import TEXT_FIELDS
+
+__all__ = ["replicate_knowledge_base", "replicate_profile", "suffixed"]
+
+
+def suffixed(ident: str, copy: int) -> str:
+    """The id of ``ident`` in copy ``copy`` (copy 1 keeps the original id)."""
+    return ident if copy == 1 else f"{ident}-x{copy}"
+
+
+def replicate_knowledge_base(
+    source: Path | str | None, target: Path | str, times: int
+) -> Path:
+    """Write ``source`` (default: the bundled knowledge base) ``times`` over into ``target``.
+
+    ``target`` is created if needed; files are written as JSON, which the loader reads
+    like any YAML. Returns ``target``.
+    """
+    if times < 1:
+        raise ValueError(f"times must be at least 1, not {times}")
+    src = Path(source) if source is not None else default_directory()
+    out = Path(target)
+    (out / SOURCES_DIR).mkdir(parents=True, exist_ok=True)
+    _write(out / MANIFEST, _read(src / MANIFEST))
+
+    def copies(items: list[dict], rename: Callable[[dict, int], dict]) -> list[dict]:
+        return [rename(item, n) for n in range(1, times + 1) for item in items]
+
+    questions = _read(src / "questions.yaml")
+    questions["questions"] = copies(questions["questions"], _question)
+    _write(out / "questions.yaml", questions)
+
+    theories = _read(src / "theories.yaml")
+    theories["theories"] = copies(theories["theories"], _theory)
+    _write(out / "theories.yaml", theories)
+
+    advice = _read(src / "advice.yaml")
+    advice["advice"] = copies(advice["advice"], lambda a, n: {**a, "id": suffixed(a["id"], n)})
+    advice["conflicts"] = copies(advice.get("conflicts", []), _conflict)
+    _write(out / "advice.yaml", advice)
+
+    for path in sorted((src / SOURCES_DIR).glob("*.yaml")):
+        data = _read(path)
+        data["claims"] = copies(data.get("claims", []), _claim)
+        _write(out / SOURCES_DIR / path.name, data)
+    return out
+
+
+def replicate_profile(data: Mapping[str, Any], times: int) -> dict[str, Any]:
+    """Profile data answering every copy of each question as the original is answered."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in TEXT_FIELDS:
+            out[key] = value
+            continue
+        for n in range(1, times + 1):
+            out[suffixed(str(key), n)] = value
+    return out
+
+
+def _read(path: Path) -> Any:
+    return read_yaml(path).data
+
+
+def _write(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def _conditions(raw: Mapping[str, Any] | None, n: int) -> dict[str, Any]:
+    return {suffixed(q, n): test for q, test in (raw or {}).items()}
+
+
+def _question(q: dict, n: int) -> dict:
+    out = {**q, "id": suffixed(q["id"], n)}
+    if "ask_if" in q:
+        out["ask_if"] = _conditions(q["ask_if"], n)
+    return out
+
+
+def _theory(t: dict, n: int) -> dict:
+    out = {**t, "id": suffixed(t["id"], n)}
+    if "contradicted_when" in t:
+        out["contradicted_when"] = [
+            {**cw, "when": _conditions(cw.get("when"), n)} for cw in t["contradicted_when"]
+        ]
+    return out
+
+
+def _conflict(c: dict, n: int) -> dict:
+    return {**c, "id": suffixed(c["id"], n), "between": [suffixed(a, n) for a in c["between"]]}
+
+
+def _claim(c: dict, n: int) -> dict:
+    out = {**c, "id": suffixed(c["id"], n)}
+    for field in ("theory", "advice"):
+        if c.get(field) is not None:
+            out[field] = suffixed(c[field], n)
+    if "withholds" in c:
+        out["withholds"] = [suffixed(a, n) for a in c["withholds"]]
+    if "when" in c:
+        out["when"] = _conditions(c["when"], n)
+    return out
