@@ -44,6 +44,7 @@ from experta import (  # noqa: E402  (must follow the compatibility step)
     Rule,
 )
 from experta import __version__ as EXPERTA_VERSION  # noqa: E402
+from experta.matchers import ReteMatcher  # noqa: E402
 
 __all__ = [
     "AS",
@@ -55,5 +56,6 @@ __all__ = [
     "Field",
     "KnowledgeEngine",
     "P",
+    "ReteMatcher",
     "Rule",
 ]

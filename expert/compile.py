@@ -22,13 +22,15 @@ per knowledge-base rule, firing for firing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import inspect
+import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from knowledge import Condition, KnowledgeBase
 
-from ._experta import AS, MATCH, NOT, Fact, KnowledgeEngine, P, Rule
+from ._experta import AS, MATCH, NOT, Fact, KnowledgeEngine, P, ReteMatcher, Rule
 from .facts import (
     Answer,
     Contradiction,
@@ -47,10 +49,37 @@ SALIENCE_CLAIM = 100
 SALIENCE_RECOMMENDATION = 0
 
 
+class QuietReteMatcher(ReteMatcher):
+    """experta's RETE matcher, collecting activations only from nodes that have any.
+
+    After every firing experta asks each conflict-set node (one per rule) for its new
+    activations, although a firing changes few of them; asking only the nodes holding
+    some gives the same activations in the same order, and keeps the cost of a firing
+    from growing with the number of rules.
+    """
+
+    def changes(self, adding: Any = None, deleting: Any = None) -> tuple[list, list]:
+        """Propagate fact changes through the network; return (added, removed) activations."""
+        for fact in deleting or ():
+            self.root_node.remove(fact)
+        for fact in adding or ():
+            self.root_node.add(fact)
+        added: list = []
+        removed: list = []
+        for node in self._get_conflict_set_nodes():
+            if node.added or node.removed:
+                node_added, node_removed = node.get_activations()
+                added.extend(node_added)
+                removed.extend(node_removed)
+        return added, removed
+
+
 class CrampEngine(KnowledgeEngine):
     """Base of every compiled engine: keeps the trace of firings."""
 
+    __matcher__ = QuietReteMatcher
     knowledge_base: KnowledgeBase
+    answer_class: Mapping[str, type[Answer]]
 
     def __init__(self) -> None:
         super().__init__()
@@ -62,6 +91,10 @@ class CrampEngine(KnowledgeEngine):
         super().reset(**kwargs)
         self.trace = []
         self._records = {}
+
+    def answer(self, question: str, value: Any) -> Answer:
+        """The fact for a known answer, of the class the compiled patterns test for."""
+        return self.answer_class[question](question=question, value=value)
 
     def record(self, fact: Fact) -> FactRecord:
         """The trace record of a declared fact, made once per fact and run."""
@@ -105,7 +138,38 @@ def _group_action(
             )
 
     fire.__name__ = f"group_{index}"
+    fire.__signature__ = _ACTION_SIGNATURE  # type: ignore[attr-defined]
     return fire
+
+
+def _action_signature(engine: CrampEngine, **context: Any) -> None:
+    """The signature of every rule action, given to experta ready-made.
+
+    experta inspects a rule's action each time it copies the rule, several times per
+    rule while building its network; a ``__signature__`` makes that a lookup.
+    """
+
+
+_ACTION_SIGNATURE = inspect.signature(_action_signature)
+
+
+def answer_classes(kb: KnowledgeBase) -> dict[str, type[Answer]]:
+    """The ``Answer`` class of each question: one subclass per block of about 2√n questions.
+
+    experta's alpha network tries every child of a node in turn. With one answer class,
+    each answer would be tested against every question that a rule names; with k
+    classes, tested first, against k classes and then n/k questions. Every derived fact
+    is tried against the k classes too, and a run derives about three facts per answer,
+    which puts the least work near k = √n/2. The classes are all named ``Answer``, so
+    the trace records answers exactly as with one class.
+    """
+    questions = list(kb.questions)
+    size = max(1, 2 * math.isqrt(len(questions)))
+    blocks = [
+        type("Answer", (Answer,), {"__module__": Answer.__module__})
+        for _ in range(0, len(questions), size)
+    ]
+    return {q: blocks[i // size] for i, q in enumerate(questions)}
 
 
 class _PatternCache:
@@ -116,7 +180,8 @@ class _PatternCache:
     rule makes every rule testing the same condition reuse one path to the same end.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, answer_class: Mapping[str, type[Answer]]) -> None:
+        self._answer_class = answer_class
         self._patterns: dict[Condition, tuple[str, Fact]] = {}
 
     def patterns(self, conditions: Iterable[Condition]) -> tuple[tuple[str, ...], list[Fact]]:
@@ -125,7 +190,10 @@ class _PatternCache:
         for cond in conditions:
             if cond not in self._patterns:
                 name = f"c{len(self._patterns)}"
-                pattern = getattr(AS, name) << Answer(question=cond.question, value=P(cond.holds))
+                fact_class = self._answer_class[cond.question]
+                pattern = getattr(AS, name) << fact_class(
+                    question=cond.question, value=P(cond.holds)
+                )
                 self._patterns[cond] = (name, pattern)
             name, pattern = self._patterns[cond]
             binds.append(name)
@@ -176,6 +244,7 @@ def _recommend_action(kb: KnowledgeBase) -> Callable:
             )
         )
 
+    recommend.__signature__ = inspect.signature(recommend)  # type: ignore[attr-defined]
     return recommend
 
 
@@ -204,8 +273,9 @@ def compile_engine(kb: KnowledgeBase) -> type[CrampEngine]:
             )
             groups.setdefault((tuple(conditions), SALIENCE_CLAIM), []).append(member)
 
-    cache = _PatternCache()
-    namespace: dict[str, Any] = {"knowledge_base": kb}
+    answer_class = answer_classes(kb)
+    cache = _PatternCache(answer_class)
+    namespace: dict[str, Any] = {"knowledge_base": kb, "answer_class": answer_class}
     for index, ((conditions, salience), members) in enumerate(groups.items()):
         binds, patterns = cache.patterns(conditions)
         action = _group_action(index, salience, binds, tuple(members))

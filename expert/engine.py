@@ -9,7 +9,7 @@ from typing import Any
 from knowledge import KnowledgeBase, Profile
 
 from .compile import CrampEngine, compile_engine
-from .facts import Answer, FactRecord
+from .facts import FactRecord
 from .trace import Firing
 
 
@@ -59,7 +59,7 @@ class Reasoner:
         engine.reset()
         # Declared in question-id order so the agenda, and so the trace, are the same
         # whatever order the runner gave the answers in.
-        engine.declare(*(Answer(question=q, value=answers[q]) for q in sorted(answers)))
+        engine.declare(*(engine.answer(q, answers[q]) for q in sorted(answers)))
         engine.run()
         facts = tuple(
             sorted(

@@ -33,9 +33,7 @@ def suffixed(ident: str, copy: int) -> str:
     return ident if copy == 1 else f"{ident}-x{copy}"
 
 
-def replicate_knowledge_base(
-    source: Path | str | None, target: Path | str, times: int
-) -> Path:
+def replicate_knowledge_base(source: Path | str | None, target: Path | str, times: int) -> Path:
     """Write ``source`` (default: the bundled knowledge base) ``times`` over into ``target``.
 
     ``target`` is created if needed; files are written as JSON, which the loader reads
