@@ -26,6 +26,7 @@ import inspect
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from knowledge import Condition, KnowledgeBase
@@ -73,6 +74,22 @@ class QuietReteMatcher(ReteMatcher):
                 removed.extend(node_removed)
         return added, removed
 
+    def reset(self) -> None:
+        """Wipe every node's memory, each node once (experta's walks shared nodes again)."""
+        for node in self._nodes():
+            node._reset()
+
+    @lru_cache(maxsize=1)  # noqa: B019  (one network per matcher, kept as long as it)
+    def _nodes(self) -> tuple[Any, ...]:
+        found: dict[int, Any] = {}
+        pending = [self.root_node]
+        while pending:
+            node = pending.pop()
+            if id(node) not in found:
+                found[id(node)] = node
+                pending.extend(child.node for child in node.children)
+        return tuple(found.values())
+
 
 class CrampEngine(KnowledgeEngine):
     """Base of every compiled engine: keeps the trace of firings."""
@@ -82,9 +99,17 @@ class CrampEngine(KnowledgeEngine):
     answer_class: Mapping[str, type[Answer]]
 
     def __init__(self) -> None:
+        self._deffacts: list[Any] | None = None
         super().__init__()
         self.trace: list[Firing] = []
         self._records: dict[int, FactRecord] = {}
+
+    def get_deffacts(self) -> list[Any]:
+        """experta's deffacts of this engine class, found once instead of at every reset."""
+        found = self._deffacts
+        if found is None:
+            found = self._deffacts = super().get_deffacts()
+        return found
 
     def reset(self, **kwargs: Any) -> None:
         """Clear facts, agenda and trace (experta's reset, plus the trace)."""
