@@ -171,9 +171,11 @@ def _show_answer(question: Any, value: Any) -> str:
 
 def _register() -> None:
     """Attach the command groups that live in their own modules."""
+    from .cli_ask import ask
     from .cli_kb import kb
 
     cli.add_command(kb)
+    cli.add_command(ask)
 
 
 _register()
