@@ -252,7 +252,8 @@ class _Shell:
 
     def saved_message(self, how: str) -> None:
         count = len(self.c.history)
-        _say(f"{how} Your {count} answer{'s' if count != 1 else ''} are saved in {self.path}.")
+        answers = "1 answer is" if count == 1 else f"{count} answers are"
+        _say(f"{how} Your {answers} saved in {self.path}.")
         _say(f"Continue where you stopped with:  {self.resume}")
 
     # --- the conversation -----------------------------------------------------------
@@ -406,7 +407,7 @@ class _Shell:
                 click.echo(f"      (through the question it opens: {questions[reason.via].prompt})")
         click.echo("What each answer would change:")
         if questions[why.question].type == "multi":
-            click.echo("  (each choice as if picked alone; several picks add up)")
+            click.echo("  (each choice as if it were the only one picked)")
         for outcome in why.outcomes:
             parts = []
             for verb, names in (
@@ -416,7 +417,21 @@ class _Shell:
             ):
                 if names:
                     parts.append(f"{verb} {_names(names)}")
-            click.echo(f"  {outcome.answer}: {'; '.join(parts) or 'no change'}")
+            referral = self._referral_in(outcome.fires)
+            line = "; ".join(parts) or "no change"
+            click.echo(f"  {outcome.answer} → {line}{referral}")
+
+    def _referral_in(self, rules: tuple[str, ...]) -> str:
+        """`` (URGENT referral)`` when an answer would fire a red flag."""
+        tiers = [
+            self.kb.claims[name.removeprefix("claim:")].triage
+            for name in rules
+            if name.startswith("claim:")
+        ]
+        for tier in ("emergency", "urgent"):
+            if tier in tiers:
+                return f" ({self.kb.manifest.tiers[tier].title.upper()} referral)"  # type: ignore[index]
+        return ""
 
     def show_referral(self) -> None:
         diagnosis = self.c.diagnosis()
@@ -500,9 +515,9 @@ class _Shell:
 
 
 def _names(names: tuple[str, ...]) -> str:
-    shown = [n.removeprefix("claim:") for n in names[:SHOW_RULES]]
+    shown = ", ".join(n.removeprefix("claim:") for n in names[:SHOW_RULES])
     more = len(names) - SHOW_RULES
-    return f"{len(names)} ({', '.join(shown)}{f' and {more} more' if more > 0 else ''})"
+    return f"{shown} and {more} more" if more > 0 else shown
 
 
 def _num(value: float | None) -> str:

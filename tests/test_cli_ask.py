@@ -280,7 +280,7 @@ def test_end_of_input_saves_and_stops_cleanly(kb: KnowledgeBase, session: Path) 
     lines, _ = plan(kb, stop_after=1)
     result = ask(session, lines)
     assert result.exit_code == 0
-    assert "End of input. Your 1 answer" in result.output
+    assert "End of input. Your 1 answer is saved" in result.output
     assert f"cramp ask --resume --session {session}" in result.output
     assert len(load_session(session, kb).consultation.history) == 1
     assert "Traceback" not in result.output

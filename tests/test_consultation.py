@@ -6,7 +6,13 @@ import dataclasses
 from typing import Any
 
 import pytest
-from consultation_support import benign_answer, can_still_change, expected_red_tier, plan
+from consultation_support import (
+    answers_for,
+    benign_answer,
+    can_still_change,
+    expected_red_tier,
+    plan,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,20 +25,6 @@ from knowledge.schema import Claim, Question
 SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-
-
-def answers_for(question: Question) -> st.SearchStrategy[Any]:
-    """Every valid answer to one question."""
-    if question.type == "yesno":
-        return st.booleans()
-    if question.type == "choice":
-        return st.sampled_from(question.values)
-    if question.type == "multi":
-        return st.lists(st.sampled_from(question.values), unique=True).map(
-            lambda v: tuple(sorted(v))
-        )
-    assert question.min is not None and question.max is not None
-    return st.floats(question.min, question.max, allow_nan=False)
 
 
 def complete_profiles(kb: KnowledgeBase) -> st.SearchStrategy[Profile]:
