@@ -84,7 +84,7 @@ def test_why_names_the_sources_behind_the_question_and_what_each_answer_changes(
         if reason.source_title:
             assert f"source: {reason.source_title}" in result.output
     for outcome in why.outcomes:
-        assert f"  {outcome.answer}: " in result.output
+        assert f"  {outcome.answer} → " in result.output
     assert load_session(session, kb).consultation.history == (first,)
 
 
