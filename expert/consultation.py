@@ -162,7 +162,7 @@ class _Analysis:
     def __init__(self, book: Rulebook, answers: Mapping[str, Any], unknown: frozenset[str]) -> None:
         kb = book.kb
         self.book = book
-        self.given = answers
+        self.given = dict(answers)
         self.unknown = unknown
         self.answers = kb.applicable(answers)
         self._status: dict[str, str] = {}
@@ -379,6 +379,11 @@ class _Analysis:
                 need[q] = need.get(q, 0) + 1
         return need
 
+    @cached_property
+    def best(self) -> str | None:
+        """The askable question whose answer can change most (None if none can)."""
+        return max(self.askable, key=self.score) if self.askable else None
+
     def score(self, qid: str) -> tuple[int, float, int, int]:
         """How much asking ``qid`` can change: bigger is asked first."""
         book = self.book
@@ -513,11 +518,8 @@ class Consultation:
 
     def next_question(self) -> Question | None:
         """The question whose answer can change most, or None when nothing can."""
-        state = self._state
-        if not state.askable:
-            return None
-        best = max(state.askable, key=state.score)
-        return self.kb.questions[best]
+        best = self._state.best
+        return None if best is None else self.kb.questions[best]
 
     @property
     def is_finished(self) -> bool:

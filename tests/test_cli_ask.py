@@ -16,7 +16,7 @@ from expert.cli_ask import _Shell
 from expert.consultation import Consultation
 from expert.session import load_session
 from explain import render_text
-from knowledge import KnowledgeBase, Profile, load_profile_text
+from knowledge import KnowledgeBase, Profile, default_directory, load_profile_text
 
 
 @pytest.fixture
@@ -439,3 +439,18 @@ def test_resuming_a_finished_session_shows_the_conclusions_again(
     assert result.exit_code == 0
     assert conclusions_text(kb, expected.profile()) in result.output
     assert "[1] " not in result.output
+
+
+def test_the_resume_command_names_the_knowledge_base_chosen_with_kb(session: Path) -> None:
+    directory = default_directory()
+    result = CliRunner().invoke(
+        cli, ["--kb", str(directory), "ask", "--session", str(session)], input="quit\n"
+    )
+    assert result.exit_code == 0
+    assert f"cramp --kb {directory} ask --resume --session {session}\n" in result.output
+
+
+def test_a_session_path_with_spaces_is_quoted_in_the_resume_command(tmp_path: Path) -> None:
+    session = tmp_path / "my state" / "s.yaml"
+    result = ask(session, ["quit"])
+    assert f"cramp ask --resume --session '{session}'\n" in result.output
