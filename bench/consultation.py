@@ -1,8 +1,9 @@
 """Benchmark the consultation: questions asked, step latency, and agreement with diagnose.
 
 Replays generated runners through `cramp ask`'s consultation. Each runner is a random
-complete profile (every question answered, from the vocabulary); every question the
-consultation asks is answered from that profile. For each runner it records how many
+complete profile (every question answered, from the vocabulary; by default 70 % of them
+drawn among profiles that trip no red flag); every question the consultation asks is
+answered from that profile. For each runner it records how many
 questions were asked and how long each step (answer → next question) took, then
 checks the conclusions:
 
@@ -38,6 +39,7 @@ from typing import Any
 from expert import diagnose
 from expert.consultation import RED_FLAG_TIERS, Consultation
 from knowledge import KnowledgeBase, Profile, load_knowledge_base
+from knowledge.conditions import holds_all
 from knowledge.schema import Question
 
 RESULTS = Path(__file__).resolve().parent / "results" / "consultation.json"
@@ -68,6 +70,30 @@ def random_answer(question: Question, kb: KnowledgeBase, rng: random.Random) -> 
 def random_profile(kb: KnowledgeBase, rng: random.Random) -> Profile:
     """A complete profile: every question in the vocabulary answered."""
     return Profile({q.id: random_answer(q, kb, rng) for q in kb.questions.values()})
+
+
+def has_red_flag(kb: KnowledgeBase, profile: Profile) -> bool:
+    """Whether an emergency or urgent claim holds for the profile (data only, no engine)."""
+    answers = kb.applicable(profile.answers)
+    return any(
+        claim.triage in RED_FLAG_TIERS and holds_all(kb.conditions[cid], answers)
+        for cid, claim in kb.claims.items()
+    )
+
+
+def random_runner(kb: KnowledgeBase, rng: random.Random, red_flag_share: float) -> Profile:
+    """A random complete profile; with probability 1 - ``red_flag_share``, one without red flags.
+
+    Uniformly random answers trip some warning sign for nearly every runner, which
+    would leave few full consultations to measure; real runners mostly have none.
+    """
+    if rng.random() < red_flag_share:
+        return random_profile(kb, rng)
+    for _ in range(100_000):
+        profile = random_profile(kb, rng)
+        if not has_red_flag(kb, profile):
+            return profile
+    raise SystemExit("could not draw a runner without red flags; lower --red-flag-share")
 
 
 def conclusions(diagnosis: Any) -> dict[str, Any]:
@@ -129,6 +155,58 @@ def replay(kb: KnowledgeBase, profile: Profile) -> dict[str, Any]:
     }
 
 
+def hindsight(kb: KnowledgeBase, profile: Profile) -> int:
+    """Questions needed to settle every rule when all the answers are known in advance.
+
+    Every question of every rule that fires, plus (chosen greedily) questions whose
+    answers rule out each rule that does not fire, plus the ask_if questions they need.
+    An adaptive consultation cannot know the answers before asking, so this is a
+    yardstick for it, close to the best any questioner could do for this runner.
+    """
+    answers = kb.applicable(profile.answers)
+    rules = [*kb.conditions.values()]
+    rules += [conds for clauses in kb.contradictions.values() for conds, _ in clauses]
+    chosen: set[str] = set()
+    killers: list[set[str]] = []
+    for conditions in rules:
+        if holds_all(conditions, answers):
+            chosen.update(c.question for c in conditions)
+            continue
+        kill: set[str] = set()
+        for c in conditions:
+            if c.question in answers:
+                if not c.holds(answers[c.question]):
+                    kill.add(c.question)
+            else:  # not applicable: an ask_if question's answer closes it
+                kill.update(
+                    p.question
+                    for p in kb.preconditions[c.question]
+                    if p.question in answers and not p.holds(answers[p.question])
+                )
+        killers.append(kill)
+
+    def with_gates(questions: set[str]) -> set[str]:
+        out, stack = set(questions), list(questions)
+        while stack:
+            for c in kb.preconditions.get(stack.pop(), ()):
+                if c.question not in out:
+                    out.add(c.question)
+                    stack.append(c.question)
+        return out
+
+    chosen = with_gates(chosen)
+    open_rules = [k for k in killers if not k & chosen]
+    while open_rules:
+        counts: dict[str, int] = {}
+        for kill in open_rules:
+            for q in kill:
+                counts[q] = counts.get(q, 0) + 1
+        best = max(sorted(counts), key=counts.__getitem__)
+        chosen |= with_gates({best})
+        open_rules = [k for k in open_rules if not k & chosen]
+    return len(chosen)
+
+
 def percentile(values: list[float], pct: float) -> float:
     """Nearest-rank percentile (values need not be sorted)."""
     ordered = sorted(values)
@@ -141,6 +219,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runners", type=int, default=1000, help="runners to replay")
     parser.add_argument("--seed", type=int, default=1, help="random seed")
     parser.add_argument("--scale", type=int, default=1, help="repeat every claim N times")
+    parser.add_argument(
+        "--red-flag-share",
+        type=float,
+        default=0.3,
+        help="share of runners drawn uniformly (most trip a red flag); the rest have none",
+    )
     parser.add_argument("--kb", metavar="DIR", help="knowledge-base directory")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write JSON")
     args = parser.parse_args(argv)
@@ -152,13 +236,14 @@ def main(argv: list[str] | None = None) -> int:
     tested |= {q for q, claims in kb.questions_used.items() if claims}
 
     diagnose(kb, Profile())  # build the engine once, outside the timings
-    rows = {"all": [], "no_red_flag": [], "red_flag": []}
+    rows: dict[str, list[int]] = {"all": [], "no_red_flag": [], "red_flag": []}
+    bounds: list[int] = []
     steps: list[float] = []
     whys: list[float] = []
     finals: list[float] = []
     mismatches: list[dict[str, Any]] = []
     for index in range(args.runners):
-        profile = random_profile(kb, rng)
+        profile = random_runner(kb, rng, args.red_flag_share)
         result = replay(kb, profile)
         full = diagnose(kb, profile)
         steps.extend(result["steps"])
@@ -175,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         else:
             rows["no_red_flag"].append(result["asked"])
+            bounds.append(hindsight(kb, profile))
             ok = conclusions(got) == conclusions(full)
         if not ok:
             mismatches.append(
@@ -196,12 +282,14 @@ def main(argv: list[str] | None = None) -> int:
         "knowledge_base": {"version": kb.version, "hash": kb.content_hash},
         "scale": args.scale,
         "seed": args.seed,
+        "red_flag_share": args.red_flag_share,
         "vocabulary": len(kb.questions),
         "questions_tested_by_rules": len(tested),
         "questions_tested_by_claims": used,
         "claims": len(kb.claims),
         "rules": len(kb.claims) + sum(len(c) for c in kb.contradictions.values()),
         "groups": {name: summary(asked) for name, asked in rows.items()},
+        "no_red_flag_hindsight_mean": round(statistics.fmean(bounds), 2) if bounds else None,
         "step_ms": {
             "median": round(statistics.median(steps) * ms, 3),
             "p95": round(percentile(steps, 95) * ms, 3),
@@ -250,6 +338,10 @@ def print_table(report: dict[str, Any]) -> None:
         print(
             f"{label:<28}{g['runners']:>8}{g['asked_mean']:>12}"
             f"{g['asked_max']:>12}{g['asked_min']:>12}"
+        )
+    if report["no_red_flag_hindsight_mean"] is not None:
+        print(
+            f"{'  hindsight (answers known)':<28}{'':>8}{report['no_red_flag_hindsight_mean']:>12}"
         )
     s, w, f = report["step_ms"], report["why_ms"], report["final_diagnosis_ms"]
     print(

@@ -23,7 +23,7 @@ from knowledge.conditions import holds_all, parse_test
 from knowledge.schema import Claim, Question
 
 SETTINGS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
