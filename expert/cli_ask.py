@@ -209,6 +209,7 @@ class _Shell:
         self.c = consultation
         self.path = path
         self.resume = resume
+        self.finished = False
         try:
             self.echo_input = not sys.stdin.isatty()
         except (AttributeError, ValueError):
@@ -221,12 +222,20 @@ class _Shell:
 
         try:
             save_session(self.path, self.c, finished=finished)
+            self.finished = finished
         except OSError as exc:
             fail(
                 f"cannot save the consultation to {self.path}: {exc.strerror or exc}; "
                 "choose another file with --session",
                 EXIT_ERROR,
             )
+
+    def save_quietly(self) -> None:
+        """Save once more on the way out, in case the stop cut the last save short."""
+        from .session import save_session
+
+        with suppress(OSError):
+            save_session(self.path, self.c, finished=self.finished)
 
     def read(self, prompt: str) -> str | None:
         """One line from the runner (None at end of input)."""
@@ -247,7 +256,9 @@ class _Shell:
             click.echo("")
             return None
         if self.echo_input:
-            click.echo(line.rstrip("\r\n"))
+            from explain.safe_text import for_terminal
+
+            click.echo(for_terminal(line.rstrip("\r\n")))
         return line.rstrip("\r\n")
 
     def saved_message(self, how: str) -> None:
@@ -263,10 +274,12 @@ class _Shell:
             try:
                 self._run(resumed=resumed, note=note, prefilled=prefilled)
             except KeyboardInterrupt:
+                self.save_quietly()
                 _say("")
                 self.saved_message("Interrupted.")
                 sys.exit(EXIT_INTERRUPTED)
             except _Stopped as stop:
+                self.save_quietly()
                 self.saved_message("Stopped.")
                 sys.exit(128 + stop.signum)
 

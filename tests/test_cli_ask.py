@@ -454,3 +454,22 @@ def test_a_session_path_with_spaces_is_quoted_in_the_resume_command(tmp_path: Pa
     session = tmp_path / "my state" / "s.yaml"
     result = ask(session, ["quit"])
     assert f"cramp ask --resume --session '{session}'\n" in result.output
+
+
+def test_ctrl_c_at_the_report_prompt_keeps_the_session_finished(
+    kb: KnowledgeBase, session: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines, expected = plan(kb)
+    script = iter(lines)
+
+    def read(self: _Shell, prompt: str) -> str | None:
+        line = next(script, None)
+        if line is None:
+            raise KeyboardInterrupt
+        return line
+
+    monkeypatch.setattr(_Shell, "read", read)
+    result = ask(session, [])
+    assert result.exit_code == 130
+    saved = load_session(session, kb)
+    assert saved.finished and saved.consultation.answers == expected.answers
