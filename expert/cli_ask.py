@@ -108,8 +108,9 @@ def ask(
     path = _session_path(session_file)
     if path.is_dir():
         fail(f"--session {path}: is a directory; give a file name")
-    resume_hint = _resume_command(ctx, path, explicit=session_file is not None)
-    afresh = f"start afresh with `{_ask_command(ctx, path, session_file, '--new')}`"
+    explicit = session_file is not None
+    resume_hint = _command(ctx, path, explicit, "--resume")
+    afresh = f"start afresh with `{_command(ctx, path, explicit, '--new')}`"
     note = None
     if resume:
         if not path.exists():
@@ -132,9 +133,9 @@ def ask(
             except SessionError:
                 fail(f"{path} holds a saved consultation that cannot be read; {afresh}")
             state = "finished" if saved.finished else "unfinished"
-            count = len(saved.consultation.history)
+            count = _answers(len(saved.consultation.history))
             fail(
-                f"{path} holds an {state} consultation ({count} answers); continue it with "
+                f"{path} holds a saved consultation ({state}, {count}); continue it with "
                 f"`{resume_hint}`, or {afresh}"
             )
         profile = load_profile(ctx, answers_file) if answers_file else None
@@ -151,7 +152,8 @@ def _session_path(session_file: str | None) -> Path:
     return Path(session_file).expanduser().absolute()
 
 
-def _ask_command(ctx: click.Context, path: Path, session_file: str | None, *flags: str) -> str:
+def _command(ctx: click.Context, path: Path, explicit: bool, *flags: str) -> str:
+    """The exact ``cramp ask`` command line, with ``--kb`` and ``--session`` as given."""
     from click.core import ParameterSource
 
     parts = ["cramp"]
@@ -160,14 +162,13 @@ def _ask_command(ctx: click.Context, path: Path, session_file: str | None, *flag
     if kb_dir and root.get_parameter_source("kb_dir") == ParameterSource.COMMANDLINE:
         parts += ["--kb", str(Path(kb_dir).expanduser().absolute())]
     parts += ["ask", *flags]
-    if session_file is not None:
+    if explicit:
         parts += ["--session", str(path)]
     return shlex.join(parts)
 
 
-def _resume_command(ctx: click.Context, path: Path, *, explicit: bool) -> str:
-    """The exact command that continues this consultation."""
-    return _ask_command(ctx, path, str(path) if explicit else None, "--resume")
+def _answers(count: int) -> str:
+    return "1 answer" if count == 1 else f"{count} answers"
 
 
 @contextmanager
@@ -263,8 +264,8 @@ class _Shell:
 
     def saved_message(self, how: str) -> None:
         count = len(self.c.history)
-        answers = "1 answer is" if count == 1 else f"{count} answers are"
-        _say(f"{how} Your {answers} saved in {self.path}.")
+        verb = "is" if count == 1 else "are"
+        _say(f"{how} Your {_answers(count)} {verb} saved in {self.path}.")
         _say(f"Continue where you stopped with:  {self.resume}")
 
     # --- the conversation -----------------------------------------------------------
@@ -290,9 +291,9 @@ class _Shell:
         if note:
             click.echo(note)
         if resumed:
-            click.echo(f"Continuing your saved consultation: {len(c.history)} answers so far.")
+            click.echo(f"Continuing your saved consultation: {_answers(len(c.history))} so far.")
         elif prefilled:
-            click.echo(f"{len(c.history)} answers taken from {prefilled}.")
+            click.echo(f"{_answers(len(c.history))} taken from {prefilled}.")
         click.echo("I ask only what can still change the result, warning signs first.")
         click.echo(f"At any question you can type: {COMMANDS}.")
         click.echo(f"Each answer is saved as you go, in {self.path}.")
@@ -474,7 +475,7 @@ class _Shell:
             )
         else:
             click.echo(
-                f"Nothing left to ask can change the result ({len(c.history)} answers; "
+                f"Nothing left to ask can change the result ({_answers(len(c.history))}; "
                 f"the full questionnaire has {len(self.kb.questions)} questions)."
             )
         click.echo("")

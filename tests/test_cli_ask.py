@@ -343,7 +343,7 @@ def test_an_existing_session_is_never_overwritten_without_new(
     before = session.read_bytes()
     result = ask(session, ["quit"])
     assert result.exit_code == 2
-    assert "unfinished consultation (1 answers)" in result.stderr
+    assert "holds a saved consultation (unfinished, 1 answer)" in result.stderr
     assert "--resume" in result.stderr and "--new" in result.stderr
     assert session.read_bytes() == before
 
