@@ -67,6 +67,26 @@ def test_asking_only_what_matters_reaches_the_conclusions_of_the_complete_profil
 
 @given(data=st.data())
 @SETTINGS
+def test_pre_filled_answers_even_ones_that_do_not_apply_yet_reach_the_same_conclusions(
+    kb: KnowledgeBase, data: st.DataObject
+) -> None:
+    profile = data.draw(complete_profiles(kb))
+    picked = data.draw(st.sets(st.sampled_from(sorted(kb.questions))), label="pre-filled")
+    prefill = Profile({q: v for q, v in profile.answers.items() if q in picked})
+    consultation = Consultation(kb, prefill)
+    while (question := consultation.next_question()) is not None:
+        assert question.id not in prefill.answers
+        consultation.answer(question.id, profile.answers[question.id])
+    full = diagnose(kb, profile)
+    got = consultation.diagnosis()
+    if consultation.is_red_flag:
+        assert got.triage.tier == full.triage.tier
+    else:
+        assert conclusions(got) == conclusions(full)
+
+
+@given(data=st.data())
+@SETTINGS
 def test_the_consultation_knows_which_claims_fired_exactly_as_the_engine_does(
     kb: KnowledgeBase, data: st.DataObject
 ) -> None:
