@@ -19,7 +19,6 @@ The file holds health information, so it is created readable by its owner only.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import tempfile
 from collections.abc import Mapping
@@ -95,17 +94,10 @@ def session_data(consultation: Consultation, *, finished: bool = False) -> dict[
 
 def dump_yaml(data: Any, header: str = "") -> str:
     """YAML text for plain data (block style, Unicode kept, keys in the given order)."""
-    from ruamel.yaml import YAML
+    from knowledge._yaml import dump_yaml
 
-    yaml = YAML(typ="safe", pure=True)
-    yaml.default_flow_style = False
-    yaml.allow_unicode = True
-    yaml.width = 100
-    # Keep keys in the order given (format first, answers in the order they were given).
-    yaml.representer.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
-    buffer = io.StringIO()
-    yaml.dump(data, buffer)
-    return header + buffer.getvalue()
+    text = dump_yaml(data)
+    return header + text
 
 
 def atomic_write_text(path: Path, text: str) -> None:
