@@ -171,6 +171,7 @@ def _show_answer(question: Any, value: Any) -> str:
 
 def _register() -> None:
     """Attach the command groups that live in their own modules."""
+    from .cli_ask import ask
     from .cli_batch import batch
     from .cli_graph import graph
     from .cli_kb import kb
@@ -180,6 +181,7 @@ def _register() -> None:
     kb.add_command(graph)
     cli.add_command(report)
     cli.add_command(explain)
+    cli.add_command(ask)
     cli.add_command(batch)
 
 

@@ -264,7 +264,9 @@ class PageView:
     """A public page a safety-net source summarises."""
 
     title: str = field(metadata=_help("Page title."))
-    url: str = field(metadata=_help("Page address (shown as text; nothing is fetched)."))
+    url: str | None = field(
+        metadata=_help("Page address (shown as text; nothing is fetched), or null if not given.")
+    )
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ class SourceView:
     voice: str  #: how the source argues: hedging, evidence, tone
     bias: str | None  #: declared bias, if any
     seed: str | None  #: file the quotes are verified against
-    pages: tuple[tuple[str, str], ...]  #: (title, url) of pages a public-health source cites
+    pages: tuple[tuple[str, str | None], ...]  #: (title, url or None) of pages cited
     counts: tuple[tuple[str, int], ...]  #: (claim kind, count) for kinds with claims
     total: int  #: number of claims
     gaps: tuple[str, ...]  #: what the source announces and does not give

@@ -78,6 +78,9 @@ def parse_yaml(text: str, path: str) -> Document:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
         while loader.check_event():
             feed(loader.get_event())
+        # Reported only now: a syntax error further on explains more than this does.
+        if builder.deferred is not None:
+            raise ProblemsError([builder.deferred])
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -162,6 +165,7 @@ class _Builder:
         self.document = Document(path, None, {(): (1, 1)})
         self.stack: list[_Frame] = []
         self.documents = 0
+        self.deferred: Problem | None = None
 
     def _fail(self, event: Any, message: str) -> None:
         mark = event.start_mark
@@ -218,8 +222,13 @@ class _Builder:
             return loc
         if not frame.has_key:
             if isinstance(value, dict | list) or (value is None and event.value == ""):
-                self._fail(event, "mapping keys must be plain text")
-            key = value if isinstance(value, str | int | float | bool) else str(value)
+                if self.deferred is None:
+                    self.deferred = Problem(
+                        self.document.path, *where, "mapping keys must be plain text"
+                    )
+                key: Any = object()  # a stand-in, so building can go on to the end
+            else:
+                key = value if isinstance(value, str | int | float | bool) else str(value)
             if key in frame.key_lines:
                 self._fail(
                     event,
@@ -234,3 +243,48 @@ class _Builder:
         frame.has_key = False
         self.document.value_positions[loc] = where
         return loc
+
+
+class _Dumper:
+    """Builds (once) a PyYAML dumper that writes YAML 1.2 booleans.
+
+    PyYAML follows YAML 1.1 and so quotes ``yes``, ``no``, ``on`` and ``off``; under
+    the 1.2 rules this module reads with, they are plain text and need no quotes.
+    """
+
+    cls: Any = None
+
+    @classmethod
+    def get(cls) -> Any:
+        if cls.cls is None:
+            import yaml
+
+            class Dumper(yaml.SafeDumper):
+                pass
+
+            Dumper.yaml_implicit_resolvers = {
+                first: [
+                    (tag, regexp if tag != "tag:yaml.org,2002:bool" else _BOOL_12)
+                    for tag, regexp in resolvers
+                ]
+                for first, resolvers in yaml.SafeDumper.yaml_implicit_resolvers.items()
+            }
+            cls.cls = Dumper
+        return cls.cls
+
+
+_BOOL_12 = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML text for plain data: block style, keys in the given order, Unicode kept."""
+    import yaml
+
+    return yaml.dump(
+        data,
+        Dumper=_Dumper.get(),
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )

@@ -146,7 +146,8 @@ class SafetyPage(_Model):
     """A public page a safety-net source summarises."""
 
     title: Text
-    url: Text
+    #: Where the page lives; left out when the guidance names a page but not its address.
+    url: Text | None = None
 
 
 class Gap(_Model):

@@ -1,0 +1,540 @@
+"""``cramp ask``: the interactive consultation, a thin shell over :mod:`expert.consultation`.
+
+Reads one line per prompt, so it works the same in a terminal and with piped input.
+Every answer is saved before the next question is shown (see :mod:`expert.session`).
+"""
+
+from __future__ import annotations
+
+import shlex
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ._cli_support import EXIT_ERROR, fail, load_kb, load_profile
+
+if TYPE_CHECKING:
+    from knowledge import KnowledgeBase
+    from knowledge.schema import Question
+
+    from .consultation import Consultation, Why
+
+EXIT_INTERRUPTED = 130
+COMMANDS = "why · back · ? · help · quit"
+WHY_WORDS = frozenset({"why"})
+BACK_WORDS = frozenset({"back", "undo"})
+UNKNOWN_WORDS = frozenset({"?", "unknown", "don't know", "dont know", "dunno"})
+HELP_WORDS = frozenset({"help"})
+QUIT_WORDS = frozenset({"quit", "exit", "q"})
+#: How many rule names an answer's effect lists before "and N more".
+SHOW_RULES = 4
+
+
+class _Stopped(BaseException):
+    """The terminal closed (SIGHUP) or the process was asked to stop (SIGTERM)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@click.command()
+@click.option("--resume", is_flag=True, help="Continue the saved consultation where it stopped.")
+@click.option("--new", is_flag=True, help="Start afresh, replacing any saved consultation.")
+@click.option(
+    "--answers",
+    "answers_file",
+    metavar="FILE",
+    help="Pre-fill answers from a profile (YAML or JSON, as for `cramp diagnose`).",
+)
+@click.option(
+    "--session",
+    "session_file",
+    metavar="FILE",
+    help="Where to save answers as you go "
+    "[default: $XDG_STATE_HOME/cramp/session.yaml, else ~/.local/state/cramp/session.yaml].",
+)
+@click.pass_context
+def ask(
+    ctx: click.Context,
+    resume: bool,
+    new: bool,
+    answers_file: str | None,
+    session_file: str | None,
+) -> None:
+    """Answer a few questions; get what the sources say about your cramps.
+
+    Only questions whose answer can still change the conclusions are asked,
+    warning signs first. A warning sign that needs a doctor stops the questions
+    and shows where to go first. At any question you can type:
+
+    \b
+      why      which sources make this question matter, and what each answer changes
+      back     take back your last answer
+      ?        don't know (also: unknown); nothing that needs the answer is concluded
+      help     what you can type, and what the question means
+      quit     save and stop; continue later with --resume
+
+    Every answer is saved as soon as it is given, so closing the terminal loses
+    nothing. The end shows what `cramp diagnose` concludes for your answers.
+    Piped input works too: one answer per line.
+
+    \b
+    Examples:
+      cramp ask
+      cramp ask --resume
+      cramp ask --new --answers my-profile.yaml
+      printf 'y\\nnone\\n' | cramp ask --new --session /tmp/cramp.yaml
+
+    Exit status: 0 finished, or stopped and saved (quit, end of input); 1 the
+    answers could not be saved; 2 invalid input; 130 interrupted (answers kept).
+    """
+    from .consultation import Consultation
+    from .session import SessionError, load_session
+
+    if resume and new:
+        fail("--resume continues the saved consultation and --new replaces it; choose one")
+    if resume and answers_file:
+        fail("--answers pre-fills a new consultation; it cannot be combined with --resume")
+    if answers_file == "-":
+        fail("--answers: give a file; standard input is where the answers to questions come from")
+    kb = load_kb(ctx)
+    path = _session_path(session_file)
+    if path.is_dir():
+        fail(f"--session {path}: is a directory; give a file name")
+    explicit = session_file is not None
+    resume_hint = _command(ctx, path, explicit, "--resume")
+    afresh = f"start afresh with `{_command(ctx, path, explicit, '--new')}`"
+    note = None
+    if resume:
+        if not path.exists():
+            fail(f"{path}: no saved consultation here; start one with `cramp ask`")
+        try:
+            session = load_session(path, kb)
+        except SessionError as exc:
+            fail(f"{exc}; {afresh} (or delete the file)")
+        consultation = session.consultation
+        if session.kb_changed():
+            note = (
+                f"Note: the knowledge base changed since this consultation was saved "
+                f"(version {session.saved_version} then, {kb.version} now); your answers "
+                "were checked against the current questions and kept."
+            )
+    else:
+        if path.exists() and not new:
+            try:
+                saved = load_session(path, kb)
+            except SessionError:
+                fail(f"{path} holds a saved consultation that cannot be read; {afresh}")
+            state = "finished" if saved.finished else "unfinished"
+            count = _answers(len(saved.consultation.history))
+            fail(
+                f"{path} holds a saved consultation ({state}, {count}); continue it with "
+                f"`{resume_hint}`, or {afresh}"
+            )
+        profile = load_profile(ctx, answers_file) if answers_file else None
+        consultation = Consultation(kb, profile)
+    shell = _Shell(kb, consultation, path, resume_hint)
+    shell.run(resumed=resume, note=note, prefilled=answers_file)
+
+
+def _session_path(session_file: str | None) -> Path:
+    from .session import default_session_path
+
+    if session_file is None:
+        return default_session_path()
+    return Path(session_file).expanduser().absolute()
+
+
+def _command(ctx: click.Context, path: Path, explicit: bool, *flags: str) -> str:
+    """The exact ``cramp ask`` command line, with ``--kb`` and ``--session`` as given."""
+    from click.core import ParameterSource
+
+    parts = ["cramp"]
+    root = ctx.find_root()
+    kb_dir = root.params.get("kb_dir")
+    if kb_dir and root.get_parameter_source("kb_dir") == ParameterSource.COMMANDLINE:
+        parts += ["--kb", str(Path(kb_dir).expanduser().absolute())]
+    parts += ["ask", *flags]
+    if explicit:
+        parts += ["--session", str(path)]
+    return shlex.join(parts)
+
+
+def _answers(count: int) -> str:
+    return "1 answer" if count == 1 else f"{count} answers"
+
+
+@contextmanager
+def _stop_on_hangup() -> Iterator[None]:
+    """Turn SIGHUP and SIGTERM into an exception, so a save in progress is finished or undone.
+
+    Answers already given are on disk either way; this only keeps a half-written
+    temporary file from being left behind.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise _Stopped(signum)
+
+    wanted = [s for s in ("SIGHUP", "SIGTERM") if hasattr(signal, s)]
+    previous = {name: signal.signal(getattr(signal, name), stop) for name in wanted}
+    try:
+        yield
+    finally:
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
+
+
+def _say(text: str = "", *, err: bool = False) -> None:
+    """Print, ignoring a terminal that has gone away (the answers are saved already)."""
+    with suppress(OSError):
+        click.echo(text, err=err)
+
+
+class _Shell:
+    """One terminal conversation: prompts, commands, saving, and the closing screens."""
+
+    def __init__(
+        self, kb: KnowledgeBase, consultation: Consultation, path: Path, resume: str
+    ) -> None:
+        self.kb = kb
+        self.c = consultation
+        self.path = path
+        self.resume = resume
+        self.finished = False
+        try:
+            self.echo_input = not sys.stdin.isatty()
+        except (AttributeError, ValueError):
+            self.echo_input = True
+
+    # --- plumbing -------------------------------------------------------------------
+
+    def save(self, *, finished: bool = False) -> None:
+        from .session import save_session
+
+        try:
+            save_session(self.path, self.c, finished=finished)
+            self.finished = finished
+        except OSError as exc:
+            fail(
+                f"cannot save the consultation to {self.path}: {exc.strerror or exc}; "
+                "choose another file with --session",
+                EXIT_ERROR,
+            )
+
+    def save_quietly(self) -> None:
+        """Save once more on the way out, in case the stop cut the last save short."""
+        from .session import save_session
+
+        with suppress(OSError):
+            save_session(self.path, self.c, finished=self.finished)
+
+    def read(self, prompt: str) -> str | None:
+        """One line from the runner (None at end of input)."""
+        click.echo(prompt, nl=False)
+        stream = sys.stdin
+        if stream is None:
+            return None
+        while True:
+            try:
+                line = stream.readline()
+            except UnicodeDecodeError:
+                click.echo("")
+                click.echo("That could not be read as text; please type it again.")
+                click.echo(prompt, nl=False)
+                continue
+            break
+        if not line:
+            click.echo("")
+            return None
+        if self.echo_input:
+            from explain.safe_text import for_terminal
+
+            click.echo(for_terminal(line.rstrip("\r\n")))
+        return line.rstrip("\r\n")
+
+    def saved_message(self, how: str) -> None:
+        count = len(self.c.history)
+        verb = "is" if count == 1 else "are"
+        _say(f"{how} Your {_answers(count)} {verb} saved in {self.path}.")
+        _say(f"Continue where you stopped with:  {self.resume}")
+
+    # --- the conversation -----------------------------------------------------------
+
+    def run(self, *, resumed: bool, note: str | None, prefilled: str | None) -> None:
+        with _stop_on_hangup():
+            try:
+                self._run(resumed=resumed, note=note, prefilled=prefilled)
+            except KeyboardInterrupt:
+                self.save_quietly()
+                _say("")
+                self.saved_message("Interrupted.")
+                sys.exit(EXIT_INTERRUPTED)
+            except _Stopped as stop:
+                self.save_quietly()
+                self.saved_message("Stopped.")
+                sys.exit(128 + stop.signum)
+
+    def _run(self, *, resumed: bool, note: str | None, prefilled: str | None) -> None:
+        kb, c = self.kb, self.c
+        self.save()
+        click.echo(f"{kb.manifest.title} · consultation (knowledge base {kb.version})")
+        if note:
+            click.echo(note)
+        if resumed:
+            click.echo(f"Continuing your saved consultation: {_answers(len(c.history))} so far.")
+        elif prefilled:
+            click.echo(f"{_answers(len(c.history))} taken from {prefilled}.")
+        click.echo("I ask only what can still change the result, warning signs first.")
+        click.echo(f"At any question you can type: {COMMANDS}.")
+        click.echo(f"Each answer is saved as you go, in {self.path}.")
+        announced: str | None = None
+        while True:
+            if not c.is_red_flag:
+                announced = None
+            elif announced != c.triage_tier and not c.is_finished:
+                # The referral comes first, before any further question; when nothing is
+                # left to ask, the closing screen shows it instead.
+                announced = c.triage_tier
+                self.show_referral()
+                click.echo(
+                    "A few more warning-sign questions decide whether this is more "
+                    "urgent; everything else can wait."
+                )
+            question = c.next_question()
+            if question is None:
+                break
+            outcome = self.ask(question)
+            if outcome == "quit":
+                self.saved_message("Stopped.")
+                return
+            if outcome == "eof":
+                self.saved_message("End of input.")
+                return
+        self.finish()
+
+    def ask(self, question: Question) -> str:
+        """Put one question until it is answered; returns answered, back, quit or eof."""
+        from .consultation import read_answer
+
+        c = self.c
+        self.show_question(question)
+        while True:
+            line = self.read("> ")
+            if line is None:
+                return "eof"
+            word = " ".join(line.strip().lower().split())
+            if word in WHY_WORDS:
+                self.show_why(c.why(question.id))
+                continue
+            if word in HELP_WORDS:
+                self.show_help(question)
+                continue
+            if word in QUIT_WORDS:
+                return "quit"
+            if word in BACK_WORDS:
+                undone = c.back()
+                if undone is None:
+                    click.echo("Nothing to take back yet.")
+                    continue
+                self.save()
+                taken = self.kb.questions[undone]
+                click.echo(f"Took back your answer to: {taken.prompt}")
+                return "back"
+            if word in UNKNOWN_WORDS:
+                c.unknown(question.id)
+                self.save()
+                click.echo("Noted as don't know; nothing that needs this answer is concluded.")
+                return "answered"
+            try:
+                value = read_answer(question, line)
+            except ValueError as exc:
+                click.echo(f"{exc}. (Or type {COMMANDS}.)")
+                continue
+            c.answer(question.id, value)
+            self.save()
+            return "answered"
+
+    # --- screens --------------------------------------------------------------------
+
+    def show_question(self, question: Question) -> None:
+        c = self.c
+        click.echo("")
+        answered = len(c.history)
+        left = c.remaining()
+        click.echo(
+            f"[{answered + 1}] {question.section} · {answered} answered, at most {left} to go"
+        )
+        click.echo(question.prompt)
+        if question.type == "yesno":
+            hint = "y/n"
+        elif question.type in ("choice", "multi"):
+            for number, choice in enumerate(question.choices, 1):
+                click.echo(f"  {number}. {choice.label}")
+            count = len(question.choices)
+            hint = f"1-{count}" if question.type == "choice" else "e.g. 1,3 or none"
+        else:
+            hint = f"{question.unit}, {_num(question.min)} to {_num(question.max)}"
+        click.echo(f"  [{hint} · {COMMANDS}]")
+
+    def show_help(self, question: Question) -> None:
+        from .consultation import allowed_answers
+
+        click.echo(f"About this question: {question.help}")
+        click.echo(f"Answer with {allowed_answers(question)}, or type:")
+        click.echo(
+            "  why      which sources make this question matter, and what each answer changes"
+        )
+        click.echo("  back     take back your last answer")
+        click.echo("  ?        don't know (also: unknown); nothing that needs it is concluded")
+        click.echo("  help     this help")
+        click.echo(f"  quit     save and stop; continue later with: {self.resume}")
+
+    def show_why(self, why: Why) -> None:
+        questions = self.kb.questions
+        if not why.matters:
+            click.echo("No rule left depends on this answer.")
+            return
+        count = len(why.reasons)
+        click.echo(
+            f"Why this question: your answer decides {count} rule{'s' if count != 1 else ''} "
+            "that can still change the result."
+        )
+        for reason in why.reasons:
+            name = reason.claim or reason.rule
+            click.echo(f"  - [{name}] {reason.says}")
+            if reason.source_title:
+                click.echo(f"      source: {reason.source_title}")
+            else:
+                click.echo("      from the knowledge base's description of the theory")
+            click.echo(f"      applies when: {'; '.join(reason.needs)}")
+            if reason.via:
+                click.echo(f"      (through the question it opens: {questions[reason.via].prompt})")
+        click.echo("What each answer would change:")
+        if questions[why.question].type == "multi":
+            click.echo("  (each choice as if it were the only one picked)")
+        for outcome in why.outcomes:
+            parts = []
+            for verb, names in (
+                ("fires", outcome.fires),
+                ("rules out", outcome.rules_out),
+                ("keeps open", outcome.keeps_open),
+            ):
+                if names:
+                    parts.append(f"{verb} {_names(names)}")
+            referral = self._referral_in(outcome.fires)
+            line = "; ".join(parts) or "no change"
+            click.echo(f"  {outcome.answer} → {line}{referral}")
+
+    def _referral_in(self, rules: tuple[str, ...]) -> str:
+        """`` (URGENT referral)`` when an answer would fire a red flag."""
+        tiers = [
+            self.kb.claims[name.removeprefix("claim:")].triage
+            for name in rules
+            if name.startswith("claim:")
+        ]
+        for tier in ("emergency", "urgent"):
+            if tier in tiers:
+                return f" ({self.kb.manifest.tiers[tier].title.upper()} referral)"  # type: ignore[index]
+        return ""
+
+    def show_referral(self) -> None:
+        diagnosis = self.c.diagnosis()
+        triage = diagnosis.triage
+        rule = "!" * 72
+        click.echo("")
+        click.echo(rule)
+        click.echo(f"{triage.title.upper()}: {triage.action}")
+        for claim in triage.claims:
+            click.echo(f"  because: {claim.says} ({claim.source_title})")
+        click.echo(rule)
+
+    def finish(self) -> None:
+        from explain import render_text
+
+        c = self.c
+        diagnosis = c.diagnosis()
+        self.save(finished=True)
+        click.echo("")
+        if c.is_red_flag:
+            click.echo("The questions stop here: a warning sign needs attention first.")
+            self.show_referral()
+            click.echo("")
+            click.echo(
+                "What else is known from your answers so far (secondary: act on the "
+                "referral above first):"
+            )
+        else:
+            click.echo(
+                f"Nothing left to ask can change the result ({_answers(len(c.history))}; "
+                f"the full questionnaire has {len(self.kb.questions)} questions)."
+            )
+        click.echo("")
+        click.echo(render_text(diagnosis, title=self.kb.manifest.title), nl=False)
+        self.offer_report()
+
+    def offer_report(self) -> None:
+        try:
+            from explain import write_report
+        except ImportError:  # reports are not available in this build: offer a profile
+            write_report = None
+        click.echo("")
+        if write_report is not None:
+            click.echo(
+                "Write a report of this consultation? Give a file name ending in .md, .html "
+                "or .json, or press Enter to skip."
+            )
+        else:
+            click.echo(
+                "Save these answers as a profile (YAML) for `cramp diagnose`? "
+                "Give a file name, or press Enter to skip."
+            )
+        while True:
+            line = self.read("file> ")
+            if line is None or not line.strip() or line.strip().lower() in QUIT_WORDS:
+                click.echo(f"Nothing written. Your answers stay saved in {self.path}.")
+                return
+            target = Path(line.strip()).expanduser()
+            try:
+                if write_report is not None:
+                    written = write_report(self.kb, self.c.profile(), target)
+                    click.echo(f"Report written to {written}.")
+                else:
+                    from .session import write_profile
+
+                    write_profile(target, self.c.profile())
+                    click.echo(f"Answers saved to {target}.")
+                    click.echo(
+                        f"See the conclusions again with: cramp diagnose {shlex.quote(str(target))}"
+                    )
+                return
+            except FileExistsError:
+                click.echo(f"{target} already exists; give another name, or press Enter to skip.")
+            except ValueError as exc:
+                click.echo(f"{exc}; give another name, or press Enter to skip.")
+            except OSError as exc:
+                click.echo(
+                    f"cannot write {target}: {exc.strerror or exc}; "
+                    "give another name, or press Enter to skip."
+                )
+
+
+def _names(names: tuple[str, ...]) -> str:
+    shown = ", ".join(n.removeprefix("claim:") for n in names[:SHOW_RULES])
+    more = len(names) - SHOW_RULES
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"

@@ -1,0 +1,348 @@
+"""The consultation: a runner's answers so far, what to ask next, and why.
+
+It asks only what can still change a conclusion (see :mod:`expert.relevance` for which
+rules are live and which questions matter) and stops when nothing left can; its
+conclusions are then those of the complete profile (or, after a red flag, the same
+triage).
+
+The next question is the one whose answer can change most: first by the gravity of
+the rules it decides (red flags, then safety net and referrals, then the rest), then by
+how many other questions its answer is expected to make irrelevant (a one-step look
+ahead over its possible answers), then by how many live rules it decides, and finally
+by vocabulary order, so the sequence is deterministic.
+
+>>> from knowledge import load_knowledge_base
+>>> consultation = Consultation(load_knowledge_base())
+>>> question = consultation.next_question()
+>>> consultation.answer(question.id, question.values[0])
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from knowledge import KnowledgeBase, Profile
+from knowledge.profile import coerce_answer
+from knowledge.schema import Question
+
+from .relevance import RED_FLAG_TIERS, Analysis, Rulebook, RuleInfo, num_text
+
+if TYPE_CHECKING:
+    from .conclusions import Diagnosis
+
+# --- what the runner is told ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A live rule that makes a question matter: what it says, who says it, what it needs."""
+
+    rule: str
+    claim: str | None
+    source_title: str | None
+    says: str
+    needs: tuple[str, ...]
+    via: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one possible answer would change: rules that fire, die, or stay open."""
+
+    answer: str
+    fires: tuple[str, ...]
+    rules_out: tuple[str, ...]
+    keeps_open: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Why:
+    """Why a question is asked: the live rules behind it and the effect of each answer."""
+
+    question: str
+    reasons: tuple[Reason, ...]
+    outcomes: tuple[Outcome, ...]
+
+    @property
+    def matters(self) -> bool:
+        """Whether any answer to the question can still change a conclusion."""
+        return bool(self.reasons)
+
+
+class Consultation:
+    """A runner's answers so far, and what to ask next.
+
+    Answers are validated like a profile's; ``history`` keeps the order they were given
+    in, which ``back`` unwinds. Nothing here prints or reads; the CLI is a shell over it.
+    """
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        profile: Profile | None = None,
+        order: Iterable[str] = (),
+    ) -> None:
+        self.kb = kb
+        self._book = Rulebook.for_kb(kb)
+        profile = profile or Profile()
+        self._answers: dict[str, Any] = dict(profile.answers)
+        self._unknown: set[str] = set(profile.unknown)
+        self.name = profile.name
+        self.notes = profile.notes
+        given = set(self._answers) | self._unknown
+        history: list[str] = []
+        for qid in order:
+            if qid not in given:
+                raise ValueError(f"order names {qid!r}, which has no answer")
+            if qid in history:
+                raise ValueError(f"order names {qid!r} twice")
+            history.append(qid)
+        # Answers whose order is not known (a pre-filled profile) come first, in
+        # vocabulary order, so `back` takes back the runner's own answers last-first.
+        rest = sorted(given - set(history), key=self._book.position.__getitem__)
+        self._history: list[str] = [*rest, *history]
+        self._analysis: Analysis | None = None
+        self._diagnosis: tuple[Any, Diagnosis] | None = None
+
+    # --- state ----------------------------------------------------------------------
+
+    @property
+    def answers(self) -> Mapping[str, Any]:
+        """Known answers given so far (including any set aside as not applicable)."""
+        return dict(self._answers)
+
+    @property
+    def unknowns(self) -> frozenset[str]:
+        """Questions answered "don't know"."""
+        return frozenset(self._unknown)
+
+    @property
+    def history(self) -> tuple[str, ...]:
+        """Question ids in the order they were answered (pre-filled answers first)."""
+        return tuple(self._history)
+
+    def profile(self) -> Profile:
+        """The answers as a profile, ready for ``cramp diagnose`` or a report."""
+        return Profile(dict(self._answers), frozenset(self._unknown), self.name, self.notes)
+
+    @property
+    def _state(self) -> Analysis:
+        if self._analysis is None:
+            self._analysis = Analysis(self._book, self._answers, frozenset(self._unknown))
+        return self._analysis
+
+    # --- asking ---------------------------------------------------------------------
+
+    def next_question(self) -> Question | None:
+        """The question whose answer can change most, or None when nothing can."""
+        best = self._state.best
+        return None if best is None else self.kb.questions[best]
+
+    @property
+    def is_finished(self) -> bool:
+        """Whether no question left can change a conclusion."""
+        return not self._state.askable
+
+    def remaining(self) -> int:
+        """How many questions could still be asked at most (fewer, usually)."""
+        return self._state.remaining()
+
+    @property
+    def triage_tier(self) -> str:
+        """The most urgent triage tier the answers so far set (``self_care`` if none)."""
+        return self._state.tier
+
+    @property
+    def is_red_flag(self) -> bool:
+        """Whether an emergency or urgent referral has been triggered."""
+        return self._state.tier in RED_FLAG_TIERS
+
+    @property
+    def fired_rules(self) -> frozenset[str]:
+        """Names of the rules whose conditions all hold (``claim:...``, ``contradiction:...``)."""
+        return frozenset(self._book.rules[i].name for i in self._state.fired)
+
+    @property
+    def live_rules(self) -> frozenset[str]:
+        """Names of the rules that can still fire and still count."""
+        return frozenset(self._book.rules[i].name for i in self._state.waiting)
+
+    # --- answering ------------------------------------------------------------------
+
+    def _question(self, qid: str) -> Question:
+        question = self.kb.questions.get(qid)
+        if question is None:
+            raise ValueError(f"unknown question {qid!r}")
+        return question
+
+    def _record(self, qid: str) -> None:
+        if qid in self._history:
+            self._history.remove(qid)
+        self._history.append(qid)
+        self._analysis = None
+
+    def answer(self, qid: str, value: Any) -> None:
+        """Record an answer (validated like a profile's; ValueError names what is allowed)."""
+        question = self._question(qid)
+        if isinstance(value, tuple | set | frozenset):
+            value = sorted(value)
+        normal = coerce_answer(question, value)
+        self._unknown.discard(qid)
+        self._answers[qid] = normal
+        self._record(qid)
+
+    def unknown(self, qid: str) -> None:
+        """Record "don't know": no fact is asserted and nothing that needs it fires."""
+        self._question(qid)
+        self._answers.pop(qid, None)
+        self._unknown.add(qid)
+        self._record(qid)
+
+    def back(self) -> str | None:
+        """Take back the last answer; return its question id (None if there was none)."""
+        if not self._history:
+            return None
+        qid = self._history.pop()
+        self._answers.pop(qid, None)
+        self._unknown.discard(qid)
+        self._analysis = None
+        return qid
+
+    # --- explaining -----------------------------------------------------------------
+
+    def why(self, qid: str | None = None) -> Why:
+        """Why a question (the next one by default) matters, and what each answer changes."""
+        if qid is None:
+            question = self.next_question()
+            if question is None:
+                raise ValueError("nothing is left to ask")
+            qid = question.id
+        question = self._question(qid)
+        state = self._state
+        book = self._book
+        direct, via = state.deciding(qid)
+        reasons = []
+        for i in sorted(
+            direct + list(via), key=lambda i: (-book.rules[i].gravity, book.rules[i].name)
+        ):
+            reasons.append(self._reason(book.rules[i], via.get(i)))
+        outcomes = []
+        touched = set(direct) | set(via)
+        if touched:
+            for label, value in state.outcomes(question):
+                fires, dies = state.simulate(qid, value)
+                keeps = touched - fires - dies
+                outcomes.append(
+                    Outcome(
+                        label,
+                        tuple(sorted(book.rules[i].name for i in fires)),
+                        tuple(sorted(book.rules[i].name for i in dies)),
+                        tuple(sorted(book.rules[i].name for i in keeps)),
+                    )
+                )
+        return Why(qid, tuple(reasons), tuple(outcomes))
+
+    def _reason(self, rule: RuleInfo, via: str | None) -> Reason:
+        kb = self.kb
+        needs = tuple(c.describe() for c in rule.conditions)
+        if rule.claim is not None:
+            source = kb.source_of(rule.claim)
+            says = kb.claims[rule.claim].says
+            return Reason(rule.name, rule.claim, source.title, says, needs, via)
+        assert rule.theory is not None
+        index = int(rule.name.rsplit(":", 1)[1])
+        because = kb.contradictions[rule.theory][index][1]
+        title = kb.theories[rule.theory].title
+        return Reason(rule.name, None, None, f"{title} does not fit when {because}", needs, via)
+
+    # --- concluding -----------------------------------------------------------------
+
+    def diagnosis(self) -> Diagnosis:
+        """What ``cramp diagnose`` concludes for the answers so far (engine run, cached)."""
+        from .conclusions import diagnose_run
+        from .engine import Reasoner
+
+        key = (tuple(sorted(self._answers.items())), frozenset(self._unknown))
+        if self._diagnosis is None or self._diagnosis[0] != key:
+            run = Reasoner.for_kb(self.kb).run(self.profile())
+            self._diagnosis = (key, diagnose_run(self.kb, run))
+        return self._diagnosis[1]
+
+
+# --- reading what the runner typed ------------------------------------------------------
+
+_SPLIT = re.compile(r"[\s,;]+")
+NONE_WORDS = frozenset({"none", "0", "-", "nothing"})
+
+
+def allowed_answers(question: Question) -> str:
+    """The answers a question accepts, in words (for prompts and error messages)."""
+    if question.type == "yesno":
+        return "yes or no (y/n)"
+    count = len(question.choices)
+    if question.type == "choice":
+        return f"one number from 1 to {count}"
+    if question.type == "multi":
+        return f"numbers from 1 to {count} separated by commas (e.g. 1,3), or none"
+    assert question.min is not None and question.max is not None  # a number question
+    return f"a number of {question.unit} from {num_text(question.min)} to {num_text(question.max)}"
+
+
+def read_answer(question: Question, text: str) -> Any:
+    """Turn what a runner typed into a valid answer; ValueError says what is allowed."""
+    typed = text.strip()
+    if not typed:
+        raise ValueError(f"please answer with {allowed_answers(question)}")
+    if question.type == "yesno":
+        raw: Any = typed
+    elif question.type == "choice":
+        raw = _pick(question, typed)
+    elif question.type == "multi":
+        if typed.lower() in NONE_WORDS and typed.lower() not in question.values:
+            raw = []
+        else:
+            raw = [_pick(question, part) for part in _SPLIT.split(typed) if part]
+    else:
+        raw = typed
+        unit = question.unit or ""
+        if unit and typed.lower().endswith(unit.lower()):
+            raw = typed[: -len(unit)].strip()
+    try:
+        return coerce_answer(question, raw)
+    except ValueError:
+        raise ValueError(
+            f"{typed!r} is not an answer here; please answer with {allowed_answers(question)}"
+        ) from None
+
+
+def _pick(question: Question, typed: str) -> str:
+    """A choice by its number, its value or its label (case-insensitive)."""
+    if typed.isdigit():
+        index = int(typed)
+        if 1 <= index <= len(question.choices):
+            return question.choices[index - 1].value
+        raise ValueError(
+            f"{typed!r} is not one of the numbers shown; "
+            f"please answer with {allowed_answers(question)}"
+        )
+    lowered = typed.lower()
+    for choice in question.choices:
+        if lowered in (choice.value.lower(), choice.label.lower()):
+            return choice.value
+    raise ValueError(
+        f"{typed!r} is not one of the choices; please answer with {allowed_answers(question)}"
+    )
+
+
+__all__ = [
+    "RED_FLAG_TIERS",
+    "Consultation",
+    "Outcome",
+    "Reason",
+    "Why",
+    "allowed_answers",
+    "read_answer",
+]

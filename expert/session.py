@@ -1,0 +1,221 @@
+"""A saved consultation: answers, unknowns, their order, and the knowledge base they used.
+
+The session is rewritten after every answer with an atomic replace (temporary file in
+the same directory, flushed and fsynced, then ``os.replace``), so a crash, Ctrl-C, a
+closed terminal or a killed process leaves either the previous session or the new one,
+never half of one. The file is YAML a person can read::
+
+    # cramp ask session: continue it with `cramp ask --resume`
+    format: 1
+    knowledge_base: {version: 0.1.0, hash: 3f2a...}
+    finished: false
+    order: [leg_signs, calf_can_contract]
+    answers: {leg_signs: [], calf_can_contract: yes}
+    unknown: []
+
+The file holds health information, so it is created readable by its owner only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from knowledge import KnowledgeBase, ProblemsError, Profile, parse_profile
+
+from .consultation import Consultation
+
+SESSION_FORMAT = 1
+SESSION_HEADER = "# cramp ask session: continue it with `cramp ask --resume`\n"
+PROFILE_HEADER = "# cramp profile written by `cramp ask`; use it with `cramp diagnose FILE`\n"
+
+
+class SessionError(ValueError):
+    """A session file that cannot be used; the message is one line for the runner."""
+
+
+@dataclass(frozen=True)
+class Session:
+    """What a session file holds, validated against the current knowledge base."""
+
+    consultation: Consultation
+    finished: bool
+    saved_hash: str
+    saved_version: str
+
+    def kb_changed(self) -> bool:
+        """Whether the knowledge base changed since the session was saved."""
+        return self.saved_hash != self.consultation.kb.content_hash
+
+
+def default_session_path(environ: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_STATE_HOME/cramp/session.yaml``, else ``~/.local/state/cramp/session.yaml``."""
+    env = os.environ if environ is None else environ
+    state = env.get("XDG_STATE_HOME", "")
+    # The XDG spec says a relative path there is invalid and must be ignored.
+    base = Path(state) if state and os.path.isabs(state) else Path.home() / ".local" / "state"
+    return base / "cramp" / "session.yaml"
+
+
+def answer_data(value: Any) -> Any:
+    """An answer in profile form: yes/no for booleans, lists for multi, plain numbers."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple | list):
+        return list(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def session_data(consultation: Consultation, *, finished: bool = False) -> dict[str, Any]:
+    """Plain data for a session file."""
+    kb = consultation.kb
+    data: dict[str, Any] = {
+        "format": SESSION_FORMAT,
+        "knowledge_base": {"version": kb.version, "hash": kb.content_hash},
+        "finished": finished,
+    }
+    if consultation.name is not None:
+        data["name"] = consultation.name
+    if consultation.notes is not None:
+        data["notes"] = consultation.notes
+    data["order"] = list(consultation.history)
+    answers = consultation.answers
+    data["answers"] = {q: answer_data(answers[q]) for q in consultation.history if q in answers}
+    data["unknown"] = [q for q in consultation.history if q in consultation.unknowns]
+    return data
+
+
+def dump_yaml(data: Any, header: str = "") -> str:
+    """YAML text for plain data (block style, Unicode kept, keys in the given order)."""
+    from knowledge._yaml import dump_yaml
+
+    text = dump_yaml(data)
+    return header + text
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` all at once: readers see the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    # Makes the rename itself durable; some filesystems and platforms cannot open or
+    # fsync a directory, and the data is already safe in the file by then.
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def save_session(path: Path, consultation: Consultation, *, finished: bool = False) -> None:
+    """Write the consultation to ``path`` atomically."""
+    atomic_write_text(
+        path, dump_yaml(session_data(consultation, finished=finished), SESSION_HEADER)
+    )
+
+
+def load_session(path: Path, kb: KnowledgeBase) -> Session:
+    """Read a session file; SessionError (one line) if it is missing, unreadable or invalid."""
+    from knowledge._yaml import decode, parse_yaml
+
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SessionError(f"{path}: no saved consultation here") from None
+    except IsADirectoryError:
+        raise SessionError(f"{path}: is a directory, not a session file") from None
+    except OSError as exc:
+        raise SessionError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        data = parse_yaml(decode(raw, str(path)), str(path)).data
+    except ProblemsError as exc:
+        raise SessionError(str(exc.problems[0])) from None
+    return _from_data(path, data, kb)
+
+
+def _from_data(path: Path, data: Any, kb: KnowledgeBase) -> Session:
+    def bad(why: str) -> SessionError:
+        return SessionError(f"{path}: not a valid cramp session ({why})")
+
+    if not isinstance(data, dict):
+        raise bad("expected a mapping")
+    if data.get("format") != SESSION_FORMAT:
+        raise bad(f"format must be {SESSION_FORMAT}")
+    stamp = data.get("knowledge_base")
+    if not isinstance(stamp, dict) or not isinstance(stamp.get("hash"), str):
+        raise bad("knowledge_base.hash is missing")
+    answers = data.get("answers") or {}
+    unknown = data.get("unknown") or []
+    order = data.get("order") or []
+    if not isinstance(answers, dict):
+        raise bad("answers must be a mapping")
+    if not isinstance(unknown, list) or not all(isinstance(q, str) for q in unknown):
+        raise bad("unknown must be a list of question ids")
+    if not isinstance(order, list) or not all(isinstance(q, str) for q in order):
+        raise bad("order must be a list of question ids")
+    finished = data.get("finished", False)
+    if not isinstance(finished, bool):
+        raise bad("finished must be true or false")
+    overlap = sorted(set(answers) & set(unknown))
+    if overlap:
+        raise bad(f"{overlap[0]} is both answered and unknown")
+    profile_data: dict[str, Any] = dict(answers)
+    profile_data.update({q: "unknown" for q in unknown})
+    for key in ("name", "notes"):
+        if data.get(key) is not None:
+            profile_data[key] = data[key]
+    try:
+        profile: Profile = parse_profile(profile_data, kb)
+    except ProblemsError as exc:
+        message = exc.problems[0].message
+        raise bad(f"{message}; the knowledge base may have changed") from None
+    try:
+        consultation = Consultation(kb, profile, order)
+    except ValueError as exc:
+        raise bad(str(exc)) from None
+    return Session(consultation, finished, stamp["hash"], str(stamp.get("version", "?")))
+
+
+def write_profile(path: Path, profile: Profile) -> None:
+    """Save answers as a profile file (refuses to overwrite: FileExistsError)."""
+    text = dump_yaml(profile.to_data(), PROFILE_HEADER)
+    # O_EXCL: never replace a file the runner already has under that name.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+__all__ = [
+    "Session",
+    "SessionError",
+    "atomic_write_text",
+    "default_session_path",
+    "dump_yaml",
+    "load_session",
+    "save_session",
+    "session_data",
+    "write_profile",
+]

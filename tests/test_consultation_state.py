@@ -1,0 +1,142 @@
+"""A stateful model of a consultation: answer, don't know, back, quit and resume, in any order."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from consultation_support import answers_for, can_still_change, expected_red_tier
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from expert import diagnose
+from expert.consultation import Consultation
+from expert.session import load_session, save_session
+from knowledge import Profile, load_knowledge_base
+from knowledge.conditions import holds_all
+from knowledge.profile import coerce_answer
+
+KB = load_knowledge_base()
+UNKNOWN = object()
+
+
+class ConsultationMachine(RuleBasedStateMachine):
+    """The model is the plain list of (question, answer) the runner gave, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.consultation = Consultation(KB)
+        self.given: list[tuple[str, Any]] = []
+        self.directory = Path(tempfile.mkdtemp(prefix="cramp-state-"))
+
+    def teardown(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    # --- the model ------------------------------------------------------------------
+
+    def record(self, qid: str, value: Any) -> None:
+        self.given = [(q, v) for q, v in self.given if q != qid]
+        self.given.append((qid, value))
+
+    def model_profile(self) -> Profile:
+        answers = {q: v for q, v in self.given if v is not UNKNOWN}
+        unknown = frozenset(q for q, v in self.given if v is UNKNOWN)
+        return Profile(answers, unknown)
+
+    # --- what a runner can do -------------------------------------------------------
+
+    @precondition(lambda self: not self.consultation.is_finished)
+    @rule(data=st.data())
+    def answer_the_question_asked(self, data: st.DataObject) -> None:
+        question = self.consultation.next_question()
+        assert question is not None
+        value = data.draw(answers_for(question), label=question.id)
+        self.consultation.answer(question.id, value)
+        self.record(question.id, coerce_answer(question, _plain(value)))
+
+    @precondition(lambda self: not self.consultation.is_finished)
+    @rule()
+    def say_dont_know(self) -> None:
+        question = self.consultation.next_question()
+        assert question is not None
+        self.consultation.unknown(question.id)
+        self.record(question.id, UNKNOWN)
+
+    @rule(data=st.data())
+    def answer_any_question(self, data: st.DataObject) -> None:
+        """As a pre-filled profile does: any question, even one that does not apply."""
+        qid = data.draw(st.sampled_from(sorted(KB.questions)), label="question")
+        value = data.draw(answers_for(KB.questions[qid]), label=qid)
+        self.consultation.answer(qid, value)
+        self.record(qid, coerce_answer(KB.questions[qid], _plain(value)))
+
+    @rule()
+    def go_back(self) -> None:
+        undone = self.consultation.back()
+        expected = self.given.pop()[0] if self.given else None
+        assert undone == expected
+
+    @rule()
+    def quit_and_resume(self) -> None:
+        path = self.directory / "session.yaml"
+        before = self.consultation
+        save_session(path, before)
+        self.consultation = load_session(path, KB).consultation
+        assert self.consultation.history == before.history
+        assert self.consultation.answers == before.answers
+        assert self.consultation.unknowns == before.unknowns
+
+    # --- what must always hold ------------------------------------------------------
+
+    @invariant()
+    def history_is_the_order_answers_were_given(self) -> None:
+        assert self.consultation.history == tuple(q for q, _ in self.given)
+
+    @invariant()
+    def conclusions_equal_diagnose_of_the_current_answers(self) -> None:
+        profile = self.model_profile()
+        got = self.consultation.diagnosis()
+        assert got.to_dict() == diagnose(KB, profile).to_dict()
+        fired = {
+            r.removeprefix("claim:")
+            for r in self.consultation.fired_rules
+            if r.startswith("claim:")
+        }
+        assert fired == set(got.fired_claims)
+
+    @invariant()
+    def a_red_flag_answered_and_not_undone_keeps_the_referral(self) -> None:
+        red = expected_red_tier(KB, self.model_profile().answers)
+        if red is not None:
+            triage = self.consultation.diagnosis().triage
+            assert triage.tier == red
+            assert triage.is_referral
+            assert self.consultation.is_red_flag
+
+    @invariant()
+    def the_next_question_applies_and_can_still_change_a_conclusion(self) -> None:
+        question = self.consultation.next_question()
+        if question is None:
+            return
+        profile = self.model_profile()
+        assert question.id not in profile.answers and question.id not in profile.unknown
+        assert holds_all(KB.preconditions[question.id], KB.applicable(profile.answers))
+        assert can_still_change(KB, profile.answers, profile.unknown, question.id)
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+ConsultationMachine.TestCase.settings = settings(
+    # Sized so the whole file takes seconds on today's knowledge base and well under a
+    # minute on one five times larger (two engine runs per step dominate).
+    max_examples=25,
+    stateful_step_count=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+test_consultation_state_machine = ConsultationMachine.TestCase
