@@ -1,0 +1,610 @@
+"""Benchmark cramp-expert: cold starts, warm diagnoses, scale, the CLIPS peer, batch mode.
+
+Run on demand (not a test)::
+
+    uv run python bench/run.py              # everything, about five minutes on two cores
+    uv run python bench/run.py --quick      # fewer repetitions, no ×100 cold start
+    uv run python bench/run.py --only clips,scale
+
+Every figure is a median over repeated runs, all measured in the same run. Cold starts
+are separate processes timed from the outside (wall clock, and the CPU time the process
+used, which other load on the machine disturbs less); Python bytecode is compiled first,
+as a real installation does. Prints a table and writes ``bench/results/run-*.json`` and
+``bench/results/latest.json``. Exit status 1 if the CLIPS peer disagrees with experta.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "bench" / "results"
+EXAMPLES = REPO / "examples"
+EXAMPLE = EXAMPLES / "night-cramps-after-hard-week.yaml"
+CRAMP = Path(sys.executable).parent / "cramp"
+SECTIONS = ("cold", "warm", "consultation", "scale", "clips", "hypothesis", "batch")
+
+#: Budgets from docs/performance.md: measure name → (limit, unit).
+BUDGETS = {
+    "cold: cramp --help": (150.0, "ms"),
+    "cold: cramp diagnose (text)": (500.0, "ms"),
+    "cold: cramp diagnose --format json": (500.0, "ms"),
+    "warm: diagnose, slowest example": (20.0, "ms"),
+    "consultation: one step, median": (20.0, "ms"),
+    "cold: ×10 knowledge base, cramp diagnose": (1000.0, "ms"),
+}
+
+
+# --- measuring ----------------------------------------------------------------------------
+
+
+def median_ms(samples: Iterable[float]) -> float:
+    """Median of samples in seconds, in milliseconds."""
+    return statistics.median(samples) * 1e3
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> list[float]:
+    """Wall-clock seconds of ``repeat`` calls of ``fn``."""
+    return timed_both(fn, repeat)[0]
+
+
+def timed_both(fn: Callable[[], Any], repeat: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU seconds of ``repeat`` calls of ``fn``."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        start, cpu = time.perf_counter(), time.process_time()
+        fn()
+        cpus.append(time.process_time() - cpu)
+        walls.append(time.perf_counter() - start)
+    return walls, cpus
+
+
+def run_all(fn: Callable[[Any], Any], items: list[Any]) -> float:
+    """Wall-clock seconds of ``fn`` over every item."""
+    start = time.perf_counter()
+    for item in items:
+        fn(item)
+    return time.perf_counter() - start
+
+
+def run_process(cmd: list[str], repeat: int) -> dict[str, float]:
+    """Median wall and CPU milliseconds of a command run ``repeat`` times (output dropped)."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        walls.append(time.perf_counter() - start)
+        cpus.append(usage.ru_utime + usage.ru_stime)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        stderr = proc.stderr.read().decode() if proc.stderr else ""
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {stderr}")
+    return {"wall_ms": median_ms(walls), "cpu_ms": median_ms(cpus), "runs": repeat}
+
+
+def precompile() -> None:
+    """Compile bytecode for the environment and the project, as pip would at install."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    import sysconfig
+
+    targets = [
+        sysconfig.get_paths()["purelib"],
+        *(str(REPO / p) for p in ("expert", "knowledge", "explain")),
+    ]
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", *targets],
+        env=env,
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def generated_profiles(kb: Any, count: int, *, partial: bool = True, seed: int = 0) -> list[Any]:
+    """``count`` runners drawn by ``knowledge.runners.profiles`` (seeded, no shrinking)."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as with_seed
+
+    from knowledge.runners import profiles
+
+    out: list[Any] = []
+
+    @with_seed(seed)
+    @settings(
+        max_examples=count,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(profiles(kb, partial=partial))
+    def collect(profile: Any) -> None:
+        out.append(profile)
+
+    collect()
+    return out[:count]
+
+
+# --- sections -----------------------------------------------------------------------------
+
+
+class Bench:
+    """Holds the options, the results so far, and the rows of the printed table."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.quick: bool = args.quick
+        self.repeat = 5 if args.quick else 15
+        self.results: dict[str, Any] = {}
+        self.rows: list[tuple[str, str, str]] = []
+        self.tmp = Path(tempfile.mkdtemp(prefix="cramp-bench-"))
+        self.failed = False
+
+    def row(
+        self, name: str, value: float, unit: str, note: str = "", cpu: float | None = None
+    ) -> None:
+        """Add a table row, with its budget verdict when it has one."""
+        shown = f"{value:,.1f} {unit}" if unit else f"{value:,.2f}"
+        budget = BUDGETS.get(name)
+        if budget is not None:
+            # A loaded machine stretches wall time; the CPU time the work took is the
+            # steadier figure, so a budget met on CPU time alone is reported as such.
+            verdict = "ok" if value <= budget[0] else "OVER"
+            if verdict == "OVER" and cpu is not None and cpu <= budget[0]:
+                verdict = f"ok on CPU time ({cpu:.1f} {unit}), over on wall time"
+            note = f"budget ≤ {budget[0]:g} {budget[1]}: {verdict}" + (f"; {note}" if note else "")
+        self.rows.append((name, shown, note))
+        self.results.setdefault("rows", []).append(
+            {"name": name, "value": value, "unit": unit, "cpu": cpu, "note": note}
+        )
+
+    # -- cold starts ---------------------------------------------------------------------
+
+    def cold(self) -> None:
+        repeat = self.repeat
+        base = run_process([sys.executable, "-c", "pass"], repeat)
+        self.results["cold"] = {"python -c pass": base}
+        self.row("cold: python -c pass", base["wall_ms"], "ms", f"cpu {base['cpu_ms']:.0f} ms")
+        commands = {
+            "cold: cramp --help": [str(CRAMP), "--help"],
+            "cold: cramp diagnose (text)": [str(CRAMP), "diagnose", str(EXAMPLE)],
+            "cold: cramp diagnose --format json": [
+                str(CRAMP),
+                "diagnose",
+                str(EXAMPLE),
+                "--format",
+                "json",
+            ],
+        }
+        for name, cmd in commands.items():
+            got = run_process(cmd, repeat)
+            got["ratio_to_python"] = got["wall_ms"] / base["wall_ms"]
+            self.results["cold"][name] = got
+            self.row(
+                name,
+                got["wall_ms"],
+                "ms",
+                f"×{got['ratio_to_python']:.1f} python; cpu {got['cpu_ms']:.0f} ms",
+                cpu=got["cpu_ms"],
+            )
+
+    # -- warm ----------------------------------------------------------------------------
+
+    def warm(self) -> None:
+        from expert import diagnose
+        from expert.compile import compile_engine
+        from expert.engine import Reasoner
+        from knowledge import load_knowledge_base, load_profile_text
+
+        repeat = self.repeat
+        load = timed(load_knowledge_base, repeat)
+        kbs = [load_knowledge_base() for _ in range(repeat)]
+        compile_ = [timed(lambda kb=kb: compile_engine(kb), 1)[0] for kb in kbs]
+        build = [timed(lambda kb=kb: Reasoner.for_kb(kb), 1)[0] for kb in kbs]
+        kb = kbs[0]
+        self.row("warm: load the knowledge base", median_ms(load), "ms")
+        self.row("warm: compile the engine class", median_ms(compile_), "ms")
+        self.row("warm: build the RETE network", median_ms(build), "ms")
+        per_profile = {}
+        runs = 50 if self.quick else 200
+        for path in sorted(EXAMPLES.glob("*.yaml")):
+            profile = load_profile_text(path.read_bytes(), kb, path.name)
+            diagnose(kb, profile)
+            walls, cpus = timed_both(lambda p=profile: diagnose(kb, p), runs)
+            engine = timed(lambda p=profile: Reasoner.for_kb(kb).run(p), runs)
+            per_profile[path.stem] = {
+                "diagnose_ms": median_ms(walls),
+                "diagnose_cpu_ms": median_ms(cpus),
+                "engine_ms": median_ms(engine),
+            }
+            self.row(
+                f"warm: diagnose {path.stem}",
+                median_ms(walls),
+                "ms",
+                f"cpu {median_ms(cpus):.1f} ms; engine run {median_ms(engine):.1f} ms",
+                cpu=median_ms(cpus),
+            )
+        self.row(
+            "warm: diagnose, slowest example",
+            max(v["diagnose_ms"] for v in per_profile.values()),
+            "ms",
+            cpu=max(v["diagnose_cpu_ms"] for v in per_profile.values()),
+        )
+        self.results["warm"] = {
+            "load_ms": median_ms(load),
+            "compile_ms": median_ms(compile_),
+            "build_ms": median_ms(build),
+            "profiles": per_profile,
+        }
+
+    # -- consultation --------------------------------------------------------------------
+
+    def consultation(self) -> None:
+        try:
+            from expert.consultation import Consultation
+        except ImportError:
+            self.row("consultation: one step", float("nan"), "", "pending: not on this branch")
+            return
+        from knowledge import load_knowledge_base
+
+        kb = load_knowledge_base()
+        steps: list[float] = []
+        step_cpus: list[float] = []
+        firsts: list[float] = []
+        for profile in generated_profiles(kb, 30 if self.quick else 150, partial=False, seed=1):
+            consultation = Consultation(kb)
+            start = time.perf_counter()
+            question = consultation.next_question()
+            firsts.append(time.perf_counter() - start)
+            while question is not None:
+                start, cpu = time.perf_counter(), time.process_time()
+                consultation.answer(question.id, profile.answers[question.id])
+                question = consultation.next_question()
+                step_cpus.append(time.process_time() - cpu)
+                steps.append(time.perf_counter() - start)
+        ordered = sorted(steps)
+        p95 = ordered[int(0.95 * (len(ordered) - 1))]
+        self.row(
+            "consultation: one step, median",
+            median_ms(steps),
+            "ms",
+            f"{len(steps)} steps; cpu {median_ms(step_cpus):.2f} ms",
+            cpu=median_ms(step_cpus),
+        )
+        self.row("consultation: one step, 95th percentile", p95 * 1e3, "ms")
+        self.row("consultation: first question", median_ms(firsts), "ms")
+        self.results["consultation"] = {
+            "step_median_ms": median_ms(steps),
+            "step_p95_ms": p95 * 1e3,
+            "first_ms": median_ms(firsts),
+            "steps": len(steps),
+        }
+
+    # -- scale ---------------------------------------------------------------------------
+
+    def scale(self) -> None:
+        from expert import diagnose
+        from expert.compile import compile_engine
+        from expert.engine import Reasoner
+        from knowledge import load_knowledge_base, parse_profile
+        from knowledge._yaml import read_yaml
+        from knowledge.synthetic import replicate_knowledge_base, replicate_profile
+
+        example = read_yaml(EXAMPLE).data
+        self.results["scale"] = {}
+        for times in (1, 10, 100):
+            directory = replicate_knowledge_base(None, self.tmp / f"kb-x{times}", times)
+            data = replicate_profile(example, times)
+            profile_path = self.tmp / f"profile-x{times}.json"
+            profile_path.write_text(json.dumps(data), encoding="utf-8")
+            repeat = 3 if times == 100 else (5 if self.quick else 7)
+            loads, compiles, builds, runs, diagnoses = [], [], [], [], []
+            for _ in range(1 if times == 100 else repeat):
+                start = time.perf_counter()
+                kb = load_knowledge_base(directory)
+                loads.append(time.perf_counter() - start)
+                compiles.append(timed(lambda kb=kb: compile_engine(kb), 1)[0])
+                builds.append(timed(lambda kb=kb: Reasoner.for_kb(kb), 1)[0])
+                profile = parse_profile(data, kb)
+                runs.append(timed(lambda kb=kb, p=profile: Reasoner.for_kb(kb).run(p), 1)[0])
+            runs += timed(lambda kb=kb, p=profile: Reasoner.for_kb(kb).run(p), repeat)
+            diagnoses = timed(lambda kb=kb, p=profile: diagnose(kb, p), repeat)
+            fired = len(diagnose(kb, profile).fired_claims)
+            entry: dict[str, Any] = {
+                "claims": len(kb.claims),
+                "questions": len(kb.questions),
+                "rules_fired": fired,
+                "load_ms": median_ms(loads),
+                "compile_ms": median_ms(compiles),
+                "build_ms": median_ms(builds),
+                "engine_run_ms": median_ms(runs),
+                "diagnose_ms": median_ms(diagnoses),
+            }
+            if times == 10 or (times == 100 and not self.quick):
+                cold = run_process(
+                    [str(CRAMP), "--kb", str(directory), "diagnose", str(profile_path)],
+                    1 if times == 100 else self.repeat,
+                )
+                entry["cold_diagnose"] = cold
+            self.results["scale"][f"x{times}"] = entry
+            label = f"×{times}: {entry['claims']} claims, {entry['questions']} questions"
+            self.row(
+                f"scale {label}",
+                entry["diagnose_ms"],
+                "ms",
+                f"warm diagnose; load {entry['load_ms']:.0f}, compile {entry['compile_ms']:.0f},"
+                f" build {entry['build_ms']:.0f}, engine {entry['engine_run_ms']:.0f} ms;"
+                f" {fired} claims fire",
+            )
+            if "cold_diagnose" in entry:
+                name = (
+                    "cold: ×10 knowledge base, cramp diagnose"
+                    if times == 10
+                    else f"cold: ×{times} knowledge base, cramp diagnose"
+                )
+                self.row(
+                    name,
+                    entry["cold_diagnose"]["wall_ms"],
+                    "ms",
+                    f"cpu {entry['cold_diagnose']['cpu_ms']:.0f} ms",
+                    cpu=entry["cold_diagnose"]["cpu_ms"],
+                )
+
+    # -- the CLIPS peer ------------------------------------------------------------------
+
+    def clips(self) -> None:
+        try:
+            from expert.clips import ClipsReasoner
+        except ImportError:
+            self.row("clips: experta/CLIPS", float("nan"), "", "pending: expert.clips missing")
+            return
+        from expert.engine import Reasoner
+        from knowledge import load_knowledge_base, load_profile_text, parse_profile
+        from knowledge._yaml import read_yaml
+        from knowledge.synthetic import replicate_profile
+
+        self.results["clips"] = {"clipspy": version("clipspy")}
+        kb = load_knowledge_base()
+        examples = [
+            load_profile_text(p.read_bytes(), kb, p.name) for p in sorted(EXAMPLES.glob("*.yaml"))
+        ]
+        profiles = examples + generated_profiles(kb, 60 if self.quick else 300)
+        sets = [("×1", kb, profiles)]
+        if not self.quick:
+            big = (
+                load_knowledge_base(self.tmp / "kb-x10") if (self.tmp / "kb-x10").is_dir() else None
+            )
+            if big is None:
+                from knowledge.synthetic import replicate_knowledge_base
+
+                big = load_knowledge_base(replicate_knowledge_base(None, self.tmp / "kb-x10", 10))
+            big_profiles = [
+                parse_profile(replicate_profile(read_yaml(p).data, 10), big)
+                for p in sorted(EXAMPLES.glob("*.yaml"))
+            ]
+            sets.append(("×10", big, big_profiles))
+        for label, base, group in sets:
+            start = time.perf_counter()
+            peer = ClipsReasoner(base)
+            clips_build = time.perf_counter() - start
+            reasoner = Reasoner.for_kb(base)
+            disagreements = 0
+            for profile in group:
+                ours, theirs = reasoner.run(profile), peer.run(profile)
+                recommended = {f["advice"] for f in ours.derived("Recommendation")}
+                if ours.fired_claims != theirs.fired_claims or recommended != theirs.recommended:
+                    disagreements += 1
+            rounds = 3 if self.quick else 5
+            experta_t, clips_t = [], []
+            for _ in range(rounds):
+                experta_t.append(run_all(reasoner.run, group))
+                clips_t.append(run_all(peer.run, group))
+            e_ms = median_ms(experta_t) / len(group)
+            c_ms = median_ms(clips_t) / len(group)
+            ratio = e_ms / c_ms
+            self.results["clips"][label] = {
+                "profiles": len(group),
+                "disagreements": disagreements,
+                "experta_ms_per_profile": e_ms,
+                "clips_ms_per_profile": c_ms,
+                "ratio": ratio,
+                "clips_build_ms": clips_build * 1e3,
+            }
+            self.failed |= disagreements > 0
+            self.row(
+                f"clips {label}: experta/CLIPS time per profile",
+                ratio,
+                "",
+                f"experta {e_ms:.2f} ms, CLIPS {c_ms:.2f} ms, {len(group)} profiles,"
+                f" {disagreements} disagreements; CLIPS build {clips_build * 1e3:.0f} ms",
+            )
+
+    # -- hypothesis throughput -------------------------------------------------------------
+
+    def hypothesis(self) -> None:
+        from hypothesis import HealthCheck, Phase, given, settings
+
+        from expert import diagnose
+        from knowledge import load_knowledge_base
+        from knowledge.runners import profiles
+
+        kb = load_knowledge_base()
+        count = 300 if self.quick else 2000
+        diagnose(kb, generated_profiles(kb, 1)[0])
+
+        @settings(
+            max_examples=count,
+            database=None,
+            derandomize=True,
+            deadline=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(profiles(kb))
+        def through_diagnose(profile: Any) -> None:
+            diagnose(kb, profile)
+
+        start = time.perf_counter()
+        through_diagnose()
+        rate = count / (time.perf_counter() - start)
+        drawn = generated_profiles(kb, count)
+        start = time.perf_counter()
+        for profile in drawn:
+            diagnose(kb, profile)
+        alone = len(drawn) / (time.perf_counter() - start)
+        self.results["hypothesis"] = {"runners": count, "per_s": rate, "diagnose_only_per_s": alone}
+        self.row(
+            "hypothesis: runners/s through diagnose", rate, "/s", f"diagnose alone {alone:,.0f}/s"
+        )
+
+    # -- batch ---------------------------------------------------------------------------
+
+    def batch(self) -> None:
+        from knowledge import load_knowledge_base
+
+        kb = load_knowledge_base()
+        count = 200 if self.quick else 1000
+        source = self.tmp / "athletes.jsonl"
+        with source.open("w", encoding="utf-8") as out:
+            for i, profile in enumerate(generated_profiles(kb, count, seed=2)):
+                out.write(json.dumps({"name": f"runner {i + 1}", **profile.to_data()}) + "\n")
+        self.results["batch"] = {"profiles": count, "cores": os.cpu_count()}
+        for fmt in ("json", "html"):
+            target = self.tmp / f"reports-{fmt}"
+            cmd = [str(CRAMP), "batch", str(source), "-o", str(target), "--format", fmt, "--force"]
+            seconds, bar = run_with_terminal(cmd)
+            written = len(list(target.glob(f"*.{fmt}")))
+            rate = written / seconds
+            shown = "progress bar shown" if bar else "NO progress bar seen"
+            self.results["batch"][fmt] = {
+                "seconds": seconds,
+                "reports": written,
+                "per_s": rate,
+                "progress_bar": bar,
+            }
+            self.row(
+                f"batch: {count} generated profiles, {fmt} reports",
+                rate,
+                "/s",
+                f"{seconds:.1f} s, {written} written, all {os.cpu_count()} cores; {shown}",
+            )
+
+
+def run_with_terminal(cmd: list[str]) -> tuple[float, bool]:
+    """Run ``cmd`` with stderr on a pseudo-terminal; return seconds and whether a bar drew."""
+    import pty
+
+    master, slave = pty.openpty()
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=slave, check=False)
+    seconds = time.perf_counter() - start
+    os.close(slave)
+    reader.join(timeout=5)
+    os.close(master)
+    text = b"".join(chunks).decode(errors="replace")
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {text[-2000:]}")
+    return seconds, "Reports" in text and "100%" in text
+
+
+# --- main ---------------------------------------------------------------------------------
+
+
+def environment() -> dict[str, Any]:
+    """What the figures were measured on."""
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cores": os.cpu_count(),
+        "experta": version("experta"),
+        "commit": commit,
+        "bytecode": "precompiled before measuring (as pip does at install)",
+        "load_average_start": os.getloadavg(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions, smaller sets")
+    parser.add_argument(
+        "--only", default=",".join(SECTIONS), help=f"comma-separated sections: {','.join(SECTIONS)}"
+    )
+    parser.add_argument("--no-precompile", action="store_true", help="skip compiling bytecode")
+    args = parser.parse_args(argv)
+    chosen = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(chosen) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    if not args.no_precompile:
+        precompile()
+    bench = Bench(args)
+    bench.results["environment"] = environment()
+    started = time.perf_counter()
+    for section in SECTIONS:
+        if section in chosen:
+            print(f"… {section}", file=sys.stderr, flush=True)
+            getattr(bench, section)()
+    bench.results["environment"]["load_average_end"] = os.getloadavg()
+    bench.results["environment"]["seconds"] = time.perf_counter() - started
+    print_table(bench)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    text = json.dumps(bench.results, indent=2, ensure_ascii=False) + "\n"
+    (RESULTS / f"run-{stamp}.json").write_text(text, encoding="utf-8")
+    (RESULTS / "latest.json").write_text(text, encoding="utf-8")
+    print(f"\nwrote {RESULTS / f'run-{stamp}.json'}")
+    return 1 if bench.failed else 0
+
+
+def print_table(bench: Bench) -> None:
+    env = bench.results["environment"]
+    print(
+        f"cramp-expert {env['commit']} · Python {env['python']} · {env['cores']} cores · "
+        f"experta {env['experta']} · bytecode precompiled · load average "
+        f"{env['load_average_start'][0]:.2f} → {env['load_average_end'][0]:.2f}"
+    )
+    width = max(len(r[0]) for r in bench.rows)
+    vwidth = max(len(r[1]) for r in bench.rows)
+    print()
+    print(f"{'measure':<{width}}  {'median':>{vwidth}}  notes")
+    print(f"{'-' * width}  {'-' * vwidth}  {'-' * 5}")
+    for name, value, note in bench.rows:
+        print(f"{name:<{width}}  {value:>{vwidth}}  {note}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
