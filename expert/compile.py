@@ -131,18 +131,35 @@ class CrampEngine(KnowledgeEngine):
 
 
 @dataclass(frozen=True)
+class _Conclusion:
+    """A fact a rule declares, kept as its class and fields until the rule fires.
+
+    Its trace record is made here, once; it equals ``FactRecord.of`` of the fact.
+    """
+
+    fact_class: type[Fact]
+    fields: dict[str, Any]
+    record: FactRecord
+
+    @classmethod
+    def of(cls, fact_class: type[Fact], **fields: Any) -> _Conclusion:
+        record = FactRecord(fact_class.__name__, tuple(sorted(fields.items())))
+        return cls(fact_class, fields, record)
+
+
+@dataclass(frozen=True)
 class _Member:
     """One rule of the knowledge base inside a compiled group: what each firing records."""
 
     rule: str
     claim: str | None
-    facts: tuple[Fact, ...]
+    conclusions: tuple[_Conclusion, ...]
     records: tuple[FactRecord, ...]
 
     @classmethod
-    def of(cls, rule: str, claim: str | None, facts: Iterable[Fact]) -> _Member:
-        facts = tuple(facts)
-        return cls(rule, claim, facts, tuple(FactRecord.of(f) for f in facts))
+    def of(cls, rule: str, claim: str | None, conclusions: Iterable[_Conclusion]) -> _Member:
+        conclusions = tuple(conclusions)
+        return cls(rule, claim, conclusions, tuple(c.record for c in conclusions))
 
 
 def _group_action(
@@ -156,8 +173,8 @@ def _group_action(
     def fire(engine: CrampEngine, **context: Any) -> None:
         matched = tuple(engine.record(context[name]) for name in binds)
         for member in members:
-            for fact in member.facts:
-                engine.declare(fact.copy())
+            for conclusion in member.conclusions:
+                engine.declare(conclusion.fact_class(**conclusion.fields))
             engine.trace.append(
                 Firing(member.rule, salience, member.claim, matched, member.records)
             )
@@ -235,16 +252,20 @@ def _claim_salience(kb: KnowledgeBase, claim_id: str) -> int:
     return SALIENCE_CLAIM
 
 
-def _claim_facts(kb: KnowledgeBase, claim_id: str) -> list[Fact]:
+def _claim_conclusions(kb: KnowledgeBase, claim_id: str) -> list[_Conclusion]:
     claim = kb.claims[claim_id]
-    facts: list[Fact] = []
+    facts: list[_Conclusion] = []
     if claim.theory is not None:
-        facts.append(Evidence(theory=claim.theory, claim=claim.id, stance=claim.stance))
+        facts.append(
+            _Conclusion.of(Evidence, theory=claim.theory, claim=claim.id, stance=claim.stance)
+        )
     if claim.advice is not None:
-        facts.append(Support(advice=claim.advice, claim=claim.id, stance=claim.stance))
+        facts.append(
+            _Conclusion.of(Support, advice=claim.advice, claim=claim.id, stance=claim.stance)
+        )
     if claim.triage is not None:
-        facts.append(Triage(tier=claim.triage, claim=claim.id))
-    facts.extend(Withhold(advice=a, claim=claim.id) for a in claim.withholds)
+        facts.append(_Conclusion.of(Triage, tier=claim.triage, claim=claim.id))
+    facts.extend(_Conclusion.of(Withhold, advice=a, claim=claim.id) for a in claim.withholds)
     return facts
 
 
@@ -255,7 +276,7 @@ def _backs(stance: str) -> bool:
 
 def _recommend_action(kb: KnowledgeBase) -> Callable:
     """The right-hand side of the one recommendation rule, for whichever advice matched."""
-    records = {a: FactRecord.of(Recommendation(advice=a)) for a in kb.advice}
+    records = {a: _Conclusion.of(Recommendation, advice=a).record for a in kb.advice}
 
     def recommend(engine: CrampEngine, support: Fact, advice: str) -> None:
         engine.declare(Recommendation(advice=advice))
@@ -287,14 +308,14 @@ def compile_engine(kb: KnowledgeBase) -> type[CrampEngine]:
     groups: dict[tuple[tuple[Condition, ...], int], list[_Member]] = {}
     for claim_id in kb.claims:
         key = (tuple(kb.conditions[claim_id]), _claim_salience(kb, claim_id))
-        member = _Member.of(f"claim:{claim_id}", claim_id, _claim_facts(kb, claim_id))
+        member = _Member.of(f"claim:{claim_id}", claim_id, _claim_conclusions(kb, claim_id))
         groups.setdefault(key, []).append(member)
     for theory_id, clauses in kb.contradictions.items():
         for index, (conditions, _because) in enumerate(clauses):
             member = _Member.of(
                 f"contradiction:{theory_id}:{index}",
                 None,
-                [Contradiction(theory=theory_id, clause=index)],
+                [_Conclusion.of(Contradiction, theory=theory_id, clause=index)],
             )
             groups.setdefault((tuple(conditions), SALIENCE_CLAIM), []).append(member)
 
