@@ -45,6 +45,8 @@ from experta import (  # noqa: E402  (must follow the compatibility step)
 )
 from experta import __version__ as EXPERTA_VERSION  # noqa: E402
 from experta.matchers import ReteMatcher  # noqa: E402
+from experta.matchers.rete.mixins import ChildNode  # noqa: E402
+from experta.matchers.rete.nodes import ConflictSetNode  # noqa: E402
 
 __all__ = [
     "AS",
@@ -52,6 +54,8 @@ __all__ = [
     "MATCH",
     "NOT",
     "TEST",
+    "ChildNode",
+    "ConflictSetNode",
     "Fact",
     "Field",
     "KnowledgeEngine",
