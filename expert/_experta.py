@@ -44,15 +44,20 @@ from experta import (  # noqa: E402  (must follow the compatibility step)
     Rule,
 )
 from experta import __version__ as EXPERTA_VERSION  # noqa: E402
+from experta.fieldconstraint import ANDFC, NOTFC, ORFC  # noqa: E402
 from experta.matchers import ReteMatcher  # noqa: E402
 from experta.matchers.rete.mixins import ChildNode  # noqa: E402
 from experta.matchers.rete.nodes import ConflictSetNode  # noqa: E402
+from experta.matchers.rete.utils import prepare_rule  # noqa: E402
 
 __all__ = [
+    "ANDFC",
     "AS",
     "EXPERTA_VERSION",
     "MATCH",
     "NOT",
+    "NOTFC",
+    "ORFC",
     "TEST",
     "ChildNode",
     "ConflictSetNode",
@@ -62,4 +67,5 @@ __all__ = [
     "P",
     "ReteMatcher",
     "Rule",
+    "prepare_rule",
 ]

@@ -32,9 +32,12 @@ from typing import Any
 from knowledge import Condition, KnowledgeBase
 
 from ._experta import (
+    ANDFC,
     AS,
     MATCH,
     NOT,
+    NOTFC,
+    ORFC,
     ChildNode,
     ConflictSetNode,
     Fact,
@@ -42,6 +45,7 @@ from ._experta import (
     P,
     ReteMatcher,
     Rule,
+    prepare_rule,
 )
 from .facts import (
     Answer,
@@ -78,6 +82,21 @@ class QuietReteMatcher(ReteMatcher):
         self._rank = {node: i for i, node in enumerate(self._get_conflict_set_nodes())}
         for node in self._nodes():
             node.children[:] = [self._watched(child) for child in node.children]
+
+    @staticmethod
+    def prepare_ruleset(engine: Any) -> set[Any]:
+        """Rules ready for the network; a plain conjunction needs no rewriting.
+
+        experta rewrites every rule to disjunctive normal form, copying it several
+        times. A rule made only of patterns (and ``NOT`` of a pattern, not first) whose
+        fields hold no ``|``, ``&`` or ``~`` constraints is in that form already; it is
+        copied once, unbound from the engine as experta's rewriting leaves it. Any other
+        rule goes through experta's own preparation.
+        """
+        return {
+            rule.new_conditions(*rule) if _is_plain(rule) else prepare_rule(rule)
+            for rule in engine.get_rules()
+        }
 
     def _watched(self, child: Any) -> Any:
         if not isinstance(child.node, ConflictSetNode):
@@ -124,18 +143,41 @@ class QuietReteMatcher(ReteMatcher):
         return tuple(found.values())
 
 
+def _is_plain(rule: Rule) -> bool:
+    """Whether ``rule`` is a non-empty conjunction of plain patterns, not starting with NOT."""
+    if not rule or isinstance(rule[0], NOT):
+        return False
+    for element in rule:
+        pattern = element[0] if isinstance(element, NOT) and len(element) == 1 else element
+        if not isinstance(pattern, Fact) or any(
+            isinstance(v, ANDFC | ORFC | NOTFC) for v in pattern.values()
+        ):
+            return False
+    return True
+
+
 class CrampEngine(KnowledgeEngine):
     """Base of every compiled engine: keeps the trace of firings."""
 
     __matcher__ = QuietReteMatcher
     knowledge_base: KnowledgeBase
     answer_class: Mapping[str, type[Answer]]
+    _rule_names: tuple[str, ...] = ()
 
     def __init__(self) -> None:
         self._deffacts: list[Any] | None = None
         super().__init__()
         self.trace: list[Firing] = []
         self._records: dict[int, FactRecord] = {}
+
+    def get_rules(self) -> list[Rule]:
+        """The compiled rules, read from the class rather than by inspecting every member."""
+        rules = []
+        for name in self._rule_names:
+            rule = getattr(self, name)
+            rule.ke = self  # as experta's own lookup does
+            rules.append(rule)
+        return rules
 
     def get_deffacts(self) -> list[Any]:
         """experta's deffacts of this engine class, found once instead of at every reset."""
@@ -367,6 +409,7 @@ def compile_engine(kb: KnowledgeBase) -> type[CrampEngine]:
         backing, NOT(Withhold(advice=MATCH.advice)), salience=SALIENCE_RECOMMENDATION
     )(_recommend_action(kb))
 
+    namespace["_rule_names"] = tuple(n for n, v in namespace.items() if isinstance(v, Rule))
     engine_class = type("CompiledCrampEngine", (CrampEngine,), namespace)
     kb._cache["engine_class"] = engine_class
     return engine_class
