@@ -306,7 +306,7 @@ class Bench:
 
         example = read_yaml(EXAMPLE).data
         self.results["scale"] = {}
-        for times in (1, 10, 100):
+        for times in self.args.scales:
             directory = replicate_knowledge_base(None, self.tmp / f"kb-x{times}", times)
             data = replicate_profile(example, times)
             profile_path = self.tmp / f"profile-x{times}.json"
@@ -564,6 +564,12 @@ def main(argv: list[str] | None = None) -> int:
         "--only", default=",".join(SECTIONS), help=f"comma-separated sections: {','.join(SECTIONS)}"
     )
     parser.add_argument("--no-precompile", action="store_true", help="skip compiling bytecode")
+    parser.add_argument(
+        "--scales",
+        type=lambda text: [int(t) for t in text.split(",")],
+        default=[1, 10, 100],
+        help="knowledge-base replication factors for the scale section (default 1,10,100)",
+    )
     args = parser.parse_args(argv)
     chosen = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(chosen) - set(SECTIONS)
