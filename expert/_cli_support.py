@@ -5,6 +5,7 @@ Kept free of heavy imports at module level so ``cramp --help`` stays fast.
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -36,6 +37,10 @@ def load_kb(ctx: click.Context) -> KnowledgeBase:
     if cached is not None:
         return cached
     directory = root.params.get("kb_dir")
+    # A command loads one knowledge base and keeps it, and what was imported before it,
+    # until it exits: frozen, the garbage collector stops scanning them again at every
+    # collection (a sixth of a cold diagnosis of a ten-times knowledge base).
+    gc.freeze()
     try:
         kb = load_knowledge_base(directory)
     except ProblemsError as exc:
@@ -43,6 +48,7 @@ def load_kb(ctx: click.Context) -> KnowledgeBase:
             ["the knowledge base is invalid and was not loaded:"] + [str(p) for p in exc.problems],
             EXIT_ERROR,
         )
+    gc.freeze()
     root.meta["cramp.kb"] = kb
     return kb
 

@@ -15,6 +15,7 @@ stops the batch.
 from __future__ import annotations
 
 import csv
+import gc
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -156,7 +157,7 @@ def run_batch(
         pool = ProcessPoolExecutor(
             max_workers=min(jobs, len(tasks)),
             initializer=_start_worker,
-            initargs=(kb_dir, fmt, force),
+            initargs=(kb_dir, fmt, force, True),
         )
         try:
             futures = {
@@ -188,8 +189,14 @@ _WORKER: dict[str, Any] = {}
 _LOADED: dict[str | None, KnowledgeBase] = {}
 
 
-def _start_worker(kb_dir: Path | str | None, fmt: str, force: bool) -> None:
-    """Load the knowledge base and build its engine, once per process and directory."""
+def _start_worker(
+    kb_dir: Path | str | None, fmt: str, force: bool, own_process: bool = False
+) -> None:
+    """Load the knowledge base and build its engine, once per process and directory.
+
+    In a worker process of its own (``own_process``) the knowledge base and engine live
+    as long as the process, so they are frozen out of garbage collection.
+    """
     from expert.engine import Reasoner
     from knowledge import load_knowledge_base
 
@@ -198,6 +205,8 @@ def _start_worker(kb_dir: Path | str | None, fmt: str, force: bool) -> None:
     if kb is None:
         kb = _LOADED[key] = load_knowledge_base(kb_dir)
     Reasoner.for_kb(kb)
+    if own_process:
+        gc.freeze()
     _WORKER.update(kb=kb, fmt=fmt, force=force)
 
 
