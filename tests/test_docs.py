@@ -32,16 +32,22 @@ def commands(group: click.Group = cli, path: tuple[str, ...] = ("cramp",)):
 
 
 def help_text(path: tuple[str, ...]) -> str:
-    """The command's own --help text, at a fixed width."""
-    parent = None
+    """The command's own --help text, at a fixed width, as ``cramp ... --help`` shows it."""
+    ctx = None
     command: click.Command = cli
     for depth, name in enumerate(path):
         if depth:
             command = command.commands[name]  # type: ignore[attr-defined]
-        parent = click.Context(
-            command, info_name=name, parent=parent, terminal_width=WIDTH, max_content_width=WIDTH
+        # make_context applies each command's context_settings (e.g. -h for help).
+        ctx = command.make_context(
+            name,
+            [],
+            parent=ctx,
+            resilient_parsing=True,
+            terminal_width=WIDTH,
+            max_content_width=WIDTH,
         )
-    return command.get_help(parent)
+    return command.get_help(ctx)
 
 
 def cli_reference() -> str:
