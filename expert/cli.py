@@ -7,7 +7,6 @@ networkx, jinja2, pydantic) are imported inside commands so ``cramp --help`` sta
 from __future__ import annotations
 
 import errno
-import json
 import sys
 from typing import Any
 
@@ -123,7 +122,9 @@ def diagnose(ctx: click.Context, profile: str, fmt: str) -> None:
     kb = load_kb(ctx)
     diagnosis = run_diagnosis(kb, load_profile(ctx, profile))
     if fmt == "json":
-        click.echo(json.dumps(diagnosis.to_dict(), indent=2, ensure_ascii=False))
+        from explain.safe_text import json_text
+
+        click.echo(json_text(diagnosis.to_dict()))
     else:
         from explain import render_text
 
