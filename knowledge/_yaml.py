@@ -118,8 +118,12 @@ def parse_yaml(text: str, path: str) -> Document:
     return builder.document
 
 
-def read_yaml(path: Path, display: str | None = None) -> Document:
-    """Read and parse a file; unreadable, oversized or non-UTF-8 files become problems."""
+def read_yaml(path: Path, display: str | None = None, *, whole: bool = False) -> Document:
+    """Read and parse a file; unreadable, oversized or non-UTF-8 files become problems.
+
+    With ``whole``, a file that does not end with a line break is refused as probably
+    cut short (a truncated copy or download can still be valid YAML, minus its end).
+    """
     shown = display or str(path)
     try:
         raw = read_limited(path, MAX_FILE_BYTES)
@@ -131,7 +135,21 @@ def read_yaml(path: Path, display: str | None = None) -> Document:
         raise ProblemsError([Problem(shown, 1, 1, "no such file")]) from None
     except OSError as exc:
         raise ProblemsError([Problem(shown, 1, 1, f"cannot read file: {exc.strerror}")]) from None
-    return parse_yaml(decode(raw, shown), shown)
+    text = decode(raw, shown)
+    if whole and raw and not raw.endswith(b"\n"):
+        last = raw.rsplit(b"\n", 1)[-1]
+        raise ProblemsError(
+            [
+                Problem(
+                    shown,
+                    raw.count(b"\n") + 1,
+                    len(last) + 1,
+                    "the file does not end with a line break, so it may have been cut short; "
+                    "restore it whole (or end it with a new line)",
+                )
+            ]
+        )
+    return parse_yaml(text, shown)
 
 
 class TooLargeError(ValueError):
