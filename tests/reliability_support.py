@@ -80,3 +80,19 @@ def run_cramp(
         check=False,
         **kwargs,
     )
+
+
+def reuse_bundled_kb(monkeypatch: pytest.MonkeyPatch, kb: Any) -> None:
+    """Let in-process commands reuse one loaded bundled knowledge base (and its compiled
+    engine) instead of loading and compiling it again for every invocation.
+
+    Only where the knowledge base is not under test: `--kb DIR` still loads DIR.
+    """
+    import knowledge
+
+    real = knowledge.load_knowledge_base
+
+    def load(directory: Any = None) -> Any:
+        return kb if directory is None else real(directory)
+
+    monkeypatch.setattr(knowledge, "load_knowledge_base", load)
