@@ -8,6 +8,7 @@ import re
 # terminal escape sequences are made of, and the bidirectional overrides and isolates
 # that reorder what a terminal displays ("Trojan source").
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 # What JSON leaves raw (it escapes only C0): DEL, C1, line separators, bidi controls.
 _JSON_RAW = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # Markdown punctuation that makes markup anywhere in a line: emphasis, code, links and
@@ -23,7 +24,10 @@ def for_terminal(text: object) -> str:
 
     Tabs and newlines stay; the Unicode line and paragraph separators become spaces.
     """
-    return _CONTROL.sub("", str(text)).replace("\u2028", " ").replace("\u2029", " ")
+    text = _CONTROL.sub("", str(text)).replace("\u2028", " ").replace("\u2029", " ")
+    # Undecodable input bytes arrive as lone surrogates and would be written back raw
+    # (a stray 0x9b is CSI to an 8-bit terminal): show the replacement character.
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def for_terminal_line(text: object) -> str:

@@ -9,8 +9,11 @@ from dataclasses import dataclass
 
 # What a terminal acts on or shows as a line break: C0 and C1 controls (ESC starts every
 # escape sequence), DEL, Unicode line and paragraph separators, and the bidirectional
-# controls that reorder what is displayed ("Trojan source").
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# controls that reorder what is displayed ("Trojan source"), and lone surrogates (bytes
+# that were not UTF-8, which would otherwise be written back raw).
+_UNPRINTABLE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

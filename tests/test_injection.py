@@ -211,3 +211,17 @@ def test_json_text_escapes_what_json_dumps_leaves_raw() -> None:
     text = json_text(data, indent=None)
     assert text == '{"x": "\\u007f\\u009b\\u2028\\u202e\\u001b"}'
     assert json.loads(text) == data
+
+
+def test_bytes_that_are_not_utf8_are_never_echoed_back_raw(tmp_path: Path) -> None:
+    # Bug: an undecodable byte typed at a prompt (0x9b is CSI to an 8-bit terminal) was
+    # echoed back as that raw byte; so was one in a file name in an error line.
+    from reliability_support import run_cramp
+
+    session = tmp_path / "s.yaml"
+    asked = run_cramp(["ask", "--session", str(session)], input=b"\x9b2J\nquit\n", stdin=None)
+    assert asked.returncode == 0, asked.stderr
+    assert b"\x9b" not in asked.stdout and "\ufffd2J".encode() in asked.stdout
+    missing = run_cramp([b"diagnose", bytes(tmp_path) + b"/\x9b.yaml"])
+    assert_one_line_error(missing, 2, r"\udc9b.yaml: no such file")
+    assert b"\x9b" not in missing.stderr
