@@ -5,7 +5,9 @@ Kept free of heavy imports at module level so ``cramp --help`` stays fast.
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import click
@@ -13,7 +15,7 @@ import click
 if TYPE_CHECKING:
     from knowledge import KnowledgeBase, Profile
 
-#: Exit statuses (documented in the README and docs/cli.md).
+#: Exit statuses (documented in the README and docs/reliability.md).
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_INPUT = 2
@@ -102,3 +104,11 @@ def load_profile(ctx: click.Context, path: str) -> Profile:
         return load_profile_text(raw, kb, shown)
     except ProblemsError as exc:
         fail([str(p) for p in exc.problems])
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one existing file (so writing one would destroy the other)."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._cli_support import EXIT_ERROR, fail, load_kb, load_profile, printable
+from ._cli_support import EXIT_ERROR, fail, load_kb, load_profile, printable, same_file
 
 if TYPE_CHECKING:
     from knowledge import KnowledgeBase
@@ -110,6 +110,9 @@ def ask(
     path = _session_path(session_file)
     if path.is_dir():
         fail(f"--session {path}: is a directory; give a file name")
+    if answers_file and same_file(path, answers_file):
+        # Saving the session would overwrite the runner's profile with it.
+        fail(f"--session {path}: that is the --answers profile; save the session elsewhere")
     explicit = session_file is not None
     resume_hint = _command(ctx, path, explicit, "--resume")
     afresh = f"start afresh with `{_command(ctx, path, explicit, '--new')}`"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ._cli_support import EXIT_ERROR, fail, load_kb, load_profile, printable
+from ._cli_support import EXIT_ERROR, fail, load_kb, load_profile, printable, same_file
 
 
 @click.command()
@@ -52,6 +52,9 @@ def report(ctx: click.Context, profile: str, output: str, fmt: str | None, force
 
     kb = load_kb(ctx)
     answers = load_profile(ctx, profile)
+    if output != "-" and same_file(output, profile):
+        # Even with --force: the runner's answers are the one thing that cannot be rebuilt.
+        fail(f"-o {output}: that is the profile being read; give the report another name")
     if output == "-":
         if fmt is None:
             fail("-o -: give --format md, html or json when writing to standard output")

@@ -325,3 +325,26 @@ def test_a_huge_session_file_is_refused_unread(kb: KnowledgeBase, tmp_path: Path
         handle.truncate(50 * 1024 * 1024)
     result = invoke(["ask", "--resume", "--session", str(session)])
     assert_one_line_error(result, 2, "too large (52,428,800 bytes); a session file is at most 1 MB")
+
+
+def test_a_report_never_replaces_the_profile_it_reads_even_with_force(tmp_path: Path) -> None:
+    # Bug: `cramp report me.yaml -o me.yaml --format md --force` replaced the runner's
+    # answers with the report.
+    profile = tmp_path / "me.yaml"
+    profile.write_bytes(EXAMPLE.read_bytes())
+    alias = tmp_path / "link.yaml"
+    alias.symlink_to(profile)
+    for output in (profile, alias):
+        result = invoke(["report", str(profile), "-o", str(output), "--format", "md", "--force"])
+        assert_one_line_error(result, 2, "that is the profile being read")
+    assert profile.read_bytes() == EXAMPLE.read_bytes()
+
+
+def test_ask_never_saves_its_session_over_the_answers_profile(tmp_path: Path) -> None:
+    # Bug: `cramp ask --answers me.yaml --session me.yaml --new` saved the session over
+    # the profile it had just read.
+    profile = tmp_path / "me.yaml"
+    profile.write_bytes(EXAMPLE.read_bytes())
+    result = invoke(["ask", "--new", "--answers", str(profile), "--session", str(profile)])
+    assert_one_line_error(result, 2, "that is the --answers profile; save the session elsewhere")
+    assert profile.read_bytes() == EXAMPLE.read_bytes()
