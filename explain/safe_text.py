@@ -9,8 +9,9 @@ import re
 # that reorder what a terminal displays ("Trojan source").
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-# What JSON leaves raw (it escapes only C0): DEL, C1, line separators, bidi controls.
-_JSON_RAW = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# What JSON leaves raw (it escapes only C0): DEL, C1, line separators, bidi controls,
+# and lone surrogates (which could not even be written out as UTF-8).
+_JSON_RAW = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # Markdown punctuation that makes markup anywhere in a line: emphasis, code, links and
 # images, raw HTML and autolinks, table cells, strikethrough, entities. CommonMark lets
 # any ASCII punctuation be backslash-escaped, so escaped ones always render literally.

@@ -207,9 +207,10 @@ def test_json_output_keeps_runner_text_exactly_with_no_raw_control_character(
 
 
 def test_json_text_escapes_what_json_dumps_leaves_raw() -> None:
-    data = {"x": "\x7f\x9b\u2028\u202e\x1b"}
+    data = {"x": "\x7f\x9b\u2028\u202e\x1b\udc9b"}
     text = json_text(data, indent=None)
-    assert text == '{"x": "\\u007f\\u009b\\u2028\\u202e\\u001b"}'
+    assert text == '{"x": "\\u007f\\u009b\\u2028\\u202e\\u001b\\udc9b"}'
+    text.encode("utf-8")  # a lone surrogate left raw could not be written out
     assert json.loads(text) == data
 
 
