@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ._cli_support import EXIT_ERROR, fail, load_kb
+from ._cli_support import EXIT_ERROR, fail, load_kb, printable
 
 
 @click.group()
@@ -100,13 +100,18 @@ def coverage(ctx: click.Context, fmt: str) -> None:
     metavar="FILE",
     help="Where to write the Markdown (- for standard output).",
 )
+@click.option(
+    "--force", is_flag=True, help="Overwrite FILE even if `cramp kb docs` did not write it."
+)
 @click.pass_context
-def docs(ctx: click.Context, output: Path) -> None:
+def docs(ctx: click.Context, output: Path, force: bool) -> None:
     """Write the knowledge base as a Markdown document for runners and authors.
 
     Sources with their bias and voice, theories with the claims for and against,
     advice by phase, conflicts, gaps and the question vocabulary. The repository
     keeps a generated copy in docs/knowledge-base.md; a test fails when it is stale.
+    FILE is replaced at once if this command wrote it before; any other existing
+    file is kept unless --force is given.
 
     \b
     Example:
@@ -118,12 +123,20 @@ def docs(ctx: click.Context, output: Path) -> None:
     if str(output) == "-":
         click.echo(text, nl=False)
         return
-    try:
+    from explain.kb_docs import is_generated_docs
+    from explain.report import write_atomically
+
+    from .cli_report import output_errors
+
+    with output_errors(str(output)):
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        fail(f"{output}: cannot write: {exc.strerror}", EXIT_ERROR)
-    click.echo(f"wrote {output}", err=True)
+        # Regenerating its own output is what this command is for; anything else at
+        # FILE may be someone's work.
+        replace = force or is_generated_docs(output)
+        if output.exists() and not replace:
+            raise FileExistsError(str(output))
+        write_atomically(output, text.encode("utf-8"), force=replace)
+    click.echo(printable(f"wrote {output}"), err=True)
 
 
 @kb.command()
