@@ -110,8 +110,10 @@ def test_deleting_the_safety_net_is_refused_not_run_without_it(copy: Path) -> No
     # Bug: with sources/safety-net.yaml gone, every command ran, with no red flag at all.
     (copy / "sources" / "safety-net.yaml").unlink()
     lines = refused(["--kb", str(copy), "diagnose", str(EXAMPLE)])
+    manifest = (copy / "knowledge-base.yaml").read_text().splitlines()
+    line = manifest.index("  - safety-net") + 1  # where the requirement is written
     assert lines[0].endswith(
-        "knowledge-base.yaml:45:5: required source 'safety-net' is missing "
+        f"knowledge-base.yaml:{line}:5: required source 'safety-net' is missing "
         "(no file in sources/ defines it); the knowledge base is incomplete"
     )
 
