@@ -4,12 +4,15 @@ It exists to check the experta engine. It shares only the loaded knowledge base 
 parsed conditions, claims and advice) with :mod:`expert.compile`; matching is CLIPS's
 own, written out as CLIPS constructs:
 
-* ``given`` / ``given-choices`` facts hold the runner's raw answers (single-valued, or
-  the values of a multi-choice question); unknown answers assert nothing;
-* one ``keep-<question>`` rule per question turns a raw answer into an ``answer`` (or
-  ``choices``) fact when its ``ask_if`` conditions hold on answers already kept: the
-  same answers :meth:`KnowledgeBase.applicable` keeps, since ``ask_if`` never forms a
-  cycle;
+* ``given`` facts hold the runner's raw single-valued answers; a multi-choice answer is
+  a ``given-choices`` fact (answered) plus one ``given-choice`` fact per value picked,
+  so "includes any" is a plain pattern and "includes none" is CLIPS's own ``not``;
+  unknown answers assert nothing;
+* ``keep-<question>`` rules turn raw answers into ``answer`` (or ``answered`` and
+  ``choice``) facts when the question's ``ask_if`` conditions hold on answers already
+  kept: the same answers :meth:`KnowledgeBase.applicable` keeps, since ``ask_if``
+  never forms a cycle. Their salience falls with the depth of ``ask_if`` nesting, so a
+  question's facts are complete before any rule that tests them with ``not`` fires;
 * one ``claim-<id>`` rule per claim asserts ``fired`` and what the claim concludes
   (``evidence``, ``support``, ``triage``, ``withhold``);
 * one ``contradiction-<theory>-<n>`` rule per ``contradicted_when`` clause;
@@ -29,15 +32,18 @@ from typing import Any
 
 from knowledge import Condition, KnowledgeBase, Profile
 
-SALIENCE_KEEP = 30
+#: Salience of keeping a question with no ``ask_if``; two less per level of nesting.
+SALIENCE_KEEP = 500
 SALIENCE_CLAIM = 10
 SALIENCE_RECOMMEND = -10
 
 _TEMPLATES = """\
 (deftemplate given (slot question (type STRING)) (slot value))
-(deftemplate given-choices (slot question (type STRING)) (multislot values (type STRING)))
+(deftemplate given-choices (slot question (type STRING)))
+(deftemplate given-choice (slot question (type STRING)) (slot value (type STRING)))
 (deftemplate answer (slot question (type STRING)) (slot value))
-(deftemplate choices (slot question (type STRING)) (multislot values (type STRING)))
+(deftemplate answered (slot question (type STRING)))
+(deftemplate choice (slot question (type STRING)) (slot value (type STRING)))
 (deftemplate fired (slot claim (type STRING)))
 (deftemplate evidence (slot theory (type STRING)) (slot claim (type STRING))
   (slot stance (type STRING)))
@@ -88,12 +94,12 @@ def _patterns(conditions: Iterable[Condition], prefix: str) -> list[str]:
                 tests.append(f"&:(<= {var} {float(cond.high)!r})")
             out.append(f"(answer (question {question}) (value {var}{''.join(tests)}))")
         elif cond.qtype == "multi":
-            members = [f"(member$ {_atom(v)} ${var})" for v in sorted(cond.values, key=_atom)]
-            # CLIPS's ``or`` wants two arguments or more.
-            hit = members[0] if len(members) == 1 else f"(or {' '.join(members)})"
-            test = hit if cond.op == "any" else f"(not {hit})"
-            out.append(f"(choices (question {question}) (values ${var}))")
-            out.append(f"(test {test})")
+            atoms = "|".join(sorted(_atom(v) for v in cond.values))
+            choice = f"(choice (question {question}) (value {atoms}))"
+            if cond.op == "any":
+                out.append(choice)
+            else:
+                out += [f"(answered (question {question}))", f"(not {choice})"]
         else:
             atoms = sorted(_atom(v) for v in cond.values)
             # ``a|b``: one of them; ``~a&~b``: known, and none of them.
@@ -109,17 +115,54 @@ def _rule(name: str, salience: int, patterns: list[str], actions: list[str]) -> 
     return f"(defrule {name}\n  (declare (salience {salience})){lhs}\n  =>{rhs})"
 
 
+def _depths(kb: KnowledgeBase) -> dict[str, int]:
+    """How deep each question sits in the ``ask_if`` nesting (0: always asked)."""
+    depths: dict[str, int] = {}
+
+    def depth(qid: str) -> int:
+        if qid not in depths:
+            above = [depth(c.question) for c in kb.preconditions.get(qid, ())]
+            depths[qid] = 1 + max(above) if above else 0
+        return depths[qid]
+
+    for qid in kb.questions:
+        depth(qid)
+    return depths
+
+
 def _keep_rules(kb: KnowledgeBase) -> list[str]:
     rules = []
+    depths = _depths(kb)
     for qid, question in kb.questions.items():
+        q = _string(qid)
+        salience = SALIENCE_KEEP - 2 * depths[qid]
         pre = _patterns(kb.preconditions.get(qid, ()), "p")
         if question.type == "multi":
-            given = f"(given-choices (question {_string(qid)}) (values $?v))"
-            keep = f"(assert (choices (question {_string(qid)}) (values $?v)))"
+            rules.append(
+                _rule(
+                    f"keep-{qid}",
+                    salience,
+                    [f"(given-choices (question {q}))", *pre],
+                    [f"(assert (answered (question {q})))"],
+                )
+            )
+            rules.append(
+                _rule(
+                    f"keep-{qid}-choice",
+                    salience - 1,
+                    [f"(given-choice (question {q}) (value ?v))", f"(answered (question {q}))"],
+                    [f"(assert (choice (question {q}) (value ?v)))"],
+                )
+            )
         else:
-            given = f"(given (question {_string(qid)}) (value ?v))"
-            keep = f"(assert (answer (question {_string(qid)}) (value ?v)))"
-        rules.append(_rule(f"keep-{qid}", SALIENCE_KEEP, [given, *pre], [keep]))
+            rules.append(
+                _rule(
+                    f"keep-{qid}",
+                    salience,
+                    [f"(given (question {q}) (value ?v))", *pre],
+                    [f"(assert (answer (question {q}) (value ?v)))"],
+                )
+            )
     return rules
 
 
@@ -218,6 +261,7 @@ class ClipsReasoner:
             os.unlink(path)
         self._given = self.env.find_template("given")
         self._given_choices = self.env.find_template("given-choices")
+        self._given_choice = self.env.find_template("given-choice")
 
     def run(self, profile: Profile) -> ClipsRun:
         """Reset, assert the known answers, run to quiescence and read the results."""
@@ -227,7 +271,11 @@ class ClipsReasoner:
         for qid in sorted(profile.answers):
             value = profile.answers[qid]
             if self.kb.questions[qid].type == "multi":
-                self._given_choices.assert_fact(question=qid, values=list(value))
+                # One fact per value, not a multislot: plain patterns and ``not`` do the
+                # matching, and clipspy frees single-valued facts cleanly on reset.
+                self._given_choices.assert_fact(question=qid)
+                for choice in value:
+                    self._given_choice.assert_fact(question=qid, value=choice)
             elif isinstance(value, bool):
                 self._given.assert_fact(question=qid, value=clips.Symbol(_atom(value)))
             else:
@@ -236,7 +284,10 @@ class ClipsReasoner:
         return self._collect()
 
     def _collect(self) -> ClipsRun:
+        import clips
+
         answers: dict[str, Any] = {}
+        chosen: dict[str, list[str]] = {}
         fired: set[str] = set()
         recommended: set[str] = set()
         withheld: set[str] = set()
@@ -247,10 +298,12 @@ class ClipsReasoner:
             if name == "answer":
                 value = fact["value"]
                 answers[fact["question"]] = (
-                    value == "yes" if isinstance(value, _symbol_type()) else value
+                    value == "yes" if isinstance(value, clips.Symbol) else value
                 )
-            elif name == "choices":
-                answers[fact["question"]] = tuple(sorted(fact["values"]))
+            elif name == "answered":
+                chosen.setdefault(fact["question"], [])
+            elif name == "choice":
+                chosen.setdefault(fact["question"], []).append(fact["value"])
             elif name == "fired":
                 fired.add(fact["claim"])
             elif name == "recommendation":
@@ -261,6 +314,7 @@ class ClipsReasoner:
                 triage.add((fact["claim"], fact["tier"]))
             elif name == "contradiction":
                 contradictions.add((fact["theory"], int(fact["clause"])))
+        answers.update((q, tuple(sorted(v))) for q, v in chosen.items())
         return ClipsRun(
             answers=dict(sorted(answers.items())),
             fired_claims=frozenset(fired),
@@ -269,12 +323,6 @@ class ClipsReasoner:
             triage_tiers=frozenset(triage),
             contradictions=frozenset(contradictions),
         )
-
-
-def _symbol_type() -> type:
-    import clips
-
-    return clips.Symbol
 
 
 __all__ = ["ClipsReasoner", "ClipsRun", "compile_clips"]
