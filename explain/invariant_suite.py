@@ -19,15 +19,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hypothesis import HealthCheck, Verbosity, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis.errors import HypothesisException
 
 from knowledge import KnowledgeBase
 
 from .invariants import INVARIANTS, Context, Invariant, Violation
 
+#: Every phase but "explain", which re-runs a failure many times to say which parts of
+#: the input vary freely; the minimal runner is what an author needs, and it is quick.
+PHASES = tuple(p for p in Phase if p != Phase.explain)
 PROFILES: dict[str, settings] = {
     "ci": settings(
+        phases=PHASES,
         max_examples=100,
         derandomize=True,
         deadline=None,
@@ -36,6 +40,7 @@ PROFILES: dict[str, settings] = {
         suppress_health_check=[HealthCheck.too_slow],
     ),
     "thorough": settings(
+        phases=PHASES,
         max_examples=2000,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],

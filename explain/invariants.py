@@ -242,6 +242,13 @@ def _check_referral_first(ctx: Context, profile: Profile) -> None:
                 runners,
                 item="triage",
             )
+        if claim.kind == "red_flag" and not diagnosis.triage.is_referral:
+            raise Violation(
+                f"the red flag {claim_id!r} holds, but the runner is not referred to a "
+                f"professional (triage level {diagnosis.triage.tier})",
+                runners,
+                item="triage",
+            )
         if claim_id not in cited:
             raise Violation(
                 f"claim {claim_id!r} holds but the triage does not cite it", runners, item="triage"
@@ -322,7 +329,8 @@ def _with_red_flag(kb: KnowledgeBase, profile: Profile, flag: str) -> Profile | 
 def _red_flag_additions(ctx: Context) -> st.SearchStrategy[tuple[Profile, str, Profile]]:
     @st.composite
     def build(draw: st.DrawFn) -> tuple[Profile, str, Profile]:
-        base = draw(profiles(ctx.kb))
+        # Adding a warning sign to a runner who already has one is where they can clash.
+        base = draw(st.one_of(profiles(ctx.kb), profiles(ctx.kb, red_flags=True)))
         flag = draw(st.sampled_from([f for f in red_flag_claims(ctx.kb) if f in ctx.fireable]))
         added = _with_red_flag(ctx.kb, base, flag)
         if added is None:
@@ -539,9 +547,28 @@ def _reordered(ctx: Context) -> st.SearchStrategy[tuple[Profile, Profile]]:
 
 
 def _check_order(ctx: Context, example: tuple[Profile, Profile]) -> None:
+    first, shuffled = example
+    # The reverse order flips every pair of answers, so a bug that depends on which of
+    # two answers comes first shows in one of the two comparisons.
+    reverse = Profile(
+        dict(reversed(list(first.answers.items()))), first.unknown, first.name, first.notes
+    )
+    for other in (shuffled, reverse):
+        differences = _order_differences(ctx, first, other)
+        if differences:
+            raise Violation(
+                f"giving the same answers in another order changes {', '.join(differences)}",
+                [
+                    Runner("Minimal runner", first, ordered=True),
+                    Runner("The same answers in another order", other, ordered=True),
+                ],
+                item="triage",
+            )
+
+
+def _order_differences(ctx: Context, first: Profile, second: Profile) -> list[str]:
     from explain.render import render_text
 
-    first, second = example
     (run_a, d_a), (run_b, d_b) = ctx.diagnose(first), ctx.diagnose(second)
     differences = []
     if run_a.fired_claims != run_b.fired_claims:
@@ -555,15 +582,7 @@ def _check_order(ctx: Context, example: tuple[Profile, Profile]) -> None:
     title = ctx.kb.manifest.title
     if render_text(d_a, title=title) != render_text(d_b, title=title):
         differences.append("the text output")
-    if differences:
-        raise Violation(
-            f"giving the same answers in another order changes {', '.join(differences)}",
-            [
-                Runner("Minimal runner", first, ordered=True),
-                Runner("The same answers in another order", second, ordered=True),
-            ],
-            item="triage",
-        )
+    return differences
 
 
 _register(
@@ -585,13 +604,40 @@ def _is_drinking(ctx: Context, advice_id: str) -> bool:
 
 
 def _safety_examples(ctx: Context) -> st.SearchStrategy[Profile]:
-    # Runners for whom a rule that withholds advice holds, beside arbitrary ones.
-    rules = [c for c in ctx.fireable if ctx.kb.claims[c].withholds]
-    if not rules:
-        return profiles(ctx.kb)
+    """Arbitrary runners, and runners for whom a rule that withholds advice holds while
+    a claim backing that advice (or, against a safety-net rule on drinking, any advice
+    to drink) holds too: the runners a missing ``withholds`` entry would harm."""
+    kb = ctx.kb
+    pairs = []
+    for rule_id in ctx.fireable:
+        rule = kb.claims[rule_id]
+        targets = set(rule.withholds)
+        if targets and _forbids_drinking(ctx, rule_id):
+            targets |= {a for a in kb.advice if _is_drinking(ctx, a)}
+        for advice_id in sorted(targets):
+            for claim in kb.claims_by_advice[advice_id]:
+                if claim.stance == "disputes":
+                    continue
+                both = satisfying_answers(kb, [*kb.conditions[rule_id], *kb.conditions[claim.id]])
+                if both is not None:
+                    pairs.append(both)
+    if not pairs:
+        return profiles(kb)
     return st.one_of(
-        profiles(ctx.kb),
-        st.sampled_from(rules).flatmap(lambda c: profiles(ctx.kb, satisfying=c)),
+        profiles(kb),
+        st.tuples(profiles(kb), st.sampled_from(pairs)).map(lambda d: _overlay(d[0], d[1])),
+    )
+
+
+def _forbids_drinking(ctx: Context, rule_id: str) -> bool:
+    """A safety-net rule that withholds some advice to drink (signs of over-hydration).
+
+    It forbids all of it; an article's own caution may be more nuanced, the safety net
+    is not.
+    """
+    kb = ctx.kb
+    return kb.source_of(rule_id).kind == "public_health" and any(
+        _is_drinking(ctx, a) for a in kb.claims[rule_id].withholds
     )
 
 
@@ -620,10 +666,7 @@ def _check_safety(ctx: Context, profile: Profile) -> None:
                     runners,
                     item=advice_id,
                 )
-        # A safety-net rule that forbids some advice to drink (signs of over-hydration)
-        # forbids all of it; an article may be more nuanced, the safety net is not.
-        safety_net = kb.source_of(rule_id).kind == "public_health"
-        if safety_net and any(_is_drinking(ctx, a) for a in withholds):
+        if _forbids_drinking(ctx, rule_id):
             drinking = sorted(a for a in recommended if _is_drinking(ctx, a))
             if drinking:
                 raise Violation(
