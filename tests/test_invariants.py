@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from fixture_data import every_condition_kb
 
 from expert import conclusions
 from expert.engine import Reasoner, Run
@@ -249,3 +250,14 @@ def test_the_failure_report_names_the_kb_in_the_explain_command(tmp_path):
     outcome = check_invariant(kb, BY_NAME["safety-rules-hold"])
     report = format_failure(outcome, explain="cramp --kb ./my-kb explain")
     assert "then run: cramp --kb ./my-kb explain runner.yaml rest" in report
+
+
+@pytest.mark.parametrize("invariant", INVARIANTS, ids=[i.name for i in INVARIANTS])
+def test_every_invariant_holds_on_a_knowledge_base_using_every_kind_of_condition(
+    tmp_path: Path, invariant: Invariant
+) -> None:
+    outcome = check_invariant(every_condition_kb(tmp_path), invariant)
+    if outcome.status == "skipped":
+        pytest.skip(f"{invariant.name}: {outcome.reason}")
+    if not outcome.ok:
+        pytest.fail(format_failure(outcome), pytrace=False)
