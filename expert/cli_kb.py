@@ -214,7 +214,10 @@ def test_command(
     try:
         from hypothesis import settings
     except ImportError:
-        fail("cramp kb test needs the hypothesis package: pip install hypothesis", EXIT_ERROR)
+        fail(
+            "cramp kb test needs the hypothesis package: pip install 'cramp-expert[authoring]'",
+            EXIT_ERROR,
+        )
     from explain.invariant_suite import (
         PROFILES,
         check_all,

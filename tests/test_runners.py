@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
@@ -42,6 +42,7 @@ def test_each_answer_is_one_the_question_allows(data: st.DataObject) -> None:
     assert parse_profile(written, KB).answers == {question.id: value}
 
 
+@settings(max_examples=30)
 @given(st.data())
 def test_a_profile_satisfying_a_claim_makes_the_engine_fire_it(data: st.DataObject) -> None:
     claim = data.draw(st.sampled_from(sorted(KB.claims)))
@@ -126,3 +127,19 @@ def test_a_claim_no_runner_can_satisfy_is_invalid_when_drawn(tmp_path) -> None:
 def test_red_flag_claims_are_the_claims_of_kind_red_flag() -> None:
     assert set(FLAGS) == {c.id for c in KB.claims.values() if c.kind == "red_flag"}
     assert "safety-hyponatraemia" in FLAGS
+
+
+def test_the_module_docstring_example_runs_and_its_tests_pass() -> None:
+    import textwrap
+
+    import knowledge.runners
+
+    doc = knowledge.runners.__doc__ or ""
+    block = doc.split("Example::", 1)[1].split("\n\n", 1)[1]
+    code = textwrap.dedent(block.split("\nShrinking goes", 1)[0])
+    namespace: dict = {}
+    exec(compile(code, "knowledge/runners.py docstring", "exec"), namespace)
+    tests = [v for k, v in namespace.items() if k.startswith("test_")]
+    assert len(tests) == 2
+    for test in tests:
+        settings(max_examples=15)(test)()
