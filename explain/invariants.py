@@ -160,11 +160,11 @@ class Invariant:
     needs: str | None = None
 
 
-INVARIANTS: list[Invariant] = []
+_REGISTERED: list[Invariant] = []
 
 
 def _register(invariant: Invariant) -> None:
-    INVARIANTS.append(invariant)
+    _REGISTERED.append(invariant)
 
 
 def _rank(tier: str) -> int:
@@ -922,6 +922,10 @@ _register(
         needs="clips",
     )
 )
+
+
+#: Every invariant, in the order they run.
+INVARIANTS: tuple[Invariant, ...] = tuple(_REGISTERED)
 
 
 def invariant_names() -> list[str]:

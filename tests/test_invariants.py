@@ -9,6 +9,7 @@ runner printed in profile format, which, pasted back, reproduces the failure.
 from __future__ import annotations
 
 import dataclasses
+import shlex
 import shutil
 from pathlib import Path
 
@@ -42,12 +43,16 @@ def minimal() -> KnowledgeBase:
 
 
 @pytest.mark.parametrize("invariant", INVARIANTS, ids=[i.name for i in INVARIANTS])
-def test_the_knowledge_base_keeps_every_invariant(context: Context, invariant: Invariant) -> None:
+def test_the_knowledge_base_keeps_every_invariant(
+    request: pytest.FixtureRequest, context: Context, invariant: Invariant
+) -> None:
     outcome = check_invariant(context, invariant)
     if outcome.status == "skipped":
         pytest.skip(f"{invariant.name}: {outcome.reason}")
     if not outcome.ok:
-        pytest.fail(format_failure(outcome), pytrace=False)
+        directory = request.config.getoption("--kb-dir")
+        explain = f"cramp --kb {shlex.quote(directory)} explain" if directory else "cramp explain"
+        pytest.fail(format_failure(outcome, explain=explain), pytrace=False)
     assert outcome.examples + outcome.searched > 0
 
 
