@@ -6,6 +6,7 @@ Kept free of heavy imports at module level so ``cramp --help`` stays fast.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -15,16 +16,27 @@ import click
 if TYPE_CHECKING:
     from knowledge import KnowledgeBase, Profile
 
-#: Exit statuses (documented in the README and docs/cli.md).
+#: Exit statuses (documented in the README and docs/reliability.md).
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_INPUT = 2
 
 
+def printable(text: object) -> str:
+    """``text`` as one inert line for a message: control characters shown as escapes."""
+    from knowledge.problems import printable as one_line  # imported late: `cramp --help`
+
+    return one_line(text)
+
+
 def fail(lines: list[str] | str, status: int = EXIT_INPUT) -> NoReturn:
-    """Print each line to stderr and exit with ``status`` (never a traceback)."""
+    """Print each line to stderr and exit with ``status`` (never a traceback).
+
+    Each line is made inert first: a file name or a quoted value can carry newlines or
+    terminal escape sequences, which are shown as ``\\n`` or ``\\x1b`` instead.
+    """
     for line in [lines] if isinstance(lines, str) else lines:
-        click.echo(f"cramp: {line}", err=True)
+        click.echo(f"cramp: {printable(line)}", err=True)
     sys.exit(status)
 
 
@@ -44,8 +56,16 @@ def load_kb(ctx: click.Context) -> KnowledgeBase:
     try:
         kb = load_knowledge_base(directory)
     except ProblemsError as exc:
+        if directory is None:
+            where = "the knowledge base installed with cramp is damaged; reinstall cramp-expert"
+        else:
+            where = "fix these, or leave out --kb (and $CRAMP_KB) for the bundled knowledge base"
         fail(
-            ["the knowledge base is invalid and was not loaded:"] + [str(p) for p in exc.problems],
+            [
+                "the knowledge base is invalid and was not loaded:",
+                *(str(p) for p in exc.problems),
+                f"{len(exc.problems)} problem(s); {where}",
+            ],
             EXIT_ERROR,
         )
     gc.freeze()
@@ -54,25 +74,30 @@ def load_kb(ctx: click.Context) -> KnowledgeBase:
 
 
 def read_input(path: str) -> tuple[bytes, str]:
-    """Bytes of a profile file, or of stdin for ``-``; failures exit with one line."""
-    if path == "-":
-        try:
-            if sys.stdin is None:
-                raise ValueError("standard input is closed")
-            return sys.stdin.buffer.read(), "<stdin>"
-        except (OSError, ValueError, AttributeError) as exc:
-            fail(f"<stdin>: cannot read standard input: {exc}")
-    p = Path(path)
+    """Bytes of a profile file, or of stdin for ``-``, at most 1 MB; failures exit with one line."""
+    from knowledge._yaml import TooLargeError, read_limited, read_stream_limited
+    from knowledge.profile import MAX_PROFILE_BYTES
+
+    expected = "expected a profile file (YAML or JSON)"
+    shown = "<stdin>" if path == "-" else path
     try:
-        return p.read_bytes(), path
+        if path == "-":
+            stream = getattr(sys.stdin, "buffer", None)
+            if stream is None or stream.closed:
+                fail("<stdin>: standard input is closed; give a profile file, or pipe one to `-`")
+            return read_stream_limited(stream, MAX_PROFILE_BYTES), shown
+        return read_limited(path, MAX_PROFILE_BYTES), shown
+    except TooLargeError as exc:
+        fail(f"{shown}: {exc.describe('a profile')}")
     except IsADirectoryError:
-        fail(f"{path}: is a directory, expected a profile file (YAML or JSON)")
+        fail(f"{shown}: is a directory, {expected}")
     except FileNotFoundError:
-        fail(f"{path}: no such file; expected a profile file (YAML or JSON)")
+        fail(f"{shown}: no such file; {expected}")
     except PermissionError:
-        fail(f"{path}: permission denied")
-    except OSError as exc:
-        fail(f"{path}: cannot read: {exc.strerror}")
+        fail(f"{shown}: permission denied; give a profile file (YAML or JSON) you can read")
+    except (OSError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        fail(f"{shown}: cannot read: {why}; {expected}")
 
 
 def load_profile(ctx: click.Context, path: str) -> Profile:
@@ -85,3 +110,11 @@ def load_profile(ctx: click.Context, path: str) -> Profile:
         return load_profile_text(raw, kb, shown)
     except ProblemsError as exc:
         fail([str(p) for p in exc.problems])
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one existing file (so writing one would destroy the other)."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False

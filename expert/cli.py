@@ -6,13 +6,13 @@ networkx, jinja2, pydantic) are imported inside commands so ``cramp --help`` sta
 
 from __future__ import annotations
 
-import json
+import errno
 import sys
 from typing import Any
 
 import click
 
-from ._cli_support import EXIT_INPUT, fail, load_kb, load_profile
+from ._cli_support import EXIT_ERROR, EXIT_INPUT, fail, load_kb, load_profile, printable
 
 
 class CrampGroup(click.Group):
@@ -23,19 +23,49 @@ class CrampGroup(click.Group):
         if not kwargs["standalone_mode"]:
             return super().main(*args, **kwargs)
         try:
-            return super().main(*args, **{**kwargs, "standalone_mode": False})
+            result = super().main(*args, **{**kwargs, "standalone_mode": False})
+            # Output still buffered would otherwise fail at exit, as a traceback.
+            if sys.stdout is not None:
+                sys.stdout.flush()
+            return result
         except click.exceptions.Abort:
             click.echo("cramp: interrupted", err=True)
             sys.exit(130)
         except click.UsageError as exc:
             hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-            click.echo(f"cramp: {exc.format_message()}{hint}", err=True)
+            click.echo(f"cramp: {printable(exc.format_message())}{hint}", err=True)
             sys.exit(EXIT_INPUT)
         except click.ClickException as exc:
-            click.echo(f"cramp: {exc.format_message()}", err=True)
+            click.echo(f"cramp: {printable(exc.format_message())}", err=True)
             sys.exit(exc.exit_code)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
+        except BrokenPipeError:
+            # The reader went away (`cramp ... | head`); nothing to tell anyone.
+            _silence_stdout()
+            sys.exit(EXIT_ERROR)
+        except OSError as exc:
+            # Commands turn the errors they expect into messages; what is left here is
+            # standard output itself failing (a full disk, a quota, a device error).
+            if exc.errno not in _OUTPUT_ERRNOS:
+                raise
+            _silence_stdout()
+            click.echo(f"cramp: cannot write the output: {exc.strerror or exc}", err=True)
+            sys.exit(EXIT_ERROR)
+
+
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        pass
 
 
 @click.group(cls=CrampGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -92,7 +122,9 @@ def diagnose(ctx: click.Context, profile: str, fmt: str) -> None:
     kb = load_kb(ctx)
     diagnosis = run_diagnosis(kb, load_profile(ctx, profile))
     if fmt == "json":
-        click.echo(json.dumps(diagnosis.to_dict(), indent=2, ensure_ascii=False))
+        from explain.safe_text import json_text
+
+        click.echo(json_text(diagnosis.to_dict()))
     else:
         from explain import render_text
 

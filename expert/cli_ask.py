@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._cli_support import EXIT_ERROR, fail, load_kb, load_profile
+from ._cli_support import EXIT_ERROR, fail, load_kb, load_profile, printable, same_file
 
 if TYPE_CHECKING:
     from knowledge import KnowledgeBase
@@ -34,6 +34,8 @@ HELP_WORDS = frozenset({"help"})
 QUIT_WORDS = frozenset({"quit", "exit", "q"})
 #: How many rule names an answer's effect lists before "and N more".
 SHOW_RULES = 4
+#: The longest line read at a prompt; anything longer is refused, never held whole.
+MAX_LINE = 4096
 
 
 class _Stopped(BaseException):
@@ -108,6 +110,9 @@ def ask(
     path = _session_path(session_file)
     if path.is_dir():
         fail(f"--session {path}: is a directory; give a file name")
+    if answers_file and same_file(path, answers_file):
+        # Saving the session would overwrite the runner's profile with it.
+        fail(f"--session {path}: that is the --answers profile; save the session elsewhere")
     explicit = session_file is not None
     resume_hint = _command(ctx, path, explicit, "--resume")
     afresh = f"start afresh with `{_command(ctx, path, explicit, '--new')}`"
@@ -209,7 +214,9 @@ class _Shell:
         self.kb = kb
         self.c = consultation
         self.path = path
-        self.resume = resume
+        # File names and commands are echoed back: shown with escapes for control characters.
+        self.shown = printable(path)
+        self.resume = printable(resume)
         self.finished = False
         try:
             self.echo_input = not sys.stdin.isatty()
@@ -226,7 +233,7 @@ class _Shell:
             self.finished = finished
         except OSError as exc:
             fail(
-                f"cannot save the consultation to {self.path}: {exc.strerror or exc}; "
+                f"cannot save the consultation to {self.shown}: {exc.strerror or exc}; "
                 "choose another file with --session",
                 EXIT_ERROR,
             )
@@ -246,7 +253,16 @@ class _Shell:
             return None
         while True:
             try:
-                line = stream.readline()
+                # Bounded: a line with no end (piped binary, a runaway program) must not
+                # fill memory; the rest of an overlong line is read and dropped.
+                line = stream.readline(MAX_LINE + 1)
+                if len(line) > MAX_LINE and not line.endswith("\n"):
+                    while (rest := stream.readline(MAX_LINE)) and not rest.endswith("\n"):
+                        pass
+                    click.echo("")
+                    click.echo(f"That line is over {MAX_LINE} characters; please type it again.")
+                    click.echo(prompt, nl=False)
+                    continue
             except UnicodeDecodeError:
                 click.echo("")
                 click.echo("That could not be read as text; please type it again.")
@@ -265,7 +281,7 @@ class _Shell:
     def saved_message(self, how: str) -> None:
         count = len(self.c.history)
         verb = "is" if count == 1 else "are"
-        _say(f"{how} Your {_answers(count)} {verb} saved in {self.path}.")
+        _say(f"{how} Your {_answers(count)} {verb} saved in {self.shown}.")
         _say(f"Continue where you stopped with:  {self.resume}")
 
     # --- the conversation -----------------------------------------------------------
@@ -293,10 +309,10 @@ class _Shell:
         if resumed:
             click.echo(f"Continuing your saved consultation: {_answers(len(c.history))} so far.")
         elif prefilled:
-            click.echo(f"{_answers(len(c.history))} taken from {prefilled}.")
+            click.echo(f"{_answers(len(c.history))} taken from {printable(prefilled)}.")
         click.echo("I ask only what can still change the result, warning signs first.")
         click.echo(f"At any question you can type: {COMMANDS}.")
-        click.echo(f"Each answer is saved as you go, in {self.path}.")
+        click.echo(f"Each answer is saved as you go, in {self.shown}.")
         announced: str | None = None
         while True:
             if not c.is_red_flag:
@@ -501,29 +517,29 @@ class _Shell:
         while True:
             line = self.read("file> ")
             if line is None or not line.strip() or line.strip().lower() in QUIT_WORDS:
-                click.echo(f"Nothing written. Your answers stay saved in {self.path}.")
+                click.echo(f"Nothing written. Your answers stay saved in {self.shown}.")
                 return
             target = Path(line.strip()).expanduser()
+            shown = printable(target)
             try:
                 if write_report is not None:
                     written = write_report(self.kb, self.c.profile(), target)
-                    click.echo(f"Report written to {written}.")
+                    click.echo(f"Report written to {printable(written)}.")
                 else:
                     from .session import write_profile
 
                     write_profile(target, self.c.profile())
-                    click.echo(f"Answers saved to {target}.")
-                    click.echo(
-                        f"See the conclusions again with: cramp diagnose {shlex.quote(str(target))}"
-                    )
+                    click.echo(f"Answers saved to {shown}.")
+                    again = printable(shlex.quote(str(target)))
+                    click.echo(f"See the conclusions again with: cramp diagnose {again}")
                 return
             except FileExistsError:
-                click.echo(f"{target} already exists; give another name, or press Enter to skip.")
+                click.echo(f"{shown} already exists; give another name, or press Enter to skip.")
             except ValueError as exc:
-                click.echo(f"{exc}; give another name, or press Enter to skip.")
+                click.echo(f"{printable(exc)}; give another name, or press Enter to skip.")
             except OSError as exc:
                 click.echo(
-                    f"cannot write {target}: {exc.strerror or exc}; "
+                    f"cannot write {shown}: {printable(exc.strerror or exc)}; "
                     "give another name, or press Enter to skip."
                 )
 

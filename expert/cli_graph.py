@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._cli_support import fail, load_kb
+from ._cli_support import fail, load_kb, printable
 from .cli_report import output_errors
 
 #: File-name endings that pick a graph format when --format is not given.
@@ -74,4 +74,4 @@ def graph(ctx: click.Context, fmt: str | None, output: str | None, force: bool) 
         if path.exists() and not force:
             raise FileExistsError(output)
         write_atomically(path, text.encode("utf-8"), force=force)
-    click.echo(f"wrote {output} ({fmt}, {path.stat().st_size} bytes)")
+    click.echo(printable(f"wrote {output} ({fmt}, {path.stat().st_size} bytes)"))

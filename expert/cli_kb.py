@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
 
-from ._cli_support import EXIT_ERROR, fail, load_kb
+from ._cli_support import EXIT_ERROR, fail, load_kb, printable
 
 
 @click.group()
@@ -100,13 +101,18 @@ def coverage(ctx: click.Context, fmt: str) -> None:
     metavar="FILE",
     help="Where to write the Markdown (- for standard output).",
 )
+@click.option(
+    "--force", is_flag=True, help="Overwrite FILE even if `cramp kb docs` did not write it."
+)
 @click.pass_context
-def docs(ctx: click.Context, output: Path) -> None:
+def docs(ctx: click.Context, output: Path, force: bool) -> None:
     """Write the knowledge base as a Markdown document for runners and authors.
 
     Sources with their bias and voice, theories with the claims for and against,
     advice by phase, conflicts, gaps and the question vocabulary. The repository
     keeps a generated copy in docs/knowledge-base.md; a test fails when it is stale.
+    FILE is replaced at once if this command wrote it before; any other existing
+    file is kept unless --force is given.
 
     \b
     Example:
@@ -118,12 +124,20 @@ def docs(ctx: click.Context, output: Path) -> None:
     if str(output) == "-":
         click.echo(text, nl=False)
         return
-    try:
+    from explain.kb_docs import is_generated_docs
+    from explain.report import write_atomically
+
+    from .cli_report import output_errors
+
+    with output_errors(str(output)):
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        fail(f"{output}: cannot write: {exc.strerror}", EXIT_ERROR)
-    click.echo(f"wrote {output}", err=True)
+        # Regenerating its own output is what this command is for; anything else at
+        # FILE may be someone's work.
+        replace = force or is_generated_docs(output)
+        if output.exists() and not replace:
+            raise FileExistsError(str(output))
+        write_atomically(output, text.encode("utf-8"), force=replace)
+    click.echo(printable(f"wrote {output}"), err=True)
 
 
 @kb.command()
@@ -149,3 +163,126 @@ def questions(ctx: click.Context) -> None:
             allowed = " | ".join(q.values)
         click.echo(f"{q.id}: {allowed}")
         click.echo(f"    {q.prompt}")
+
+
+@kb.command("test")
+@click.argument(
+    "directory",
+    required=False,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    metavar="[DIR]",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["ci", "thorough"]),
+    default="ci",
+    show_default=True,
+    help="ci: the same 100 runners per invariant every run; thorough: 2,000 random ones.",
+)
+@click.option(
+    "--examples",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Runners per invariant, instead of the profile's number.",
+)
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="NAME",
+    help="Check only this invariant (repeat for several).",
+)
+@click.option("--list", "list_", is_flag=True, help="List the invariants and exit.")
+@click.pass_context
+def test_command(
+    ctx: click.Context,
+    directory: Path | None,
+    profile: str,
+    examples: int | None,
+    only: tuple[str, ...],
+    list_: bool,
+) -> None:
+    """Check the knowledge base's invariants on generated runners.
+
+    DIR is a knowledge-base directory (default: --kb, else the bundled one). Each
+    invariant is a property checked on many runners that Hypothesis generates
+    from the question vocabulary: recommendations cite quoted sources, red flags
+    refer first and never lower the triage, both sides of a disagreement are
+    shown, unknown answers fire nothing, answer order is irrelevant, no advice
+    breaks a safety rule, every claim can fire and every question matters, the
+    derivation graph is grounded in answers, and (with clipspy installed) an
+    independent CLIPS engine agrees with experta. A broken invariant prints the
+    smallest runner that breaks it, as a profile to paste into `cramp explain`.
+    Exit status 1 if any invariant is broken.
+
+    \b
+    Examples:
+      cramp kb test
+      cramp kb test ./my-knowledge --profile thorough
+      cramp kb test --list
+      cramp kb test --only safety-rules-hold --examples 500
+    """
+    import shlex
+    import time
+
+    try:
+        from hypothesis import settings
+    except ImportError:
+        fail(
+            "cramp kb test needs the hypothesis package: pip install 'cramp-expert[authoring]'",
+            EXIT_ERROR,
+        )
+    from explain.invariant_suite import (
+        PROFILES,
+        check_all,
+        format_failure,
+        outcome_line,
+        summary_line,
+    )
+    from explain.invariants import INVARIANTS, invariant_names
+    from knowledge import ProblemsError, load_knowledge_base
+    from knowledge.problems import did_you_mean
+
+    if list_:
+        for invariant in INVARIANTS:
+            click.echo(f"{invariant.name:28} {invariant.title}")
+        return
+    names = invariant_names()
+    for name in only:
+        if name not in names:
+            fail(
+                f"--only: no invariant {name!r}{did_you_mean(name, names)}; "
+                f"choose from: {', '.join(names)}"
+            )
+    kb_dir = ctx.find_root().params.get("kb_dir")
+    if directory is not None:
+        try:
+            base = load_knowledge_base(directory)
+        except ProblemsError as exc:
+            fail(
+                ["the knowledge base is invalid and was not loaded:"]
+                + [str(p) for p in exc.problems],
+                EXIT_ERROR,
+            )
+        kb_dir = str(directory)
+    else:
+        base = load_kb(ctx)
+    using = settings(PROFILES[profile], database=None)
+    if examples is not None:
+        using = settings(using, max_examples=examples)
+    click.echo(
+        f"Checking the invariants of knowledge base {base.version} ({base.short_hash}) "
+        f"at {base.root}, profile {profile}, {using.max_examples} runners each"
+    )
+    started = time.perf_counter()
+    outcomes = check_all(
+        base, using=using, only=only, progress=lambda o: click.echo(outcome_line(o))
+    )
+    explain = "cramp explain" if kb_dir is None else f"cramp --kb {shlex.quote(kb_dir)} explain"
+    for outcome in outcomes:
+        if not outcome.ok:
+            click.echo()
+            click.echo(format_failure(outcome, explain=explain), nl=False)
+    click.echo()
+    click.echo(summary_line(outcomes, time.perf_counter() - started))
+    if not all(o.ok for o in outcomes):
+        sys.exit(EXIT_ERROR)

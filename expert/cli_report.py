@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ._cli_support import EXIT_ERROR, fail, load_kb, load_profile
+from ._cli_support import EXIT_ERROR, fail, load_kb, load_profile, printable, same_file
 
 
 @click.command()
@@ -52,6 +52,9 @@ def report(ctx: click.Context, profile: str, output: str, fmt: str | None, force
 
     kb = load_kb(ctx)
     answers = load_profile(ctx, profile)
+    if output != "-" and same_file(output, profile):
+        # Even with --force: the runner's answers are the one thing that cannot be rebuilt.
+        fail(f"-o {output}: that is the profile being read; give the report another name")
     if output == "-":
         if fmt is None:
             fail("-o -: give --format md, html or json when writing to standard output")
@@ -60,7 +63,7 @@ def report(ctx: click.Context, profile: str, output: str, fmt: str | None, force
     with output_errors(output):
         written = write_report(kb, answers, Path(output), fmt, force=force)
     size = written.stat().st_size
-    click.echo(f"wrote {written} ({fmt or written.suffix.lstrip('.')}, {size} bytes)")
+    click.echo(printable(f"wrote {written} ({fmt or written.suffix.lstrip('.')}, {size} bytes)"))
 
 
 @click.command()
@@ -102,7 +105,8 @@ def explain(ctx: click.Context, profile: str, item: str, why_not: bool) -> None:
         fail(f"ITEM: {exc}")
     answers = load_profile(ctx, profile)
     run = Reasoner.for_kb(kb).run(answers)
-    command = f"{ctx.command_path} {shlex.quote(profile)}"
+    # The file name is echoed in the output: never let it carry escapes or line breaks.
+    command = printable(f"{ctx.command_path} {shlex.quote(profile)}")
     if why_not:
         text = render_why_not(explain_why_not(kb, run, target), command=command)
     else:

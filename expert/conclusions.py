@@ -290,7 +290,9 @@ def _causes(kb: KnowledgeBase, run: Run) -> tuple[Cause, ...]:
     causes = []
     for theory_id in sorted(set(evidence) | set(contradicted)):
         theory = kb.theories[theory_id]
-        refs = [claim_ref(kb, c, weighted=True) for c in sorted(evidence.get(theory_id, []))]
+        refs = [claim_ref(kb, c, weighted=True) for c in evidence.get(theory_id, [])]
+        # Heaviest evidence first on each side, so the strongest reason reads first.
+        refs.sort(key=lambda r: (-abs(r.weight or 0.0), r.id))
         supporting = tuple(r for r in refs if r.stance != "disputes")
         disputing = tuple(r for r in refs if r.stance == "disputes")
         standing = round(sum(r.weight or 0.0 for r in refs), 4)

@@ -103,7 +103,7 @@ def dump_yaml(data: Any, header: str = "") -> str:
 def atomic_write_text(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` all at once: readers see the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:50]}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -137,10 +137,15 @@ def save_session(path: Path, consultation: Consultation, *, finished: bool = Fal
 
 def load_session(path: Path, kb: KnowledgeBase) -> Session:
     """Read a session file; SessionError (one line) if it is missing, unreadable or invalid."""
-    from knowledge._yaml import decode, parse_yaml
+    from knowledge._yaml import TooLargeError, decode, parse_yaml, read_limited
+    from knowledge.profile import MAX_PROFILE_BYTES
 
     try:
-        raw = path.read_bytes()
+        # A session holds no more than a profile does; never read a device or a huge
+        # file given as --session whole.
+        raw = read_limited(path, MAX_PROFILE_BYTES)
+    except TooLargeError as exc:
+        raise SessionError(f"{path}: {exc.describe('a session file')}") from None
     except FileNotFoundError:
         raise SessionError(f"{path}: no saved consultation here") from None
     except IsADirectoryError:
@@ -198,14 +203,30 @@ def _from_data(path: Path, data: Any, kb: KnowledgeBase) -> Session:
 
 
 def write_profile(path: Path, profile: Profile) -> None:
-    """Save answers as a profile file (refuses to overwrite: FileExistsError)."""
+    """Save answers as a profile file, whole or not at all; FileExistsError if ``path`` exists."""
     text = dump_yaml(profile.to_data(), PROFILE_HEADER)
-    # O_EXCL: never replace a file the runner already has under that name.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name[:50]}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # A hard link appears whole and fails if the name is taken: never replace a
+        # file the runner already has under that name.
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise
+        except OSError:
+            # A file system without hard links: check, then rename (a narrow race remains).
+            if path.exists():
+                raise FileExistsError(17, "File exists", str(path)) from None
+            os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    _fsync_directory(directory)
 
 
 __all__ = [

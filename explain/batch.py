@@ -19,7 +19,7 @@ import gc
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,14 +46,15 @@ SUMMARY_FIELDS = ("runner", "name", "status", "triage", "top_cause", "advice", "
 class BatchInput:
     """One runner to report on: where the profile comes from and the report's file stem.
 
-    ``text`` holds the profile itself for a JSON-lines input (padded so that problems
-    point at its line in the file); otherwise the profile is read from ``path``.
+    ``text`` holds the profile itself for a JSON-lines input, found on line ``line`` of
+    ``path``; otherwise the profile is read from ``path``.
     """
 
     label: str
     stem: str
     path: Path
     text: str | None = None
+    line: int = 1
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ def batch_inputs(source: Path) -> list[BatchInput]:
                     f"{source.name}:{number}",
                     f"{source.stem}-{number:05d}",
                     source,
-                    "\n" * (number - 1) + line,
+                    line,
+                    number,
                 )
             )
     return inputs
@@ -213,13 +215,21 @@ def _start_worker(
 def _report_one(item: BatchInput, target: Path) -> BatchResult:
     """Reason about one profile and write its report; problems become the result."""
     from knowledge import ProblemsError, load_profile_text
+    from knowledge._yaml import TooLargeError, read_limited
+    from knowledge.profile import MAX_PROFILE_BYTES
 
     kb: KnowledgeBase = _WORKER["kb"]
     try:
-        raw: str | bytes = item.text if item.text is not None else item.path.read_bytes()
+        raw: str | bytes = (
+            item.text if item.text is not None else read_limited(item.path, MAX_PROFILE_BYTES)
+        )
         profile = load_profile_text(raw, kb, str(item.path))
     except ProblemsError as exc:
-        return BatchResult(item.label, "invalid", error="; ".join(str(p) for p in exc.problems))
+        # A JSON line is parsed on its own: move its problems to its line in the file.
+        problems = [replace(p, line=p.line + item.line - 1) for p in exc.problems]
+        return BatchResult(item.label, "invalid", error="; ".join(str(p) for p in problems))
+    except TooLargeError as exc:
+        return BatchResult(item.label, "invalid", error=f"{item.path}: {exc.describe('a profile')}")
     except OSError as exc:
         return BatchResult(
             item.label, "invalid", error=f"{item.path}: cannot read: {exc.strerror or exc}"

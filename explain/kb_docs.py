@@ -9,7 +9,9 @@ does.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from knowledge.coverage import Coverage, coverage, positions
@@ -281,6 +283,22 @@ def render_kb_docs(kb: KnowledgeBase) -> str:
     return environment().get_template(TEMPLATE).render(d=build_context(kb))
 
 
+#: What the template puts near the top of every document it generates.
+GENERATED_MARK = b"<!-- Generated from "
+
+
+def is_generated_docs(path: Path | str) -> bool:
+    """Whether ``path`` is a regular file this command wrote (its mark is in its first lines)."""
+    try:
+        if not os.path.isfile(path):
+            return False
+        with open(path, "rb") as handle:
+            head = handle.read(1024)
+    except OSError:
+        return False
+    return GENERATED_MARK in head and b"by `cramp kb docs" in head
+
+
 def _claim(kb: KnowledgeBase, claim_id: str) -> ClaimView:
     claim = kb.claims[claim_id]
     return ClaimView(
@@ -311,4 +329,4 @@ def _answers(question: Question) -> str:
     return f"{TYPE_LABELS[question.type]}: {values}"
 
 
-__all__ = ["COMMAND", "KbDocs", "build_context", "render_kb_docs"]
+__all__ = ["COMMAND", "KbDocs", "build_context", "is_generated_docs", "render_kb_docs"]

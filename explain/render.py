@@ -25,7 +25,7 @@ def environment() -> jinja2.Environment:
     """The shared template environment: strict about undefined names, escaping HTML."""
     import jinja2
 
-    from .safe_text import for_markdown, for_terminal
+    from .safe_text import finalize, for_markdown, for_terminal, for_terminal_line
     from .values import answer_text
 
     env = jinja2.Environment(
@@ -36,8 +36,11 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Whatever a template prints, nothing in it can drive a terminal that shows it.
+        finalize=finalize,
     )
     env.filters["terminal"] = for_terminal
+    env.filters["terminal_line"] = for_terminal_line
     env.filters["md"] = for_markdown
     env.filters["signed"] = signed
     env.filters["num"] = number

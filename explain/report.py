@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 from dataclasses import asdict
@@ -46,7 +45,9 @@ def check_format(fmt: str) -> str:
 def render_report(context: ReportContext, fmt: str) -> str:
     """A report as text in one format (``md``, ``html`` or ``json``)."""
     if check_format(fmt) == "json":
-        return json.dumps(asdict(context), indent=2, ensure_ascii=False) + "\n"
+        from .safe_text import json_text
+
+        return json_text(asdict(context)) + "\n"
     from .render import environment
 
     return environment().get_template(TEMPLATES[fmt]).render(report=context)
@@ -83,7 +84,8 @@ def write_atomically(path: Path, data: bytes, *, force: bool = False) -> None:
     the meantime, so an existing file is never replaced by a race.
     """
     directory = path.parent if str(path.parent) else Path(".")
-    tmp = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    # Shortened, so a name near the file system's limit still leaves room for the suffix.
+    tmp = directory / f".{path.name[:50]}.{secrets.token_hex(6)}.tmp"
     # O_EXCL: never follow or reuse someone else's file; mode 0o666 lets the umask decide.
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:

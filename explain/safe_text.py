@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 
-# C0 and C1 control characters (ESC included) except tab and newline; these are what
-# terminal escape sequences are made of.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 control characters (ESC included) except tab and newline, which are what
+# terminal escape sequences are made of, and the bidirectional overrides and isolates
+# that reorder what a terminal displays ("Trojan source").
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# What JSON leaves raw (it escapes only C0): DEL, C1, line separators, bidi controls,
+# and lone surrogates (which could not even be written out as UTF-8).
+_JSON_RAW = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # Markdown punctuation that makes markup anywhere in a line: emphasis, code, links and
 # images, raw HTML and autolinks, table cells, strikethrough, entities. CommonMark lets
 # any ASCII punctuation be backslash-escaped, so escaped ones always render literally.
@@ -16,11 +21,52 @@ _LINE_START = re.compile(r"^([#+=>-]|\d+[.)])")
 
 
 def for_terminal(text: object) -> str:
-    """Strip control characters so text cannot move the cursor, recolour or retitle."""
-    return _CONTROL.sub("", str(text))
+    """Strip control characters so text cannot move the cursor, recolour or retitle.
+
+    Tabs and newlines stay; the Unicode line and paragraph separators become spaces.
+    """
+    text = _CONTROL.sub("", str(text)).replace("\u2028", " ").replace("\u2029", " ")
+    # Undecodable input bytes arrive as lone surrogates and would be written back raw
+    # (a stray 0x9b is CSI to an 8-bit terminal): show the replacement character.
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def for_terminal_line(text: object) -> str:
+    """:func:`for_terminal` on one line: line breaks (CR, LF, NEL, U+2028...) become spaces.
+
+    For text shown beside labels such as ``Notes:``, where a line break would let it
+    pass for a line of the product's own (a fake ``TRIAGE:`` line above the real one).
+    """
+    return for_terminal(" ".join(str(text).split()))
 
 
 def for_markdown(text: object) -> str:
     """Inline Markdown showing ``text`` literally: no links, HTML, tables or line breaks."""
-    flat = _MARKDOWN.sub(r"\\\1", " ".join(for_terminal(text).split()))
+    flat = _MARKDOWN.sub(r"\\\1", for_terminal_line(text))
     return _LINE_START.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], flat)
+
+
+def json_text(data: object, *, indent: int | None = 2) -> str:
+    """JSON for ``data`` with every control character escaped (``\\u009b``), none raw.
+
+    ``json.dumps`` escapes only C0 controls; C1 controls (an 8-bit CSI) and bidi
+    overrides would reach a terminal that shows the output. They can only occur
+    inside strings, where ``\\uXXXX`` means the same text.
+    """
+    import json
+
+    dumped = json.dumps(data, indent=indent, ensure_ascii=False)
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
+
+
+def finalize(value: object) -> object:
+    """Jinja ``finalize``: strip control characters from every string a template prints.
+
+    Markup (generated SVG, already escaped) is left as it is; filters such as ``md``
+    and ``terminal_line`` do more for the places that need it.
+    """
+    from markupsafe import Markup
+
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return for_terminal(value)
+    return value

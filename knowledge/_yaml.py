@@ -11,25 +11,36 @@ recursion, so that:
 * hostile documents are refused early and cheaply: anchors and aliases ("billion
   laughs" documents are tiny as text but expand exponentially), tags (which in other
   loaders construct objects), duplicate keys, NaN and infinities, several documents in
-  one stream, and nesting deeper than :data:`MAX_DEPTH` (checked while events arrive,
-  before a deep document can exhaust the parser's stack).
+  one stream, and nesting deeper than :data:`MAX_DEPTH` (checked while events arrive:
+  libyaml's own composer recurses once per level and crashes the interpreter on a
+  document nested 100,000 deep, which is why nothing here composes nodes), and numbers
+  longer than :data:`MAX_NUMBER_CHARS` (Python refuses to convert ints of more than
+  4,300 digits, and nothing here needs them).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from .problems import Problem, ProblemsError
+from .problems import Problem, ProblemsError, quoted
 
 Location = tuple[str | int, ...]
 
 #: Deeper documents than this are rejected rather than built.
 MAX_DEPTH = 64
+#: Longer numbers than this are rejected rather than converted.
+MAX_NUMBER_CHARS = 100
+#: Knowledge-base files larger than this are refused unread.
+MAX_FILE_BYTES = 10_000_000
 
+_NO_ANCHORS = "YAML anchors and aliases are not allowed; write each value out in full"
+_NO_TAGS = "YAML tags are not allowed; write plain text, numbers, lists and mappings"
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT = re.compile(r"^[-+]?[0-9]+$")
@@ -70,44 +81,114 @@ def parse_yaml(text: str, path: str) -> Document:
     """Parse ``text`` (YAML or JSON) into a :class:`Document`; raise ProblemsError if bad."""
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     builder = _Builder(path)
-    feed = builder.feed
-    loader = None
     try:
-        # yaml.parse() without its generator: the same calls, one frame less per event.
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
-        while loader.check_event():
-            feed(loader.get_event())
+        for event in yaml.parse(text, Loader=loader):
+            builder.feed(event)
         # Reported only now: a syntax error further on explains more than this does.
         if builder.deferred is not None:
             raise ProblemsError([builder.deferred])
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = " ".join(str(p).strip() for p in (exc.context, exc.problem) if p)
+        # libyaml's messages may span lines; a problem is one line.
+        message = " ".join(" ".join(str(p).split()) for p in (exc.context, exc.problem) if p)
         raise ProblemsError(
             [Problem(path, line, col, f"not valid YAML or JSON: {message or 'syntax error'}")]
         ) from None
+    except yaml.reader.ReaderError as exc:
+        # A character YAML never allows (NUL, most control characters), wherever it is.
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1, len(before) - before.rfind("\n")
+        raise ProblemsError(
+            [
+                Problem(
+                    path,
+                    line,
+                    col,
+                    f"not valid YAML or JSON: character #x{exc.character:04x} is not allowed "
+                    "(control characters cannot appear in YAML or JSON text)",
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
-        raise ProblemsError([Problem(path, 1, 1, f"not valid YAML or JSON: {exc}")]) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
+        message = " ".join(str(exc).split())
+        raise ProblemsError([Problem(path, 1, 1, f"not valid YAML or JSON: {message}")]) from None
     return builder.document
 
 
-def read_yaml(path: Path, display: str | None = None) -> Document:
-    """Read and parse a file; unreadable or non-UTF-8 files become problems."""
+def read_yaml(path: Path, display: str | None = None, *, whole: bool = False) -> Document:
+    """Read and parse a file; unreadable, oversized or non-UTF-8 files become problems.
+
+    With ``whole``, a file that does not end with a line break is refused as probably
+    cut short (a truncated copy or download can still be valid YAML, minus its end).
+    """
     shown = display or str(path)
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, MAX_FILE_BYTES)
+    except TooLargeError as exc:
+        raise ProblemsError([Problem(shown, 1, 1, exc.describe("a knowledge-base file"))]) from None
     except IsADirectoryError:
         raise ProblemsError([Problem(shown, 1, 1, "is a directory, expected a file")]) from None
     except FileNotFoundError:
         raise ProblemsError([Problem(shown, 1, 1, "no such file")]) from None
     except OSError as exc:
         raise ProblemsError([Problem(shown, 1, 1, f"cannot read file: {exc.strerror}")]) from None
-    return parse_yaml(decode(raw, shown), shown)
+    text = decode(raw, shown)
+    if whole and raw and not raw.endswith(b"\n"):
+        last = raw.rsplit(b"\n", 1)[-1]
+        raise ProblemsError(
+            [
+                Problem(
+                    shown,
+                    raw.count(b"\n") + 1,
+                    len(last) + 1,
+                    "the file does not end with a line break, so it may have been cut short; "
+                    "restore it whole (or end it with a new line)",
+                )
+            ]
+        )
+    return parse_yaml(text, shown)
+
+
+class TooLargeError(ValueError):
+    """Input larger than its limit; ``size`` is None when it was a stream, not a file."""
+
+    def __init__(self, size: int | None, limit: int) -> None:
+        super().__init__(size, limit)
+        self.size = size
+        self.limit = limit
+
+    def describe(self, what: str) -> str:
+        """``too large (52,428,800 bytes); a profile is at most 1 MB``."""
+        size = f"{self.size:,} bytes" if self.size is not None else f"over {_mb(self.limit)}"
+        return f"too large ({size}); {what} is at most {_mb(self.limit)}"
+
+
+def _mb(limit: int) -> str:
+    return f"{limit / 1_000_000:g} MB" if limit >= 1_000_000 else f"{limit:,} bytes"
+
+
+def read_limited(path: Path | str, limit: int) -> bytes:
+    """The bytes of ``path``, or :class:`TooLargeError` if there are more than ``limit``.
+
+    A regular file is measured before it is read, so a huge one is refused unread;
+    devices and pipes (``/dev/zero``, ``<(...)``) are read no further than the limit.
+    """
+    with open(path, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+            raise TooLargeError(info.st_size, limit)
+        return read_stream_limited(handle, limit)
+
+
+def read_stream_limited(stream: BinaryIO, limit: int) -> bytes:
+    """At most ``limit`` bytes from a binary stream; :class:`TooLargeError` if it has more."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise TooLargeError(None, limit)
+    return data
 
 
 def decode(raw: bytes, path: str) -> str:
@@ -122,9 +203,16 @@ def decode(raw: bytes, path: str) -> str:
 
 
 def resolve_scalar(value: str, plain: bool) -> Any:
-    """YAML 1.2 core schema: quoted scalars are text; plain ones may be null, bool, number."""
+    """YAML 1.2 core schema: quoted scalars are text; plain ones may be null, bool, number.
+
+    Raises ``ValueError`` for a number longer than :data:`MAX_NUMBER_CHARS`.
+    """
     if not plain:
         return value
+    if len(value) > MAX_NUMBER_CHARS and any(
+        pattern.match(value) for pattern in (_INT, _OCT, _HEX, _FLOAT)
+    ):
+        raise ValueError(f"numbers longer than {MAX_NUMBER_CHARS} characters are not allowed")
     if _NULL.match(value):
         return None
     if value in _BOOL:
@@ -174,37 +262,41 @@ class _Builder:
     def feed(self, event: Any) -> None:
         import yaml
 
-        kind = type(event)
-        if kind is yaml.ScalarEvent:
-            # The most common event first; the checks below are those of any node.
-            if event.anchor is not None:
-                self._fail(event, "YAML anchors and aliases are not allowed")
-            if event.tag is not None and event.tag != "!":
-                self._fail(event, "YAML tags are not allowed")
-            # implicit[0]: a plain scalar, which resolves to null, bool or number.
-            plain = bool(event.implicit and event.implicit[0]) and not event.style
-            value = resolve_scalar(event.value, plain)
-            if isinstance(value, float) and not math.isfinite(value):
-                self._fail(event, "NaN and infinite numbers are not allowed")
-            self._add(event, value)
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-            if event.anchor is not None:
-                self._fail(event, "YAML anchors and aliases are not allowed")
-            if event.tag is not None and event.tag != "!":
-                self._fail(event, "YAML tags are not allowed")
-            if len(self.stack) >= MAX_DEPTH:
-                self._fail(event, f"nested deeper than {MAX_DEPTH} levels")
-            container: dict[Any, Any] | list[Any] = {} if kind is yaml.MappingStartEvent else []
-            loc = self._add(event, container)
-            self.stack.append(_Frame(loc, container))
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            self.stack.pop()
-        elif kind is yaml.DocumentStartEvent:
+        if isinstance(event, yaml.DocumentStartEvent):
             self.documents += 1
             if self.documents > 1:
                 self._fail(event, "expected a single document, found several (---)")
-        elif kind is yaml.AliasEvent:
-            self._fail(event, "YAML anchors and aliases are not allowed")
+            return
+        if isinstance(event, yaml.AliasEvent):
+            self._fail(event, _NO_ANCHORS)
+        if isinstance(event, yaml.NodeEvent):
+            if event.anchor is not None:
+                self._fail(event, _NO_ANCHORS)
+            if event.tag is not None and event.tag != "!":
+                self._fail(event, _NO_TAGS)
+        if isinstance(event, yaml.ScalarEvent):
+            # implicit[0]: a plain scalar, which resolves to null, bool or number.
+            plain = bool(event.implicit and event.implicit[0]) and not event.style
+            try:
+                value = resolve_scalar(event.value, plain)
+            except ValueError as exc:
+                self._fail(event, str(exc))
+            if isinstance(value, float) and not math.isfinite(value):
+                self._fail(
+                    event,
+                    "NaN and infinite numbers are not allowed (nor numbers too large to hold)",
+                )
+            self._add(event, value)
+        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            if len(self.stack) >= MAX_DEPTH:
+                self._fail(event, f"nested deeper than {MAX_DEPTH} levels")
+            container: dict[Any, Any] | list[Any] = (
+                {} if isinstance(event, yaml.MappingStartEvent) else []
+            )
+            loc = self._add(event, container)
+            self.stack.append(_Frame(loc, container))
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            self.stack.pop()
 
     def _add(self, event: Any, value: Any) -> Location:
         """Place ``value`` in the container being built; return its location."""
@@ -232,7 +324,8 @@ class _Builder:
             if key in frame.key_lines:
                 self._fail(
                     event,
-                    f"duplicate key {key!r} (first at line {frame.key_lines[key]})",
+                    f"duplicate key {quoted(key)} (first at line {frame.key_lines[key]}); "
+                    "each key may appear only once",
                 )
             frame.key_lines[key] = where[0]
             frame.key, frame.has_key = key, True

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .problems import did_you_mean, one_of
+from .problems import did_you_mean, one_of, quoted
 from .schema import Question
 
 YES = frozenset({"yes", "true", "y"})
@@ -168,11 +168,10 @@ def coerce_value(question: Question, value: Any) -> Any:
             return True
         if word in NO:
             return False
-        raise ConditionError(f"{value!r} is not yes or no")
+        raise ConditionError(f"{quoted(value)} is not yes or no")
     if not isinstance(value, str) or value not in question.values:
-        raise ConditionError(
-            f"{value!r} is not {one_of(question.values)}{did_you_mean(value, question.values)}"
-        )
+        hint = did_you_mean(value, question.values)
+        raise ConditionError(f"{quoted(value)} is not {one_of(question.values)}{hint}")
     return value
 
 

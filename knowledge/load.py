@@ -55,9 +55,55 @@ def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
     Raises :class:`~knowledge.problems.ProblemsError` listing every problem found.
     """
     root = Path(directory) if directory is not None else default_directory()
+    if directory is None:
+        damaged = installed_damage(root)
+        if damaged:
+            raise ProblemsError(damaged)
+    if root.exists() and not root.is_dir():
+        raise ProblemsError(
+            [Problem(str(root), 1, 1, "is a file; a knowledge base is a directory of YAML files")]
+        )
     if not root.is_dir():
         raise ProblemsError([Problem(str(root), 1, 1, "knowledge base directory not found")])
     return _Loader(root).load()
+
+
+def installed_damage(root: Path, package: Path | None = None) -> list[Problem]:
+    """Bundled knowledge files that differ from what was installed (missing or changed).
+
+    A wheel's ``RECORD`` lists every installed file with its SHA-256; checked here so a
+    file deleted or cut short after installation is never loaded as if whole. Empty
+    for a checkout or an editable install, which have no such record of the data.
+    """
+    import base64
+    import csv
+
+    package = package or Path(__file__).resolve().parent
+    records = list(package.parent.glob("cramp_expert-*.dist-info/RECORD"))
+    if len(records) != 1:
+        return []
+    prefix = f"{package.name}/{root.name}/"
+    problems = []
+    try:
+        rows = list(csv.reader(records[0].read_text(encoding="utf-8").splitlines()))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+    for row in rows:
+        if len(row) < 2 or not row[0].startswith(prefix) or not row[1].startswith("sha256="):
+            continue
+        path = package.parent / row[0]
+        shown = display_path(path)
+        try:
+            digest = hashlib.sha256(path.read_bytes()).digest()
+        except FileNotFoundError:
+            problems.append(Problem(shown, 1, 1, "installed file is missing"))
+            continue
+        except OSError as exc:
+            problems.append(Problem(shown, 1, 1, f"cannot read file: {exc.strerror}"))
+            continue
+        if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != row[1][len("sha256=") :]:
+            problems.append(Problem(shown, 1, 1, "installed file has changed since installation"))
+    return problems
 
 
 def display_path(path: Path) -> str:
@@ -99,7 +145,7 @@ class _Loader:
 
     def _read(self, path: Path, model: type[BaseModel]) -> tuple[Document, Any] | None:
         try:
-            doc = read_yaml(path, display_path(path))
+            doc = read_yaml(path, display_path(path), whole=True)
         except ProblemsError as exc:
             self.problems.extend(exc.problems)
             return None
@@ -287,6 +333,17 @@ class _Loader:
                     self._ref(sdoc, (*loc, "withholds", j), "advice", ident, advice)
                 conditions[claim.id] = self._conditions(sdoc, (*loc, "when"), claim.when, questions)
 
+        for i, ident in enumerate(manifest.required_sources):
+            if all_sources and ident not in source_map:
+                self.problems.append(
+                    mdoc.problem(
+                        ("required_sources", i),
+                        f"required source {ident!r} is missing (no file in {SOURCES_DIR}/ "
+                        "defines it); the knowledge base is incomplete",
+                        value=True,
+                    )
+                )
+
         for i, a in enumerate(afile.advice):
             if all_sources and a.id not in backed:
                 self.problems.append(
@@ -367,6 +424,8 @@ def _message(model: type[BaseModel], loc: tuple[Any, ...], err: dict[str, Any]) 
     if kind in ("literal_error", "enum"):
         allowed = _QUOTED.findall(err.get("ctx", {}).get("expected", ""))
         return f"{field}: {value!r} is not {one_of(allowed)}{did_you_mean(value, allowed)}"
+    if kind == "string_pattern_mismatch" and field == "url":
+        return f"{field}: {value!r} is not a web address (http:// or https://, no spaces or quotes)"
     if kind == "string_pattern_mismatch":
         return f"{field}: {value!r} is not a valid id (lowercase letters, digits, '-' and '_')"
     if kind == "string_too_short":

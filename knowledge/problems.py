@@ -3,8 +3,29 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+# What a terminal acts on or shows as a line break: C0 and C1 controls (ESC starts every
+# escape sequence), DEL, Unicode line and paragraph separators, and the bidirectional
+# controls that reorder what is displayed ("Trojan source"), and lone surrogates (bytes
+# that were not UTF-8, which would otherwise be written back raw).
+_UNPRINTABLE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: object) -> str:
+    """``text`` as one inert line: control characters shown as escapes (``\\x1b``, ``\\n``)."""
+    return _UNPRINTABLE.sub(_escape, str(text))
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 @dataclass(frozen=True, order=True)
@@ -17,7 +38,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+        # One line, always: a file name or a quoted value may carry newlines or escapes.
+        return printable(f"{self.path}:{self.line}:{self.col}: {self.message}")
 
 
 class ProblemsError(Exception):
@@ -26,6 +48,15 @@ class ProblemsError(Exception):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(sorted(set(problems)))
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def quoted(value: object, limit: int = 80) -> str:
+    """``repr(value)`` for a message, shortened in the middle when longer than ``limit``."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return f"{text[:half]}…{text[-half:]}"
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:

@@ -12,14 +12,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._yaml import Document, decode, parse_yaml
+from ._yaml import Document, TooLargeError, decode, parse_yaml
 from .conditions import ConditionError, coerce_value
 from .model import KnowledgeBase
-from .problems import Problem, ProblemsError, did_you_mean, one_of
+from .problems import Problem, ProblemsError, did_you_mean, one_of, quoted
 
 UNKNOWN_WORDS = frozenset({"unknown", "?", "dont_know", "don't know"})
 TEXT_FIELDS = ("name", "notes")
 MAX_TEXT = 2000
+#: A profile file or stream larger than this is refused before it is parsed.
+MAX_PROFILE_BYTES = 1_000_000
+#: Problems listed for one profile; the rest are counted, so a huge file stays quick.
+MAX_PROBLEMS = 50
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,11 @@ def parse_profile(data: Any, kb: KnowledgeBase, doc: Document | None = None) -> 
     answers: dict[str, Any] = {}
     unknown: set[str] = set()
     text: dict[str, str | None] = {"name": None, "notes": None}
+    skipped: list[Any] = []
     for key, raw in data.items():
+        if len(problems) >= MAX_PROBLEMS:
+            skipped.append(key)
+            continue
         key_s = str(key)
         if key_s in TEXT_FIELDS:
             if raw is not None and not isinstance(raw, str | int | float):
@@ -82,7 +90,7 @@ def parse_profile(data: Any, kb: KnowledgeBase, doc: Document | None = None) -> 
             problems.append(
                 doc.problem(
                     (key,),
-                    f"unknown question {key_s!r}{did_you_mean(key_s, kb.questions)}; "
+                    f"unknown question {quoted(key_s)}{did_you_mean(key_s, kb.questions)}; "
                     "see `cramp kb questions` for the vocabulary",
                 )
             )
@@ -94,6 +102,15 @@ def parse_profile(data: Any, kb: KnowledgeBase, doc: Document | None = None) -> 
             answers[key_s] = coerce_answer(question, raw)
         except ConditionError as exc:
             problems.append(doc.problem((key,), f"{key_s}: {exc}", value=True))
+    if skipped:
+        # Only the fields left unchecked: those might hold more problems.
+        problems.append(
+            doc.problem(
+                (skipped[0],),
+                f"stopped after {MAX_PROBLEMS} problems; {len(skipped)} more fields "
+                "from here on were not checked",
+            )
+        )
     if problems:
         raise ProblemsError(problems)
     return Profile(answers, frozenset(unknown), text["name"], text["notes"])
@@ -108,15 +125,16 @@ def coerce_answer(question: Any, raw: Any) -> Any:
                 value = float(raw.strip())
             except ValueError:
                 value = raw
+        expected = f"expected {question.unit} from {_num(question.min)} to {_num(question.max)}"
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)
             or not math.isfinite(value)
         ):
-            raise ConditionError(
-                f"{raw!r} is not a number; expected {question.unit} "
-                f"from {_num(question.min)} to {_num(question.max)}"
-            )
+            raise ConditionError(f"{quoted(raw)} is not a number; {expected}")
+        if isinstance(value, int) and abs(value) > 1e300:
+            # Beyond what a float holds; comparing is fine, but showing it is not.
+            raise ConditionError(f"the number is far out of range; {expected}")
         if not question.min <= value <= question.max:
             raise ConditionError(
                 f"{_num(value)} is out of range; expected {question.unit} "
@@ -138,11 +156,18 @@ def coerce_answer(question: Any, raw: Any) -> Any:
 
 
 def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
+    value = float(value)
+    if abs(value) >= 1e15:
+        return f"{value:g}"
+    return str(int(value)) if value.is_integer() else str(value)
 
 
 def load_profile_text(text_or_bytes: str | bytes, kb: KnowledgeBase, path: str) -> Profile:
     """Parse and validate profile text (YAML or JSON) read from ``path``."""
+    if len(text_or_bytes) > MAX_PROFILE_BYTES:
+        raise ProblemsError(
+            [Problem(path, 1, 1, TooLargeError(None, MAX_PROFILE_BYTES).describe("a profile"))]
+        )
     text = decode(text_or_bytes, path) if isinstance(text_or_bytes, bytes) else text_or_bytes
     if not text.strip():
         raise ProblemsError([Problem(path, 1, 1, "file is empty; expected question: answer pairs")])
@@ -150,4 +175,10 @@ def load_profile_text(text_or_bytes: str | bytes, kb: KnowledgeBase, path: str) 
     return parse_profile(doc.data, kb, doc)
 
 
-__all__ = ["Profile", "coerce_answer", "load_profile_text", "parse_profile"]
+__all__ = [
+    "MAX_PROFILE_BYTES",
+    "Profile",
+    "coerce_answer",
+    "load_profile_text",
+    "parse_profile",
+]

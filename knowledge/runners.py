@@ -1,29 +1,49 @@
 """Hypothesis strategies that generate runners (profiles) from the question vocabulary.
 
-Needs ``hypothesis`` installed (a test dependency). Example::
+A tiny library in Hypothesis's own style: plural names, keyword-only options, and
+invalid arguments reported as :class:`hypothesis.errors.InvalidArgument` when a value
+is drawn, not when the strategy is built. Needs ``hypothesis`` installed (a test
+dependency). Example::
 
     from hypothesis import given
+    from expert import diagnose
     from knowledge import load_knowledge_base
     from knowledge.runners import profiles
 
     KB = load_knowledge_base()
 
-    @given(profiles(KB))
-    def test_every_runner_gets_a_triage_level(profile):
-        assert diagnose(KB, profile).triage.tier
+    @given(profiles(KB, red_flags=True))
+    def test_a_runner_with_a_warning_sign_is_referred(profile):
+        assert diagnose(KB, profile).triage.is_referral
+
+    @given(profiles(KB, satisfying="safety-hyponatraemia"))
+    def test_over_hydration_is_an_emergency(profile):
+        assert diagnose(KB, profile).triage.tier == "emergency"
+
+Shrinking goes towards fewer answers (unanswered before "unknown" before answered),
+so a failing test reports a small runner.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from hypothesis import reject
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 
+from .conditions import Condition, holds_all
 from .model import KnowledgeBase
+from .problems import did_you_mean
 from .profile import Profile
+from .satisfy import satisfying_answers
 from .schema import Question
 
-__all__ = ["answers", "profiles"]
+__all__ = ["answers", "profiles", "red_flag_claims", "reorderings"]
+
+#: How a generated profile treats each question; the first is what shrinking aims for.
+_STATES = ("absent", "unknown", "known")
 
 
 def answers(question: Question) -> st.SearchStrategy[Any]:
@@ -33,8 +53,13 @@ def answers(question: Question) -> st.SearchStrategy[Any]:
     if question.type == "choice":
         return st.sampled_from(question.values)
     if question.type == "multi":
-        return st.lists(st.sampled_from(question.values), unique=True).map(
-            lambda v: tuple(sorted(v))
+        # One pick per value, each taken one time in four as runners tick few boxes; it
+        # shrinks value by value to the smallest set that matters (a unique list of
+        # sampled values does not shrink that well).
+        values = sorted(question.values)
+        pick = st.integers(0, 3).map(lambda n: n == 3)
+        return st.tuples(*(pick for _ in values)).map(
+            lambda picked: tuple(v for v, keep in zip(values, picked, strict=True) if keep)
         )
     # The range ends are where conditions flip, so draw them often.
     return st.one_of(
@@ -43,27 +68,142 @@ def answers(question: Question) -> st.SearchStrategy[Any]:
     )
 
 
+def red_flag_claims(kb: KnowledgeBase) -> tuple[str, ...]:
+    """Ids of the claims of kind ``red_flag`` (warning signs that set a triage tier)."""
+    return tuple(cid for cid, claim in kb.claims.items() if claim.kind == "red_flag")
+
+
 def profiles(
-    kb: KnowledgeBase, *, partial: bool = True, names: bool = False
+    kb: KnowledgeBase,
+    *,
+    partial: bool = True,
+    names: bool = False,
+    satisfying: str | None = None,
+    red_flags: bool | None = None,
 ) -> st.SearchStrategy[Profile]:
     """Profiles over ``kb``'s vocabulary.
 
-    ``partial`` leaves questions unanswered or answered "unknown"; ``names`` adds
-    arbitrary free text as the runner's name and notes.
+    ``partial`` leaves questions unanswered or answered "unknown"; ``names`` adds free
+    text as the runner's name and notes. ``satisfying=CLAIM_ID`` gives runners whose
+    answers make that claim's conditions hold, ``ask_if`` included. ``red_flags=True``
+    gives runners with at least one red-flag claim holding, ``False`` with none (answers
+    that would raise one are marked unknown), ``None`` either.
     """
 
     @st.composite
     def build(draw: st.DrawFn) -> Profile:
+        _validate(kb, partial=partial, names=names, satisfying=satisfying, red_flags=red_flags)
+        target = satisfying
+        if red_flags and target is None:
+            target = draw(st.sampled_from(red_flag_claims(kb)))
         known: dict[str, Any] = {}
         unknown: set[str] = set()
         for qid, question in kb.questions.items():
-            state = draw(st.sampled_from(("known", "unknown", "absent"))) if partial else "known"
+            state = draw(st.sampled_from(_STATES)) if partial else "known"
             if state == "known":
                 known[qid] = draw(answers(question))
             elif state == "unknown":
                 unknown.add(qid)
+        protected: frozenset[str] = frozenset()
+        if target is not None:
+            needed = draw(_satisfying(kb, target))
+            known.update(needed)
+            unknown -= set(needed)
+            protected = frozenset(needed)
+        if red_flags is False:
+            _clear_red_flags(kb, known, unknown, protected)
         name = draw(st.none() | st.text(max_size=30)) if names else None
         notes = draw(st.none() | st.text(max_size=80)) if names else None
         return Profile(known, frozenset(unknown), name, notes)
 
     return build()
+
+
+def reorderings(profile: Profile) -> st.SearchStrategy[Profile]:
+    """The same profile with its answers given in another order."""
+    items = list(profile.answers.items())
+    return st.permutations(items).map(
+        lambda order: Profile(dict(order), profile.unknown, profile.name, profile.notes)
+    )
+
+
+def _validate(
+    kb: KnowledgeBase,
+    *,
+    partial: bool,
+    names: bool,
+    satisfying: str | None,
+    red_flags: bool | None,
+) -> None:
+    if not isinstance(kb, KnowledgeBase):
+        raise InvalidArgument(f"kb={kb!r} must be a loaded KnowledgeBase")
+    for option, value in (("partial", partial), ("names", names)):
+        if not isinstance(value, bool):
+            raise InvalidArgument(f"{option}={value!r} must be True or False")
+    if red_flags not in (None, True, False):
+        raise InvalidArgument(f"red_flags={red_flags!r} must be True, False or None")
+    if red_flags and not red_flag_claims(kb):
+        raise InvalidArgument("red_flags=True, but the knowledge base has no red_flag claim")
+    if satisfying is None:
+        return
+    if satisfying not in kb.claims:
+        raise InvalidArgument(
+            f"satisfying={satisfying!r} is not a claim id{did_you_mean(satisfying, kb.claims)}"
+        )
+    if _witness(kb, satisfying) is None:
+        raise InvalidArgument(f"satisfying={satisfying!r}: no runner's answers can satisfy it")
+    if red_flags is False and satisfying in red_flag_claims(kb):
+        raise InvalidArgument(f"satisfying={satisfying!r} is a red flag, but red_flags=False")
+
+
+def _witness(kb: KnowledgeBase, claim_id: str) -> dict[str, Any] | None:
+    """The smallest answers that make a claim hold (searched once per claim)."""
+    cache = kb._cache.setdefault("runners.witness", {})
+    if claim_id not in cache:
+        cache[claim_id] = satisfying_answers(kb, kb.conditions[claim_id])
+    return cache[claim_id]
+
+
+def _satisfying(kb: KnowledgeBase, claim_id: str) -> st.SearchStrategy[dict[str, Any]]:
+    """Answers making the claim hold: random where they can be, else the smallest witness."""
+    witness = _witness(kb, claim_id)
+    assert witness is not None  # checked by _validate
+    # Every answer of the witness is kept only if it passes the claim's conditions on
+    # its question and the ask_if conditions of every other answer of the witness.
+    tests: dict[str, list[Condition]] = {q: [] for q in witness}
+    for cond in kb.conditions[claim_id]:
+        tests[cond.question].append(cond)
+    for qid in witness:
+        for cond in kb.preconditions.get(qid, ()):
+            tests[cond.question].append(cond)
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        out = {}
+        for qid in sorted(witness):
+            question = kb.questions[qid]
+            value = draw(answers(question))
+            if question.type == "multi":
+                value = tuple(sorted(set(value) | set(witness[qid])))
+            out[qid] = value if all(c.holds(value) for c in tests[qid]) else witness[qid]
+        assert holds_all(kb.conditions[claim_id], kb.applicable(out)), (claim_id, out)
+        return out
+
+    return build()
+
+
+def _clear_red_flags(
+    kb: KnowledgeBase, known: dict[str, Any], unknown: set[str], protected: frozenset[str]
+) -> None:
+    """Mark answers unknown until no red flag holds (fewer answers never raise one)."""
+    flags = red_flag_claims(kb)
+    while True:
+        kept: Mapping[str, Any] = kb.applicable(known)
+        raised = [f for f in flags if holds_all(kb.conditions[f], kept)]
+        if not raised:
+            return
+        questions = [c.question for c in kb.conditions[raised[0]] if c.question not in protected]
+        if not questions:
+            reject()  # the claim asked for implies a red flag: no such runner
+        del known[questions[0]]
+        unknown.add(questions[0])

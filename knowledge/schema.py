@@ -22,6 +22,9 @@ Id = Annotated[
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", min_length=2, max_length=80),
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+#: A web address: reports link to it, so nothing but http(s) and no characters that
+#: could end an HTML attribute or a Markdown autolink.
+Url = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https?://[^\s<>\"'`\\]+$")]
 #: A short verbatim quote from a source.
 Quote = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=400)]
 
@@ -147,7 +150,7 @@ class SafetyPage(_Model):
 
     title: Text
     #: Where the page lives; left out when the guidance names a page but not its address.
-    url: Text | None = None
+    url: Url | None = None
 
 
 class Gap(_Model):
@@ -240,7 +243,7 @@ class TierText(_Model):
 
 
 class Manifest(_Model):
-    """``knowledge-base.yaml``: format and content version, weighing policy, triage tiers."""
+    """``knowledge-base.yaml``: version, weighing policy, triage tiers, required sources."""
 
     format: Literal[1]
     version: Text
@@ -248,6 +251,9 @@ class Manifest(_Model):
     disclaimer: Text
     weights: Weights
     tiers: dict[Tier, TierText]
+    #: Sources this knowledge base cannot do without: if one is missing (a deleted or
+    #: unsynced file), loading fails instead of running without it (the safety net).
+    required_sources: tuple[Id, ...] = ()
 
 
 class QuestionsFile(_Model):

@@ -1,17 +1,39 @@
-"""Shared fixtures: the bundled knowledge base, loaded once per test session."""
+"""Shared fixtures and options: the bundled knowledge base, Hypothesis profiles, --kb-dir.
+
+Hypothesis runs with the ``ci`` profile unless told otherwise (derandomised, no
+deadline, 100 examples); authors ask for more with ``--hypothesis-profile thorough``.
+``--kb-dir DIR`` points the invariant suite (tests/test_invariants.py) at another
+knowledge base.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
+from explain.invariant_suite import register_profiles
 from knowledge import KnowledgeBase, load_knowledge_base
 
 REPO = Path(__file__).resolve().parent.parent
 #: The read-only shared folder beside the clone (seeds, design notes), as in CI.
 SHARED = REPO.parent / "shared"
 SEEDS = SHARED / "seeds"
+
+register_profiles()
+# The default for every run; `--hypothesis-profile NAME` is applied after this.
+settings.load_profile("ci")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--kb-dir",
+        metavar="DIR",
+        default=None,
+        help="knowledge-base directory whose invariants tests/test_invariants.py checks "
+        "(default: the bundled one)",
+    )
 
 
 @pytest.fixture(scope="session")

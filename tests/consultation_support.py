@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hypothesis import strategies as st
-
 from expert.consultation import RED_FLAG_TIERS, Consultation
 from knowledge import KnowledgeBase, Profile
 from knowledge.conditions import holds_all
@@ -130,17 +128,3 @@ def can_still_change(
 def profile_of(consultation: Consultation) -> Profile:
     """The consultation's answers as a plain profile."""
     return Profile(dict(consultation.answers), consultation.unknowns)
-
-
-def answers_for(question: Question) -> st.SearchStrategy[Any]:
-    """Every valid answer to one question."""
-    if question.type == "yesno":
-        return st.booleans()
-    if question.type == "choice":
-        return st.sampled_from(question.values)
-    if question.type == "multi":
-        return st.lists(st.sampled_from(question.values), unique=True).map(
-            lambda v: tuple(sorted(v))
-        )
-    assert question.min is not None and question.max is not None
-    return st.floats(question.min, question.max, allow_nan=False)

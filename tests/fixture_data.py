@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from functools import cache
 from pathlib import Path
 
@@ -23,3 +24,46 @@ def fixture_kb() -> KnowledgeBase:
 def fixture_profile(path: Path) -> Profile:
     """A fixture profile, validated against the fixture knowledge base."""
     return load_profile_text(path.read_bytes(), fixture_kb(), path.name)
+
+
+#: Edits to kb-minimal so that every kind of condition is used: "not" on a choice, a
+#: multi-choice and a yes/no; an upper bound; and ask_if conditions that use them.
+EVERY_CONDITION = [
+    (
+        "sources/alpha.yaml",
+        "when: {cramp_timing: night, recovery: little}",
+        "when: {cramp_timing: {not: during_run}, recovery: {not: enough}}",
+    ),
+    (
+        "sources/alpha.yaml",
+        "when: {bedding: yes}",
+        "when: {bedding: {not: no}, weekly_km: {min: 20}}",
+    ),
+    ("sources/beta.yaml", "when: {weekly_km: {min: 80}}", "when: {weekly_km: {min: 80, max: 120}}"),
+    (
+        "sources/beta.yaml",
+        "when: {cramp_timing: [during_run, night]}",
+        "when: {cramp_timing: {not: [during_run, night]}}",
+    ),
+    (
+        "questions.yaml",
+        "    ask_if: {cramp_timing: night}",
+        "    ask_if: {cramp_timing: {not: during_run}, calf_can_contract: {not: no}}",
+    ),
+    (
+        "theories.yaml",
+        "when: {recovery: enough}",
+        "when: {recovery: enough, weekly_km: {max: 10}}",
+    ),
+]
+
+
+def every_condition_kb(directory: Path) -> KnowledgeBase:
+    """kb-minimal edited to use every kind of condition, copied under ``directory``."""
+    root = directory / "kb-every-condition"
+    shutil.copytree(FIXTURES / "kb-minimal", root)
+    for file, old, new in EVERY_CONDITION:
+        text = (root / file).read_text()
+        assert old in text, (file, old)
+        (root / file).write_text(text.replace(old, new, 1))
+    return load_knowledge_base(root)

@@ -10,7 +10,11 @@ SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 
 def assert_snapshot(name: str, text: str) -> None:
     """Fail with a unified diff when ``text`` differs from the stored snapshot ``name``."""
-    path = SNAPSHOTS / name
+    assert_file(SNAPSHOTS / name, text, f"snapshots/{name}")
+
+
+def assert_file(path: Path, text: str, name: str) -> None:
+    """Fail with a unified diff when ``text`` differs from the file at ``path``."""
     if os.environ.get("CRAMP_UPDATE_SNAPSHOTS") == "1":
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -24,7 +28,7 @@ def assert_snapshot(name: str, text: str) -> None:
             difflib.unified_diff(
                 stored.splitlines(keepends=True),
                 text.splitlines(keepends=True),
-                f"snapshots/{name}",
+                name,
                 "rendered",
                 n=2,
             )

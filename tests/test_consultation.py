@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from consultation_support import (
-    answers_for,
     benign_answer,
     can_still_change,
     expected_red_tier,
@@ -20,6 +19,7 @@ from expert import diagnose
 from expert.consultation import RED_FLAG_TIERS, Consultation, read_answer
 from knowledge import KnowledgeBase, Profile
 from knowledge.conditions import holds_all, parse_test
+from knowledge.runners import answers
 from knowledge.schema import Claim, Question
 
 SETTINGS = settings(
@@ -29,7 +29,7 @@ SETTINGS = settings(
 
 def complete_profiles(kb: KnowledgeBase) -> st.SearchStrategy[Profile]:
     """Profiles answering every question in the vocabulary."""
-    return st.fixed_dictionaries({q.id: answers_for(q) for q in kb.questions.values()}).map(Profile)
+    return st.fixed_dictionaries({q.id: answers(q) for q in kb.questions.values()}).map(Profile)
 
 
 def conclusions(diagnosis: Any) -> dict[str, Any]:

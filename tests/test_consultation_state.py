@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from consultation_support import answers_for, can_still_change, expected_red_tier
+from consultation_support import can_still_change, expected_red_tier
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -18,6 +18,7 @@ from expert.session import load_session, save_session
 from knowledge import Profile, load_knowledge_base
 from knowledge.conditions import holds_all
 from knowledge.profile import coerce_answer
+from knowledge.runners import answers
 
 KB = load_knowledge_base()
 UNKNOWN = object()
@@ -53,7 +54,7 @@ class ConsultationMachine(RuleBasedStateMachine):
     def answer_the_question_asked(self, data: st.DataObject) -> None:
         question = self.consultation.next_question()
         assert question is not None
-        value = data.draw(answers_for(question), label=question.id)
+        value = data.draw(answers(question), label=question.id)
         self.consultation.answer(question.id, value)
         self.record(question.id, coerce_answer(question, _plain(value)))
 
@@ -69,7 +70,7 @@ class ConsultationMachine(RuleBasedStateMachine):
     def answer_any_question(self, data: st.DataObject) -> None:
         """As a pre-filled profile does: any question, even one that does not apply."""
         qid = data.draw(st.sampled_from(sorted(KB.questions)), label="question")
-        value = data.draw(answers_for(KB.questions[qid]), label=qid)
+        value = data.draw(answers(KB.questions[qid]), label=qid)
         self.consultation.answer(qid, value)
         self.record(qid, coerce_answer(KB.questions[qid], _plain(value)))
 

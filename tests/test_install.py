@@ -80,3 +80,26 @@ def test_the_installed_package_does_not_import_from_the_checkout(installed, tmp_
     result = run([str(installed / "bin" / "python"), "-c", code], cwd=tmp_path)
     assert str(installed) in result.stdout
     assert sys.prefix != str(installed)
+
+
+def test_a_damaged_installed_knowledge_base_is_refused_with_a_reinstall_hint(installed, tmp_path):
+    # Cut exactly between two claims: still valid YAML, so only the wheel's RECORD
+    # (the hash of every installed file) can tell; nothing may run without those claims.
+    code = "import knowledge; print(knowledge.default_directory())"
+    python = str(installed / "bin" / "python")
+    data = Path(run([python, "-c", code], cwd=tmp_path).stdout.strip())
+    safety = data / "sources" / "safety-net.yaml"
+    whole = safety.read_bytes()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CRAMP_KB")}
+    try:
+        safety.write_bytes(whole[: whole.index(b"\n  - id: safety-rhabdomyolysis") + 1])
+        result = run([str(installed / "bin" / "cramp"), "demo"], cwd=tmp_path, env=env)
+    finally:
+        safety.write_bytes(whole)
+    assert result.returncode == 1, result.stdout
+    lines = result.stderr.splitlines()
+    assert lines[1] == f"cramp: {safety}:1:1: installed file has changed since installation"
+    assert lines[-1].endswith(
+        "the knowledge base installed with cramp is damaged; reinstall cramp-expert"
+    )
+    assert "Traceback" not in result.stderr
