@@ -45,8 +45,9 @@ def graph(ctx: click.Context, fmt: str | None, output: str | None, force: bool) 
     from explain.dot import to_dot
     from explain.kb_graph import knowledge_graph
     from explain.mermaid import to_mermaid
-    from explain.report import write_atomically
     from explain.svg import render_svg
+
+    from .files import write_atomically
 
     if fmt is None:
         suffix = Path(output).suffix.lower() if output else ""
@@ -73,5 +74,5 @@ def graph(ctx: click.Context, fmt: str | None, output: str | None, force: bool) 
     with output_errors(output):
         if path.exists() and not force:
             raise FileExistsError(output)
-        write_atomically(path, text.encode("utf-8"), force=force)
+        write_atomically(path, text.encode("utf-8"), replace=force)
     click.echo(printable(f"wrote {output} ({fmt}, {path.stat().st_size} bytes)"))

@@ -125,9 +125,9 @@ def docs(ctx: click.Context, output: Path, force: bool) -> None:
         click.echo(text, nl=False)
         return
     from explain.kb_docs import is_generated_docs
-    from explain.report import write_atomically
 
     from .cli_report import output_errors
+    from .files import write_atomically
 
     with output_errors(str(output)):
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -136,7 +136,7 @@ def docs(ctx: click.Context, output: Path, force: bool) -> None:
         replace = force or is_generated_docs(output)
         if output.exists() and not replace:
             raise FileExistsError(str(output))
-        write_atomically(output, text.encode("utf-8"), force=replace)
+        write_atomically(output, text.encode("utf-8"), replace=replace)
     click.echo(printable(f"wrote {output}"), err=True)
 
 

@@ -18,9 +18,7 @@ The file holds health information, so it is created readable by its owner only.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +27,7 @@ from typing import Any
 from knowledge import KnowledgeBase, ProblemsError, Profile, parse_profile
 
 from .consultation import Consultation
+from .files import write_atomically
 
 SESSION_FORMAT = 1
 SESSION_HEADER = "# cramp ask session: continue it with `cramp ask --resume`\n"
@@ -100,39 +99,12 @@ def dump_yaml(data: Any, header: str = "") -> str:
     return header + text
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` all at once: readers see the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:50]}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    # Makes the rename itself durable; some filesystems and platforms cannot open or
-    # fsync a directory, and the data is already safe in the file by then.
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def save_session(path: Path, consultation: Consultation, *, finished: bool = False) -> None:
     """Write the consultation to ``path`` atomically."""
-    atomic_write_text(
-        path, dump_yaml(session_data(consultation, finished=finished), SESSION_HEADER)
-    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = dump_yaml(session_data(consultation, finished=finished), SESSION_HEADER)
+    # Private to its owner: a session holds health answers.
+    write_atomically(path, text.encode("utf-8"), replace=True, mode=0o600)
 
 
 def load_session(path: Path, kb: KnowledgeBase) -> Session:
@@ -205,34 +177,12 @@ def _from_data(path: Path, data: Any, kb: KnowledgeBase) -> Session:
 def write_profile(path: Path, profile: Profile) -> None:
     """Save answers as a profile file, whole or not at all; FileExistsError if ``path`` exists."""
     text = dump_yaml(profile.to_data(), PROFILE_HEADER)
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name[:50]}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # A hard link appears whole and fails if the name is taken: never replace a
-        # file the runner already has under that name.
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            raise
-        except OSError:
-            # A file system without hard links: check, then rename (a narrow race remains).
-            if path.exists():
-                raise FileExistsError(17, "File exists", str(path)) from None
-            os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-    _fsync_directory(directory)
+    write_atomically(path, text.encode("utf-8"), mode=0o600)  # health answers: owner only
 
 
 __all__ = [
     "Session",
     "SessionError",
-    "atomic_write_text",
     "default_session_path",
     "dump_yaml",
     "load_session",

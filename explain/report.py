@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from expert.files import write_atomically
 
 from .context import ReportContext
 
@@ -73,37 +73,5 @@ def write_report(
     if path.exists() and not force:
         raise FileExistsError(f"{path}: already exists; use --force to overwrite")
     text = render_report(report_context(kb, profile), fmt)
-    write_atomically(path, text.encode("utf-8"), force=force)
+    write_atomically(path, text.encode("utf-8"), replace=force)
     return path
-
-
-def write_atomically(path: Path, data: bytes, *, force: bool = False) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then move it into place.
-
-    Without ``force`` the final step is a hard link, which fails if ``path`` appeared in
-    the meantime, so an existing file is never replaced by a race.
-    """
-    directory = path.parent if str(path.parent) else Path(".")
-    # Shortened, so a name near the file system's limit still leaves room for the suffix.
-    tmp = directory / f".{path.name[:50]}.{secrets.token_hex(6)}.tmp"
-    # O_EXCL: never follow or reuse someone else's file; mode 0o666 lets the umask decide.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        if force:
-            os.replace(tmp, path)
-            return
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            raise FileExistsError(f"{path}: already exists; use --force to overwrite") from None
-        except OSError:
-            # A file system without hard links: check, then replace (a narrow race remains).
-            if path.exists():
-                raise FileExistsError(f"{path}: already exists; use --force to overwrite") from None
-            os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -1,0 +1,67 @@
+"""Writing files whole or not at all: the one place that writes a runner's files.
+
+Reports, saved sessions, saved profiles and generated documents all go through
+:func:`write_atomically`: the data goes to a temporary file beside the target, is
+flushed and fsynced, and only then takes the target's name. A crash at any moment
+leaves the previous file (or no file) under that name, never half of one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+from pathlib import Path
+
+
+def write_atomically(path: Path, data: bytes, *, replace: bool = False, mode: int = 0o666) -> None:
+    """Put ``data`` at ``path`` whole or not at all.
+
+    Without ``replace`` an existing file is never touched: FileExistsError, even if the
+    file appears while writing (the final step is then a hard link, which fails if the
+    name is taken). ``mode`` is filtered by the umask (0o600 keeps a file private).
+    """
+    directory = path.parent if str(path.parent) else Path(".")
+    # Shortened, so a name near the file system's limit still leaves room for the suffix.
+    tmp = directory / f".{path.name[:50]}.{secrets.token_hex(6)}.tmp"
+    # O_EXCL: never follow or reuse someone else's file.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if replace:
+            os.replace(tmp, path)
+        else:
+            _link_into_place(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_directory(directory)
+
+
+def _link_into_place(tmp: Path, path: Path) -> None:
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path)) from None
+    except OSError:
+        # A file system without hard links: check, then rename (a narrow race remains).
+        if path.exists():
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path)) from None
+        os.replace(tmp, path)
+
+
+def _fsync_directory(directory: Path) -> None:
+    # Makes the rename itself durable; some file systems and platforms cannot open or
+    # fsync a directory, and the data is already safe in the file by then.
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+__all__ = ["write_atomically"]
