@@ -119,3 +119,21 @@ def test_every_docs_page_is_in_the_site_navigation(page):
                 yield from pages(value)
 
     assert page in set(pages(nav))
+
+
+def test_the_json_output_page_documents_exactly_the_fields_diagnose_emits():
+    import json
+    import re
+
+    from knowledge.bundled import example_path
+
+    page = (DOCS / "json-output.md").read_text(encoding="utf-8")
+    documented = {
+        name.strip(" `")
+        for cell in re.findall(r"^\| (`[^|]+`) \|", page, flags=re.MULTILINE)
+        for name in cell.split(",")
+    }
+    result = CliRunner().invoke(
+        cli, ["diagnose", str(example_path("long-hot-run")), "--format", "json"]
+    )
+    assert documented == set(json.loads(result.output))
