@@ -149,6 +149,7 @@ def demo(ctx: click.Context, example: str, list_: bool) -> None:
     """
     from expert import diagnose as run_diagnosis
     from explain import render_text
+    from explain.values import answer_words
     from knowledge import ProblemsError, load_profile_text
     from knowledge.bundled import example_names, example_path
 
@@ -180,25 +181,13 @@ def demo(ctx: click.Context, example: str, list_: bool) -> None:
         if qid in profile.unknown:
             answer = "don't know"
         elif qid in profile.answers:
-            answer = _show_answer(question, profile.answers[qid])
+            answer = answer_words(question, profile.answers[qid])
         else:
             continue
         click.echo(f"  Q: {question.prompt}")
         click.echo(f"  A: {answer}")
     click.echo()
     click.echo(render_text(run_diagnosis(kb, profile), title=kb.manifest.title), nl=False)
-
-
-def _show_answer(question: Any, value: Any) -> str:
-    labels = {c.value: c.label for c in question.choices}
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, tuple):
-        return ", ".join(labels.get(v, v) for v in value) or "none"
-    if isinstance(value, float):
-        shown = int(value) if value.is_integer() else value
-        return f"{shown} {question.unit}"
-    return labels.get(value, str(value))
 
 
 def _register() -> None:

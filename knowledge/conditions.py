@@ -73,11 +73,11 @@ class Condition:
         name = label or self.question
         if self.op == "range":
             if self.low is not None and self.high is not None:
-                return f"{name} between {_fmt(self.low)} and {_fmt(self.high)}"
+                return f"{name} between {value_text(self.low)} and {value_text(self.high)}"
             if self.low is not None:
-                return f"{name} at least {_fmt(self.low)}"
-            return f"{name} at most {_fmt(self.high)}"
-        shown = " or ".join(sorted(_fmt(v) for v in self.values))
+                return f"{name} at least {value_text(self.low)}"
+            return f"{name} at most {value_text(self.high)}"
+        shown = " or ".join(sorted(value_text(v) for v in self.values))
         if self.qtype == "multi":
             verb = "includes" if self.op == "any" else "includes none of"
         else:
@@ -85,11 +85,16 @@ class Condition:
         return f"{name} {verb} {shown}"
 
 
-def _fmt(value: Any) -> str:
+def value_text(value: Any) -> str:
+    """A value in words: ``yes``/``no``, whole numbers without ``.0``, huge ones short."""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, int | float):
+        number = float(value)
+        # A hostile profile's 1e308 would otherwise print as a 309-digit integer.
+        if abs(number) >= 1e15:
+            return f"{number:g}"
+        return str(int(number)) if number.is_integer() else str(number)
     return str(value)
 
 

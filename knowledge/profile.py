@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._yaml import Document, TooLargeError, decode, parse_yaml
-from .conditions import ConditionError, coerce_value
+from .conditions import ConditionError, coerce_value, value_text
 from .model import KnowledgeBase
 from .problems import Problem, ProblemsError, did_you_mean, one_of, quoted
 
@@ -125,7 +125,8 @@ def coerce_answer(question: Any, raw: Any) -> Any:
                 value = float(raw.strip())
             except ValueError:
                 value = raw
-        expected = f"expected {question.unit} from {_num(question.min)} to {_num(question.max)}"
+        low, high = value_text(question.min), value_text(question.max)
+        expected = f"expected {question.unit} from {low} to {high}"
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)
@@ -137,8 +138,8 @@ def coerce_answer(question: Any, raw: Any) -> Any:
             raise ConditionError(f"the number is far out of range; {expected}")
         if not question.min <= value <= question.max:
             raise ConditionError(
-                f"{_num(value)} is out of range; expected {question.unit} "
-                f"from {_num(question.min)} to {_num(question.max)}"
+                f"{value_text(value)} is out of range; expected {question.unit} "
+                f"from {low} to {high}"
             )
         return float(value)
     if question.type == "multi":
@@ -153,13 +154,6 @@ def coerce_answer(question: Any, raw: Any) -> Any:
         allowed = "yes or no" if question.type == "yesno" else one_of(question.values)
         raise ConditionError(f"expected a single answer, {allowed}")
     return coerce_value(question, raw)
-
-
-def _num(value: float) -> str:
-    value = float(value)
-    if abs(value) >= 1e15:
-        return f"{value:g}"
-    return str(int(value)) if value.is_integer() else str(value)
 
 
 def load_profile_text(text_or_bytes: str | bytes, kb: KnowledgeBase, path: str) -> Profile:
