@@ -24,7 +24,11 @@ STATUSES = ("supported", "contested", "disputed", "contradicted")
 
 @dataclass(frozen=True)
 class ClaimRef:
-    """A claim as cited in a conclusion: what it says, who says it, the verbatim quote."""
+    """A claim as cited in a conclusion: what it says, who says it, and its words.
+
+    An article's claim carries a verbatim ``quote``; a public-health claim carries a
+    plain-words ``summary`` of the ``pages`` it cites instead, never shown as a quote.
+    """
 
     id: str
     source: str
@@ -33,10 +37,12 @@ class ClaimRef:
     stance: str
     evidence: str
     says: str
-    quote: str
+    quote: str | None
     reason: str | None = None
     weight: float | None = None
     source_bias: str | None = None
+    summary: str | None = None
+    pages: tuple[dict[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,7 +137,7 @@ class SourceRef:
     kind: str
     voice: str
     bias: str | None
-    pages: tuple[dict[str, str], ...] = ()
+    pages: tuple[dict[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -203,6 +209,8 @@ def claim_ref(kb: KnowledgeBase, claim_id: str, *, weighted: bool = False) -> Cl
         reason=claim.reason,
         weight=claim_weight(kb, claim_id) if weighted else None,
         source_bias=source.bias,
+        summary=claim.summary,
+        pages=tuple({"title": p.title, "url": p.url} for p in source.pages if p.id in claim.pages),
     )
 
 

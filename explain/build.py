@@ -169,6 +169,8 @@ def claim_view(kb: KnowledgeBase, ref: ClaimRef | str) -> ClaimView:
         reason=ref.reason,
         weight=ref.weight,
         conditions=tuple(c.describe() for c in kb.conditions[ref.id]),
+        summary=ref.summary,
+        pages=tuple(PageView(p["title"], p["url"]) for p in ref.pages),
     )
 
 
@@ -233,7 +235,7 @@ def _anchor(node: str, data: dict) -> str | None:
 def _sources(kb: KnowledgeBase, d: Diagnosis, cited: list[ClaimView]) -> tuple[SourceView, ...]:
     quotes: dict[str, dict[str, QuoteView]] = {}
     for c in cited:
-        quotes.setdefault(c.source, {})[c.id] = QuoteView(c.id, c.says, c.quote)
+        quotes.setdefault(c.source, {})[c.id] = QuoteView(c.id, c.says, c.quote, c.summary, c.pages)
     return tuple(
         SourceView(
             id=s.id,

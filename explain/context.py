@@ -21,8 +21,23 @@ def _help(text: str) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class PageView:
+    """A public page a safety-net source summarises."""
+
+    title: str = field(metadata=_help("Page title."))
+    url: str | None = field(
+        metadata=_help("Page address (shown as text; nothing is fetched), or null if not given.")
+    )
+
+
+@dataclass(frozen=True)
 class ClaimView:
-    """One claim as cited in a report: what it says, its source, and the verbatim quote."""
+    """One claim as cited in a report: what it says, its source, and its words.
+
+    An article's claim has a verbatim ``quote``. A public-health claim has none: it has
+    a ``summary`` of the public ``pages`` it cites, to be shown as a summary, never in
+    quote marks.
+    """
 
     id: str = field(metadata=_help("Claim id in the knowledge base, e.g. `rodmell-days-off`."))
     source: str = field(metadata=_help("Id of the source the claim is taken from."))
@@ -45,7 +60,12 @@ class ClaimView:
         )
     )
     says: str = field(metadata=_help("What the claim says, in the knowledge base's words."))
-    quote: str = field(metadata=_help("A verbatim quote from the source that carries the claim."))
+    quote: str | None = field(
+        metadata=_help(
+            "A verbatim quote from the article that carries the claim; null for a "
+            "public-health claim, which has a summary instead."
+        )
+    )
     reason: str | None = field(
         metadata=_help("For a disputing claim, the reason the source gives; else null.")
     )
@@ -56,6 +76,17 @@ class ClaimView:
         metadata=_help(
             "The answers under which the claim applies, in words; empty if it applies to everyone."
         )
+    )
+    summary: str | None = field(
+        default=None,
+        metadata=_help(
+            "For a public-health claim: a plain-words summary of the pages it cites (never "
+            "a quotation); null for an article's claim."
+        ),
+    )
+    pages: tuple[PageView, ...] = field(
+        default=(),
+        metadata=_help("For a public-health claim: the public pages its summary summarises."),
     )
 
 
@@ -252,20 +283,19 @@ class GraphView:
 
 @dataclass(frozen=True)
 class QuoteView:
-    """A quote used in this report."""
+    """A quote (or, for a public-health claim, a page summary) used in this report."""
 
     claim: str = field(metadata=_help("Id of the claim the quote carries."))
     says: str = field(metadata=_help("What the claim says."))
-    quote: str = field(metadata=_help("The verbatim quote."))
-
-
-@dataclass(frozen=True)
-class PageView:
-    """A public page a safety-net source summarises."""
-
-    title: str = field(metadata=_help("Page title."))
-    url: str | None = field(
-        metadata=_help("Page address (shown as text; nothing is fetched), or null if not given.")
+    quote: str | None = field(
+        metadata=_help("The verbatim quote; null for a public-health claim's summary.")
+    )
+    summary: str | None = field(
+        default=None,
+        metadata=_help("For a public-health claim: the summary of the pages it cites."),
+    )
+    pages: tuple[PageView, ...] = field(
+        default=(), metadata=_help("For a public-health claim: the pages it summarises.")
     )
 
 

@@ -126,13 +126,14 @@ def _firing_attributes(kb: KnowledgeBase, firing: Firing) -> dict[str, Any]:
             source=source.id,
             source_title=source.title,
             quote=claim.quote,
+            summary=claim.summary,
             says=claim.says,
             claim_kind=claim.kind,
             stance=claim.stance,
             evidence=claim.evidence,
             label=claim.id,
             sublabel=f"{source.id} · {claim.kind}, {claim.stance}",
-            detail=f"{source.title}: “{claim.quote}”",
+            detail=f"{source.title}: {kb.words_of(claim.id)}",
         )
     elif firing.rule.startswith("contradiction:"):
         _, theory, index = firing.rule.split(":")

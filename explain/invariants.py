@@ -188,6 +188,14 @@ def _runner(profile: Profile) -> list[Runner]:
 # --- every recommendation cites a claim with a source and a verbatim quote -------------
 
 
+def _cites_its_words(kb: KnowledgeBase, ref: Any) -> bool:
+    """An article's verbatim quote, or a public page's summary naming that page."""
+    claim = kb.claims[ref.id]
+    if claim.quote is not None:
+        return bool(ref.quote and ref.quote.strip()) and ref.quote == claim.quote
+    return bool(ref.summary and ref.summary.strip() and ref.pages) and ref.summary == claim.summary
+
+
 def _check_citations(ctx: Context, profile: Profile) -> None:
     kb = ctx.kb
     _run, diagnosis = ctx.diagnose(profile)
@@ -199,8 +207,7 @@ def _check_citations(ctx: Context, profile: Profile) -> None:
             and ref.stance != "disputes"
             and ref.source == kb.claim_source[ref.id]
             and ref.source_title.strip()
-            and ref.quote.strip()
-            and ref.quote == kb.claims[ref.id].quote
+            and _cites_its_words(kb, ref)
         ]
         if not cited:
             raise Violation(

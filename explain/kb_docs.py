@@ -51,7 +51,8 @@ class ClaimView:
     stance: str  #: supports, hedged or disputes
     evidence: str  #: kind of evidence, in words (e.g. "cites research")
     says: str  #: our neutral paraphrase
-    quote: str  #: verbatim quote from the source
+    quote: str | None  #: verbatim quote from the article (None for a public-health claim)
+    summary: str | None  #: for a public-health claim: summary of the pages it cites
     reason: str | None  #: the source's reason, for a disputing claim
     when: str  #: the runner it applies to, in words ("always" when unconditional)
     triage: str | None  #: triage tier title it sets, if any
@@ -308,7 +309,8 @@ def _claim(kb: KnowledgeBase, claim_id: str) -> ClaimView:
         stance=claim.stance,
         evidence=EVIDENCE_LABELS[claim.evidence],
         says=claim.says,
-        quote=" ".join(claim.quote.split()),
+        quote=" ".join(claim.quote.split()) if claim.quote else None,
+        summary=kb.words_of(claim_id) if claim.quote is None else None,
         reason=claim.reason,
         when=_describe(kb.conditions[claim_id]) or "always",
         triage=kb.manifest.tiers[claim.triage].title if claim.triage else None,

@@ -39,7 +39,7 @@ def knowledge_graph(kb: KnowledgeBase) -> nx.DiGraph:
             kind="claim",
             label=claim_id,
             sublabel=f"{claim.kind}, {claim.stance}, {claim.evidence}",
-            detail=f"{claim.says} “{claim.quote}”",
+            detail=f"{claim.says} {kb.words_of(claim_id)}",
         )
         graph.add_edge(f"source:{source}", node, role="claims")
         if claim.theory:

@@ -310,8 +310,18 @@ class _Loader:
                 self.problems.append(
                     sdoc.problem(("id",), "a public-health source must cite its pages")
                 )
+            if source.kind == "public_health" and source.seed is not None:
+                self.problems.append(
+                    sdoc.problem(
+                        ("seed",),
+                        "a public-health source summarises public pages; it has no seed "
+                        "file to quote from",
+                    )
+                )
+            page_ids = {page.id for page in source.pages}
             for i, claim in enumerate(source.claims):
                 loc = ("claims", i)
+                self._check_citation(sdoc, loc, source, claim, page_ids)
                 if self._define("claim", claim.id, sdoc, loc):
                     claims[claim.id] = claim
                     claim_source[claim.id] = source.id
@@ -367,6 +377,48 @@ class _Loader:
             contradictions=contradictions,
             content_hash=content_hash(self.root),
         )
+
+    def _check_citation(
+        self, doc: Document, loc: tuple[Any, ...], source: Source, claim: Any, pages: set[str]
+    ) -> None:
+        """An article claim quotes its article; a public-health claim summarises a page.
+
+        Public-health guidance reaches this knowledge base through our own summaries of
+        named pages, so it is never shown as a quotation; an article's words are.
+        """
+        if source.kind == "public_health":
+            if claim.quote is not None:
+                self.problems.append(
+                    doc.problem(
+                        (*loc, "quote"),
+                        f"claim {claim.id!r} of a public-health source cannot quote: give "
+                        "a plain-words summary of the page it cites (summary, pages)",
+                    )
+                )
+            if claim.summary is None:
+                self.problems.append(
+                    doc.problem(loc, f"claim {claim.id!r} needs a summary of the page it cites")
+                )
+            if not claim.pages:
+                self.problems.append(
+                    doc.problem(loc, f"claim {claim.id!r} must name the page it summarises (pages)")
+                )
+            for j, page in enumerate(claim.pages):
+                self._ref(doc, (*loc, "pages", j), "page", page, dict.fromkeys(pages))
+            return
+        if claim.quote is None:
+            self.problems.append(
+                doc.problem(loc, f"claim {claim.id!r} needs a verbatim quote from its article")
+            )
+        for name in ("summary", "pages"):
+            if getattr(claim, name):
+                self.problems.append(
+                    doc.problem(
+                        (*loc, name),
+                        f"claim {claim.id!r} is from an article: it quotes the article "
+                        f"verbatim and takes no {name}",
+                    )
+                )
 
     def _check_precondition_cycles(self, qdoc: Document, qfile: Any, pre: dict) -> None:
         state: dict[str, int] = {}

@@ -45,6 +45,17 @@ class KnowledgeBase:
         """The source a claim is taken from."""
         return self.sources[self.claim_source[claim_id]]
 
+    def words_of(self, claim_id: str) -> str:
+        """A claim's words in plain text: “the quote”, or a public page's summary.
+
+        A public-health claim is our summary of a page, so it is never put in quote marks.
+        """
+        claim = self.claims[claim_id]
+        if claim.quote is not None:
+            return f"“{' '.join(claim.quote.split())}”"
+        titles = ", ".join(p.title for p in self.source_of(claim_id).pages if p.id in claim.pages)
+        return f"Summary of {titles}: {claim.summary}"
+
     @cached_property
     def claims_by_theory(self) -> Mapping[str, tuple[Claim, ...]]:
         """Claims about each theory, in file order."""

@@ -114,7 +114,13 @@ class Claim(_Model):
     id: Id
     kind: ClaimKind
     says: Text
-    quote: Quote
+    #: Verbatim words of an article (checked by ``cramp kb lint --sources``).
+    quote: Quote | None = None
+    #: For a public-health source: what the cited page says, in our own plain words.
+    #: Shown as a summary of that page, never inside quote marks.
+    summary: Text | None = None
+    #: Ids of the source's ``pages`` that the summary summarises.
+    pages: tuple[Id, ...] = ()
     evidence: EvidenceKind
     stance: Stance = "supports"
     theory: Id | None = None
@@ -148,6 +154,7 @@ class Claim(_Model):
 class SafetyPage(_Model):
     """A public page a safety-net source summarises."""
 
+    id: Id
     title: Text
     #: Where the page lives; left out when the guidance names a page but not its address.
     url: Url | None = None
