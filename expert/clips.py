@@ -1,8 +1,9 @@
 """A second, independent engine: the knowledge base compiled to CLIPS and run with clipspy.
 
-It exists to check the experta engine. It shares only the loaded knowledge base (the
-parsed conditions, claims and advice) with :mod:`expert.compile`; matching is CLIPS's
-own, written out as CLIPS constructs:
+It exists to check the experta engine. It shares the rule list
+(:func:`expert.rules.rule_specs`: what each rule tests and declares) with
+:mod:`expert.compile`, but matching, negation and the agenda are CLIPS's own, written
+out as CLIPS constructs:
 
 * ``given`` facts hold the runner's raw single-valued answers; a multi-choice answer is
   a ``given-choices`` fact (answered) plus one ``given-choice`` fact per value picked,
@@ -11,13 +12,12 @@ own, written out as CLIPS constructs:
 * ``keep-<question>`` rules turn raw answers into ``answer`` (or ``answered`` and
   ``choice``) facts when the question's ``ask_if`` conditions hold on answers already
   kept: the same answers :meth:`KnowledgeBase.applicable` keeps, since ``ask_if``
-  never forms a cycle. Their salience falls with the depth of ``ask_if`` nesting, so a
-  question's facts are complete before any rule that tests them with ``not`` fires;
-* one ``claim-<id>`` rule per claim asserts ``fired`` and what the claim concludes
-  (``evidence``, ``support``, ``triage``, ``withhold``);
-* one ``contradiction-<theory>-<n>`` rule per ``contradicted_when`` clause;
-* one ``recommend-<advice>`` rule per piece of advice, at the lowest salience so that
-  every ``withhold`` that could cancel it is already known when it fires.
+  never forms a cycle. Their salience falls with the depth of ``ask_if`` nesting and
+  stays above every other rule, so the answers are complete before anything tests them;
+* one rule per specification (findings, claims, contradictions, withholding, cautions,
+  triage levels, recommendations): an ``unless`` test and everything a rule must not
+  see are CLIPS ``not`` elements, and the salience of each rule is the
+  specification's, so strata run in order here too.
 
 ``clipspy`` is a test and benchmark dependency: it is imported inside functions only.
 """
@@ -31,11 +31,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from knowledge import Condition, KnowledgeBase, Profile
+from knowledge.conditions import FindingTest
+
+from .rules import FactTest, RuleSpec, rule_specs
 
 #: Salience of keeping a question with no ``ask_if``; two less per level of nesting.
-SALIENCE_KEEP = 500
-SALIENCE_CLAIM = 10
-SALIENCE_RECOMMEND = -10
+#: CLIPS allows -10000 to 10000; every specification's rule sits below ``SALIENCE_SPEC``,
+#: in the specifications' own order (see :func:`_saliences`).
+SALIENCE_KEEP = 9000
+SALIENCE_SPEC = 4000
 
 _TEMPLATES = """\
 (deftemplate given (slot question (type STRING)) (slot value))
@@ -45,13 +49,18 @@ _TEMPLATES = """\
 (deftemplate answered (slot question (type STRING)))
 (deftemplate choice (slot question (type STRING)) (slot value (type STRING)))
 (deftemplate fired (slot claim (type STRING)))
+(deftemplate finding (slot id (type STRING)))
 (deftemplate evidence (slot theory (type STRING)) (slot claim (type STRING))
   (slot stance (type STRING)))
 (deftemplate support (slot advice (type STRING)) (slot claim (type STRING))
   (slot stance (type STRING)))
 (deftemplate triage (slot tier (type STRING)) (slot claim (type STRING)))
-(deftemplate withhold (slot advice (type STRING)) (slot claim (type STRING)))
+(deftemplate withhold (slot advice (type STRING)) (slot finding (type STRING))
+  (slot group (type INTEGER)) (slot tag (type STRING)))
+(deftemplate caution (slot advice (type STRING)) (slot finding (type STRING))
+  (slot group (type INTEGER)) (slot tag (type STRING)))
 (deftemplate contradiction (slot theory (type STRING)) (slot clause (type INTEGER)))
+(deftemplate level (slot tier (type STRING)))
 (deftemplate recommendation (slot advice (type STRING)))"""
 
 
@@ -65,6 +74,9 @@ class ClipsRun:
     withheld: frozenset[str]
     triage_tiers: frozenset[tuple[str, str]]
     contradictions: frozenset[tuple[str, int]]
+    findings: frozenset[str] = frozenset()
+    level: str | None = None
+    cautioned: frozenset[str] = frozenset()
 
 
 def _string(text: str) -> str:
@@ -98,15 +110,36 @@ def _patterns(conditions: Iterable[Condition], prefix: str) -> list[str]:
             choice = f"(choice (question {question}) (value {atoms}))"
             if cond.op == "any":
                 out.append(choice)
+            elif cond.op == "all":
+                out += [
+                    f"(choice (question {question}) (value {_atom(v)}))"
+                    for v in sorted(cond.values)
+                ]
+            elif cond.op == "unless":
+                # Not known to include any of them: no such choice kept.
+                out.append(f"(not {choice})")
             else:
                 out += [f"(answered (question {question}))", f"(not {choice})"]
         else:
             atoms = sorted(_atom(v) for v in cond.values)
             # ``a|b``: one of them; ``~a&~b``: known, and none of them.
             either, neither = "|".join(atoms), "&".join(f"~{a}" for a in atoms)
-            constraint = either if cond.op == "any" else neither
-            out.append(f"(answer (question {question}) (value {constraint}))")
+            if cond.op == "unless":
+                out.append(f"(not (answer (question {question}) (value {either})))")
+            else:
+                constraint = either if cond.op == "any" else neither
+                out.append(f"(answer (question {question}) (value {constraint}))")
     return out
+
+
+def _fact_pattern(test: FactTest) -> str:
+    """A pattern on a derived fact: each field one of its values (or none of them)."""
+    slots = []
+    for name, values, negate in test.fields:
+        atoms = sorted(_atom(v) for v in values)
+        constraint = "&".join(f"~{a}" for a in atoms) if negate else "|".join(atoms)
+        slots.append(f"({name} {constraint})")
+    return f"({test.type.lower()} {' '.join(slots)})"
 
 
 def _rule(name: str, salience: int, patterns: list[str], actions: list[str]) -> str:
@@ -116,17 +149,25 @@ def _rule(name: str, salience: int, patterns: list[str], actions: list[str]) -> 
 
 
 def _depths(kb: KnowledgeBase) -> dict[str, int]:
-    """How deep each question sits in the ``ask_if`` nesting (0: always asked)."""
+    """How deep each question sits in the ``ask_if`` nesting (0: always asked).
+
+    Walked with an explicit stack, so a long chain cannot exhaust Python's recursion.
+    """
     depths: dict[str, int] = {}
-
-    def depth(qid: str) -> int:
-        if qid not in depths:
-            above = [depth(c.question) for c in kb.preconditions.get(qid, ())]
-            depths[qid] = 1 + max(above) if above else 0
-        return depths[qid]
-
-    for qid in kb.questions:
-        depth(qid)
+    for root in kb.questions:
+        stack = [root]
+        while stack:
+            qid = stack[-1]
+            if qid in depths:
+                stack.pop()
+                continue
+            above = [c.question for c in kb.preconditions.get(qid, ())]
+            missing = [q for q in above if q not in depths and q not in stack]
+            if missing:
+                stack.extend(missing)
+                continue
+            stack.pop()
+            depths[qid] = 1 + max((depths.get(q, 0) for q in above), default=-1)
     return depths
 
 
@@ -166,64 +207,34 @@ def _keep_rules(kb: KnowledgeBase) -> list[str]:
     return rules
 
 
-def _claim_rules(kb: KnowledgeBase) -> list[str]:
-    rules = []
-    for claim_id, claim in kb.claims.items():
-        cid = _string(claim_id)
-        actions = [f"(assert (fired (claim {cid})))"]
-        if claim.theory is not None:
-            actions.append(
-                f"(assert (evidence (theory {_string(claim.theory)}) (claim {cid}) "
-                f"(stance {_string(claim.stance)})))"
-            )
-        if claim.advice is not None:
-            actions.append(
-                f"(assert (support (advice {_string(claim.advice)}) (claim {cid}) "
-                f"(stance {_string(claim.stance)})))"
-            )
-        if claim.triage is not None:
-            actions.append(f"(assert (triage (tier {_string(claim.triage)}) (claim {cid})))")
-        actions.extend(
-            f"(assert (withhold (advice {_string(a)}) (claim {cid})))" for a in claim.withholds
-        )
-        patterns = _patterns(kb.conditions[claim_id], "c")
-        rules.append(_rule(f"claim-{claim_id}", SALIENCE_CLAIM, patterns, actions))
-    return rules
+def _saliences(specs: Iterable[RuleSpec]) -> dict[int, int]:
+    """The specifications' saliences packed into CLIPS's range, order kept."""
+    distinct = sorted({spec.salience for spec in specs}, reverse=True)
+    return {salience: SALIENCE_SPEC - rank for rank, salience in enumerate(distinct)}
 
 
-def _contradiction_rules(kb: KnowledgeBase) -> list[str]:
-    rules = []
-    for theory_id, clauses in kb.contradictions.items():
-        for index, (conditions, _because) in enumerate(clauses):
-            action = f"(assert (contradiction (theory {_string(theory_id)}) (clause {index})))"
-            rules.append(
-                _rule(
-                    f"contradiction-{theory_id}-{index}",
-                    SALIENCE_CLAIM,
-                    _patterns(conditions, "c"),
-                    [action],
-                )
-            )
-    return rules
+def _slot_value(value: Any) -> str:
+    """A declared field's value as a CLIPS constant (integers stay integers)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return _atom(value)
 
 
-def _recommend_rules(kb: KnowledgeBase) -> list[str]:
-    rules = []
-    for advice_id in kb.advice:
-        aid = _string(advice_id)
-        patterns = [
-            f'(support (advice {aid}) (stance ~"disputes"))',
-            f"(not (withhold (advice {aid})))",
-        ]
-        rules.append(
-            _rule(
-                f"recommend-{advice_id}",
-                SALIENCE_RECOMMEND,
-                patterns,
-                [f"(assert (recommendation (advice {aid})))"],
-            )
-        )
-    return rules
+def _spec_rule(spec: RuleSpec, salience: int) -> str:
+    """One specification as a CLIPS rule (gates are the keep rules instead)."""
+    conditions = [t for t in spec.tests if isinstance(t, Condition)]
+    patterns = _patterns(conditions, "c")
+    patterns += [
+        f"(finding (id {_string(t.finding)}))" for t in spec.tests if isinstance(t, FindingTest)
+    ]
+    patterns += [_fact_pattern(t) for t in spec.requires]
+    patterns += [f"(not {_fact_pattern(t)})" for t in spec.excludes]
+    actions = [f"(assert (fired (claim {_string(spec.claim)})))"] if spec.claim else []
+    for fact in spec.declares:
+        slots = " ".join(f"({name} {_slot_value(value)})" for name, value in fact.fields)
+        actions.append(f"(assert ({fact.type.lower()} {slots}))")
+    name = spec.name.replace(":", "-")
+    return _rule(name, salience, patterns, actions)
 
 
 def compile_clips(kb: KnowledgeBase) -> str:
@@ -232,12 +243,12 @@ def compile_clips(kb: KnowledgeBase) -> str:
         f"; {kb.manifest.title}, knowledge base {kb.version} ({kb.short_hash}),"
         " compiled by expert.clips"
     )
+    specs = [spec for spec in rule_specs(kb) if spec.kind != "gate"]
+    packed = _saliences(specs)
     constructs = [
         _TEMPLATES,
         *_keep_rules(kb),
-        *_claim_rules(kb),
-        *_contradiction_rules(kb),
-        *_recommend_rules(kb),
+        *(_spec_rule(spec, packed[spec.salience]) for spec in specs),
     ]
     return header + "\n\n" + "\n\n".join(constructs) + "\n"
 
@@ -291,6 +302,9 @@ class ClipsReasoner:
         fired: set[str] = set()
         recommended: set[str] = set()
         withheld: set[str] = set()
+        cautioned: set[str] = set()
+        findings: set[str] = set()
+        levels: set[str] = set()
         triage: set[tuple[str, str]] = set()
         contradictions: set[tuple[str, int]] = set()
         for fact in self.env.facts():
@@ -310,6 +324,12 @@ class ClipsReasoner:
                 recommended.add(fact["advice"])
             elif name == "withhold":
                 withheld.add(fact["advice"])
+            elif name == "caution":
+                cautioned.add(fact["advice"])
+            elif name == "finding":
+                findings.add(fact["id"])
+            elif name == "level":
+                levels.add(fact["tier"])
             elif name == "triage":
                 triage.add((fact["claim"], fact["tier"]))
             elif name == "contradiction":
@@ -322,6 +342,10 @@ class ClipsReasoner:
             withheld=frozenset(withheld),
             triage_tiers=frozenset(triage),
             contradictions=frozenset(contradictions),
+            findings=frozenset(findings),
+            # Exactly one level rule can fire; anything else is a disagreement to report.
+            level=levels.pop() if len(levels) == 1 else f"levels: {sorted(levels)}",
+            cautioned=frozenset(cautioned),
         )
 
 

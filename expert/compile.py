@@ -1,23 +1,24 @@
 """Compile a knowledge base into an experta ``KnowledgeEngine`` subclass.
 
-Every rule is generated from data; no rule is written by hand:
+Every rule comes from :func:`expert.rules.rule_specs`, the knowledge base's one rule
+list; none is written by hand. Each specification becomes experta patterns:
 
-* one rule per claim: its ``when`` conditions become ``Answer`` patterns, and firing it
-  declares what the claim concludes (``Evidence`` for a theory, ``Support`` for advice,
-  ``Triage`` for a tier, ``Withhold`` for advice a safety rule forbids);
-* one rule per ``contradicted_when`` clause of a theory, declaring ``Contradiction``;
-* one rule per piece of advice, ``recommend:ADVICE``: a backing ``Support`` and no
-  ``Withhold`` declare a ``Recommendation``.
+* a condition on an answer tests an ``Answer`` fact; an ``unless`` condition is a
+  ``NOT`` of any answer that would rule it out;
+* a finding test is a ``Finding`` fact; other tests on derived facts (a ``Support`` for
+  the advice, a ``Triage`` tier) are patterns on those facts, and what a rule must not
+  see (a ``Withhold``, a more urgent tier) is a ``NOT``;
+* firing declares the specification's facts and records a :class:`~expert.trace.Firing`.
 
-Salience orders the agenda so safety-net rules fire first, then every other claim, and
-recommendations last, after every ``Withhold`` that could cancel them is known.
+Salience comes from the specification's stratum, so the agenda runs strata in order
+and every ``NOT`` is decided after all the rules that could declare what it excludes.
 
 Those are the rules of the trace. The experta network that runs them is kept small
-(see docs/performance.md): rules with equal conditions and salience share one experta
-rule that records a firing for each; each distinct condition is one alpha-network
-path shared by every rule that tests it; and the recommendation rules are one experta
-rule with the advice as a variable. The trace is the same as with one experta rule
-per knowledge-base rule, firing for firing.
+(see docs/performance.md): rules with equal tests and salience share one experta rule
+that records a firing for each; each distinct test is one alpha-network path shared by
+every rule that uses it; and the recommendation rules are one experta rule with the
+advice as a variable. The trace is the same as with one experta rule per specification,
+firing for firing.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from knowledge import Condition, KnowledgeBase
+from knowledge import KnowledgeBase
+from knowledge.conditions import Condition, FindingTest
 
 from ._experta import (
     ANDFC,
@@ -47,22 +49,9 @@ from ._experta import (
     Rule,
     prepare_rule,
 )
-from .facts import (
-    Answer,
-    Contradiction,
-    Evidence,
-    FactRecord,
-    Recommendation,
-    Support,
-    Triage,
-    Withhold,
-)
+from .facts import FACT_TYPES, Answer, FactRecord, Finding, Given, Recommendation
+from .rules import RuleSpec, rule_specs
 from .trace import Firing
-
-SALIENCE_SAFETY_NET = 300
-SALIENCE_TRIAGE = 200
-SALIENCE_CLAIM = 100
-SALIENCE_RECOMMENDATION = 0
 
 
 class QuietReteMatcher(ReteMatcher):
@@ -204,6 +193,20 @@ class CrampEngine(KnowledgeEngine):
             found = self._records[key] = FactRecord.of(fact)
         return found
 
+    def fired(
+        self,
+        spec_name: str,
+        salience: int,
+        claim: str | None,
+        matched: tuple[FactRecord, ...],
+        declared: tuple[FactRecord, ...],
+        absent: tuple[str, ...],
+    ) -> None:
+        """Record one firing, numbered in the order the agenda really ran it."""
+        self.trace.append(
+            Firing(spec_name, salience, claim, matched, declared, len(self.trace), absent)
+        )
+
 
 @dataclass(frozen=True)
 class _Conclusion:
@@ -224,7 +227,7 @@ class _Conclusion:
 
 @dataclass(frozen=True)
 class _Member:
-    """One rule of the knowledge base inside a compiled group: what each firing records."""
+    """One rule specification inside a compiled group: what each firing records."""
 
     rule: str
     claim: str | None
@@ -232,17 +235,23 @@ class _Member:
     records: tuple[FactRecord, ...]
 
     @classmethod
-    def of(cls, rule: str, claim: str | None, conclusions: Iterable[_Conclusion]) -> _Member:
-        conclusions = tuple(conclusions)
-        return cls(rule, claim, conclusions, tuple(c.record for c in conclusions))
+    def of(cls, spec: RuleSpec) -> _Member:
+        conclusions = tuple(
+            _Conclusion.of(FACT_TYPES[d.type], **dict(d.fields)) for d in spec.declares
+        )
+        return cls(spec.name, spec.claim, conclusions, tuple(c.record for c in conclusions))
 
 
 def _group_action(
-    index: int, salience: int, binds: tuple[str, ...], members: tuple[_Member, ...]
+    index: int,
+    salience: int,
+    binds: tuple[str, ...],
+    absent: tuple[str, ...],
+    members: tuple[_Member, ...],
 ) -> Callable:
     """The right-hand side of one group: per member, declare its facts and record a firing.
 
-    Every member of a group has the same conditions, so they share the matched facts.
+    Every member of a group has the same tests, so they share the matched facts.
     """
 
     def fire(engine: CrampEngine, **context: Any) -> None:
@@ -250,13 +259,28 @@ def _group_action(
         for member in members:
             for conclusion in member.conclusions:
                 engine.declare(conclusion.fact_class(**conclusion.fields))
-            engine.trace.append(
-                Firing(member.rule, salience, member.claim, matched, member.records)
-            )
+            engine.fired(member.rule, salience, member.claim, matched, member.records, absent)
 
     fire.__name__ = f"group_{index}"
     fire.__signature__ = _ACTION_SIGNATURE  # type: ignore[attr-defined]
     return fire
+
+
+def _gate_action(spec: RuleSpec, binds: tuple[str, ...], answer_class: type[Answer]) -> Callable:
+    """A gate: the given answer becomes an ``Answer`` once the ``ask_if`` tests hold."""
+    question = spec.gated
+
+    def gate(engine: CrampEngine, **context: Any) -> None:
+        given = context["given"]
+        fact = answer_class(question=question, value=given["value"])
+        engine.declare(fact)
+        matched = (engine.record(given), *(engine.record(context[name]) for name in binds))
+        declared = (FactRecord("Answer", (("question", question), ("value", given["value"]))),)
+        engine.fired(spec.name, spec.salience, None, matched, declared, ())
+
+    gate.__name__ = f"gate_{question}"
+    gate.__signature__ = _ACTION_SIGNATURE  # type: ignore[attr-defined]
+    return gate
 
 
 def _action_signature(engine: CrampEngine, **context: Any) -> None:
@@ -290,58 +314,131 @@ def answer_classes(kb: KnowledgeBase) -> dict[str, type[Answer]]:
 
 
 class _PatternCache:
-    """One pattern, and one binding name, per distinct condition across all rules.
+    """One pattern, and one binding name, per distinct test across all rules.
 
     experta shares an alpha-network path between patterns that are equal, binding name
-    included; naming the binding after the condition rather than its position in a
-    rule makes every rule testing the same condition reuse one path to the same end.
+    included; naming the binding after the test rather than its position in a rule
+    makes every rule using the same test reuse one path to the same end.
     """
 
     def __init__(self, answer_class: Mapping[str, type[Answer]]) -> None:
         self._answer_class = answer_class
-        self._patterns: dict[Condition, tuple[str, Fact]] = {}
+        self._patterns: dict[Any, tuple[str | None, Any]] = {}
 
-    def patterns(self, conditions: Iterable[Condition]) -> tuple[tuple[str, ...], list[Fact]]:
-        """The binding names and patterns for ``conditions``, in their order."""
-        binds, patterns = [], []
-        for cond in conditions:
-            if cond not in self._patterns:
-                name = f"c{len(self._patterns)}"
-                fact_class = self._answer_class[cond.question]
-                pattern = getattr(AS, name) << fact_class(
-                    question=cond.question, value=P(cond.holds)
-                )
-                self._patterns[cond] = (name, pattern)
-            name, pattern = self._patterns[cond]
-            binds.append(name)
-            patterns.append(pattern)
-        return tuple(binds), patterns
+    def _make(self, key: Any) -> tuple[str | None, Any]:
+        kind, test = key
+        name = f"c{len(self._patterns)}"
+        if kind == "finding":
+            return name, getattr(AS, name) << Finding(id=test.finding)
+        if kind == "answer":
+            fact_class = self._answer_class[test.question]
+            return name, getattr(AS, name) << fact_class(
+                question=test.question, value=P(test.holds)
+            )
+        if kind == "unless":
+            fact_class = self._answer_class[test.question]
+            return None, NOT(fact_class(question=test.question, value=P(test.violated_by)))
+        fact_class = FACT_TYPES[test.type]
+        fields = {f: P(_matches_field(values, negate)) for f, values, negate in test.fields}
+        if kind == "requires":
+            return name, getattr(AS, name) << fact_class(**fields)
+        return None, NOT(fact_class(**fields))
+
+    def pattern(self, kind: str, test: Any) -> tuple[str | None, Any]:
+        """(binding name or None for a NOT, pattern) for one test."""
+        key = (kind, test)
+        if key not in self._patterns:
+            self._patterns[key] = self._make(key)
+        return self._patterns[key]
+
+    def patterns(self, spec: RuleSpec) -> tuple[tuple[str, ...], list[Any]]:
+        """The binding names and patterns for a specification: positive ones first."""
+        positive: list[tuple[str | None, Any]] = []
+        negative: list[tuple[str | None, Any]] = []
+        for test in spec.tests:
+            if isinstance(test, FindingTest):
+                positive.append(self.pattern("finding", test))
+            elif test.holds_unanswered:
+                negative.append(self.pattern("unless", test))
+            else:
+                positive.append(self.pattern("answer", test))
+        positive += [self.pattern("requires", t) for t in spec.requires]
+        negative += [self.pattern("excludes", t) for t in spec.excludes]
+        binds = tuple(name for name, _ in positive if name is not None)
+        return binds, [p for _, p in (*positive, *negative)]
 
 
-def _claim_salience(kb: KnowledgeBase, claim_id: str) -> int:
-    claim = kb.claims[claim_id]
-    if kb.source_of(claim_id).kind == "public_health":
-        return SALIENCE_SAFETY_NET
-    if claim.triage is not None:
-        return SALIENCE_TRIAGE
-    return SALIENCE_CLAIM
+def _matches_field(values: frozenset[Any], negate: bool) -> Callable[[Any], bool]:
+    if negate:
+        return lambda value: value not in values
+    return lambda value: value in values
 
 
-def _claim_conclusions(kb: KnowledgeBase, claim_id: str) -> list[_Conclusion]:
-    claim = kb.claims[claim_id]
-    facts: list[_Conclusion] = []
-    if claim.theory is not None:
-        facts.append(
-            _Conclusion.of(Evidence, theory=claim.theory, claim=claim.id, stance=claim.stance)
+def _absent_words(spec: RuleSpec) -> tuple[str, ...]:
+    """What a rule needed not to be there, in words (for the trace and explanations)."""
+    words = [t.describe() for t in spec.tests if isinstance(t, Condition) and t.holds_unanswered]
+    words += [t.words for t in spec.excludes if t.words]
+    return tuple(words)
+
+
+def compile_engine(kb: KnowledgeBase) -> type[CrampEngine]:
+    """Build the engine class for ``kb`` (cached per knowledge base object).
+
+    Specifications with the same tests and salience become one experta rule whose
+    action records a firing for each of them, so the trace is exactly that of one rule
+    per specification with a smaller network: fewer join nodes, fewer conflict-set
+    nodes for experta to poll after every firing, fewer activations.
+    """
+    cached = kb._cache.get("engine_class")
+    if cached is not None:
+        return cached
+    specs = rule_specs(kb)
+    answer_class = answer_classes(kb)
+    cache = _PatternCache(answer_class)
+    namespace: dict[str, Any] = {"knowledge_base": kb, "answer_class": answer_class}
+
+    groups: dict[tuple[Any, ...], list[RuleSpec]] = {}
+    for spec in specs:
+        if spec.kind == "gate":
+            binds, patterns = cache.patterns(spec)
+            given = AS.given << Given(question=spec.gated, value=P(_any_value))
+            action = _gate_action(spec, binds, answer_class[spec.gated])
+            namespace[action.__name__] = Rule(given, *patterns, salience=spec.salience)(action)
+        elif spec.kind != "recommend":
+            key = (spec.tests, spec.requires, spec.excludes, spec.salience)
+            groups.setdefault(key, []).append(spec)
+    for index, members in enumerate(groups.values()):
+        first = members[0]
+        binds, patterns = cache.patterns(first)
+        action = _group_action(
+            index,
+            first.salience,
+            binds,
+            _absent_words(first),
+            tuple(_Member.of(m) for m in members),
         )
-    if claim.advice is not None:
-        facts.append(
-            _Conclusion.of(Support, advice=claim.advice, claim=claim.id, stance=claim.stance)
-        )
-    if claim.triage is not None:
-        facts.append(_Conclusion.of(Triage, tier=claim.triage, claim=claim.id))
-    facts.extend(_Conclusion.of(Withhold, advice=a, claim=claim.id) for a in claim.withholds)
-    return facts
+        namespace[action.__name__] = Rule(*patterns, salience=first.salience)(action)
+
+    # One rule for every piece of advice: the advice is a variable, so a Support or
+    # Withhold fact passes one alpha test instead of one per piece of advice. It runs
+    # in the latest stratum of any recommendation, after every Withhold is known.
+    recommend = specs.of_kind("recommend")
+    if recommend:
+        backing = AS.support << FACT_TYPES["Support"](advice=MATCH.advice, stance=P(_backs))
+        namespace["recommend"] = Rule(
+            backing,
+            NOT(FACT_TYPES["Withhold"](advice=MATCH.advice)),
+            salience=min(spec.salience for spec in recommend),
+        )(_recommend_action(recommend))
+
+    namespace["_rule_names"] = tuple(n for n, v in namespace.items() if isinstance(v, Rule))
+    engine_class = type("CompiledCrampEngine", (CrampEngine,), namespace)
+    kb._cache["engine_class"] = engine_class
+    return engine_class
+
+
+def _any_value(value: Any) -> bool:
+    return True
 
 
 def _backs(stance: str) -> bool:
@@ -349,67 +446,26 @@ def _backs(stance: str) -> bool:
     return stance != "disputes"
 
 
-def _recommend_action(kb: KnowledgeBase) -> Callable:
+def _recommend_action(specs: Iterable[RuleSpec]) -> Callable:
     """The right-hand side of the one recommendation rule, for whichever advice matched."""
-    records = {a: _Conclusion.of(Recommendation, advice=a).record for a in kb.advice}
+    by_advice = {spec.item: spec for spec in specs}
+    records = {advice: _Conclusion.of(Recommendation, advice=advice).record for advice in by_advice}
+    absent = {advice: _absent_words(spec) for advice, spec in by_advice.items()}
 
     def recommend(engine: CrampEngine, support: Fact, advice: str) -> None:
         engine.declare(Recommendation(advice=advice))
-        engine.trace.append(
-            Firing(
-                f"recommend:{advice}",
-                SALIENCE_RECOMMENDATION,
-                None,
-                (engine.record(support),),
-                (records[advice],),
-            )
+        spec = by_advice[advice]
+        engine.fired(
+            spec.name,
+            spec.salience,
+            None,
+            (engine.record(support),),
+            (records[advice],),
+            absent[advice],
         )
 
     recommend.__signature__ = inspect.signature(recommend)  # type: ignore[attr-defined]
     return recommend
 
 
-def compile_engine(kb: KnowledgeBase) -> type[CrampEngine]:
-    """Build the engine class for ``kb`` (cached per knowledge base object).
-
-    Knowledge-base rules with the same conditions and salience become one experta rule
-    whose action records a firing for each of them, so the trace is exactly that of one
-    rule per claim with a smaller network: fewer join nodes, fewer conflict-set nodes
-    for experta to poll after every firing, fewer activations.
-    """
-    cached = kb._cache.get("engine_class")
-    if cached is not None:
-        return cached
-    groups: dict[tuple[tuple[Condition, ...], int], list[_Member]] = {}
-    for claim_id in kb.claims:
-        key = (tuple(kb.conditions[claim_id]), _claim_salience(kb, claim_id))
-        member = _Member.of(f"claim:{claim_id}", claim_id, _claim_conclusions(kb, claim_id))
-        groups.setdefault(key, []).append(member)
-    for theory_id, clauses in kb.contradictions.items():
-        for index, (conditions, _because) in enumerate(clauses):
-            member = _Member.of(
-                f"contradiction:{theory_id}:{index}",
-                None,
-                [_Conclusion.of(Contradiction, theory=theory_id, clause=index)],
-            )
-            groups.setdefault((tuple(conditions), SALIENCE_CLAIM), []).append(member)
-
-    answer_class = answer_classes(kb)
-    cache = _PatternCache(answer_class)
-    namespace: dict[str, Any] = {"knowledge_base": kb, "answer_class": answer_class}
-    for index, ((conditions, salience), members) in enumerate(groups.items()):
-        binds, patterns = cache.patterns(conditions)
-        action = _group_action(index, salience, binds, tuple(members))
-        namespace[action.__name__] = Rule(*patterns, salience=salience)(action)
-
-    # One rule for every piece of advice: the advice is a variable, so a Support or
-    # Withhold fact passes one alpha test instead of one per piece of advice.
-    backing = AS.support << Support(advice=MATCH.advice, stance=P(_backs))
-    namespace["recommend"] = Rule(
-        backing, NOT(Withhold(advice=MATCH.advice)), salience=SALIENCE_RECOMMENDATION
-    )(_recommend_action(kb))
-
-    namespace["_rule_names"] = tuple(n for n, v in namespace.items() if isinstance(v, Rule))
-    engine_class = type("CompiledCrampEngine", (CrampEngine,), namespace)
-    kb._cache["engine_class"] = engine_class
-    return engine_class
+__all__ = ["CrampEngine", "QuietReteMatcher", "answer_classes", "compile_engine"]

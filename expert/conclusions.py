@@ -69,6 +69,16 @@ class Cause:
 
 
 @dataclass(frozen=True)
+class CautionNote:
+    """A caution a finding puts beside a piece of advice (e.g. "check with your doctor")."""
+
+    finding: str
+    finding_title: str
+    says: str
+    claims: tuple[ClaimRef, ...]
+
+
+@dataclass(frozen=True)
 class AdviceItem:
     """A recommendation with the claims backing it and any claims disputing it."""
 
@@ -79,16 +89,49 @@ class AdviceItem:
     claims: tuple[ClaimRef, ...]
     disputed_by: tuple[ClaimRef, ...] = ()
     conflicts: tuple[str, ...] = ()
+    acts_on: tuple[str, ...] = ()
+    cautions: tuple[CautionNote, ...] = ()
+
+
+@dataclass(frozen=True)
+class WithholdReason:
+    """Why a piece of advice is withheld: the finding, what the advice acts on, the reason."""
+
+    finding: str
+    finding_title: str
+    tags: tuple[str, ...]
+    because: str
+    claims: tuple[ClaimRef, ...]
 
 
 @dataclass(frozen=True)
 class WithheldAdvice:
-    """Advice that would apply but that a safety rule forbids for this runner."""
+    """Advice that would apply but that a warning-sign finding forbids for this runner."""
 
     id: str
     phase: str
     title: str
     withheld_by: tuple[ClaimRef, ...]
+    reasons: tuple[WithholdReason, ...] = ()
+
+
+@dataclass(frozen=True)
+class FindingItem:
+    """A finding that holds for this runner: what it may mean, and who says so."""
+
+    id: str
+    title: str
+    says: str
+    warning_sign: bool
+    claims: tuple[ClaimRef, ...]
+
+
+@dataclass(frozen=True)
+class UncheckedSign:
+    """A warning-sign question not answered yet (or "don't know"): not ruled out."""
+
+    question: str
+    prompt: str
 
 
 @dataclass(frozen=True)
@@ -113,17 +156,28 @@ class ConflictItem:
 
 @dataclass(frozen=True)
 class Triage:
-    """The most urgent tier any claim set, and every claim that set a tier."""
+    """The runner's triage level, every claim that set a tier, and what is unchecked.
+
+    ``unchecked`` lists warning signs the answers have not ruled out (unanswered, or
+    "don't know"); while there are any, self-care is never worded as an all-clear.
+    """
 
     tier: str
     title: str
     action: str
     claims: tuple[ClaimRef, ...] = ()
+    unchecked: tuple[UncheckedSign, ...] = ()
+    findings: tuple[str, ...] = ()
 
     @property
     def is_referral(self) -> bool:
         """Whether the runner should see a professional (any tier above self-care)."""
         return self.tier != "self_care"
+
+    @property
+    def all_clear(self) -> bool:
+        """Self-care with every warning sign checked and none found."""
+        return self.tier == "self_care" and not self.unchecked
 
 
 @dataclass(frozen=True)
@@ -145,6 +199,7 @@ class Diagnosis:
     """Everything ``cramp diagnose`` reports for one profile."""
 
     triage: Triage
+    findings: tuple[FindingItem, ...]
     causes: tuple[Cause, ...]
     advice: tuple[AdviceItem, ...]
     advised_against: tuple[AdviceItem, ...]
@@ -168,6 +223,7 @@ class Diagnosis:
         """The documented JSON object (see docs/json-output.md)."""
         data = asdict(self)
         data["triage"]["is_referral"] = self.triage.is_referral
+        data["triage"]["all_clear"] = self.triage.all_clear
         data["answers"] = {k: _json_value(v) for k, v in self.answers.items()}
         data["advice_by_phase"] = {p: [a.id for a in self.advice_in(p)] for p in PHASES}
         return data
@@ -221,6 +277,7 @@ def _fmt(x: float) -> str:
 def diagnose_run(kb: KnowledgeBase, run: Run) -> Diagnosis:
     """Turn one engine run into a :class:`Diagnosis`."""
     triage = _triage(kb, run)
+    findings = _findings(kb, run)
     causes = _causes(kb, run)
     advice, advised_against, withheld = _advice(kb, run)
     conflicts = _conflicts(kb, causes, advice)
@@ -241,6 +298,8 @@ def diagnose_run(kb: KnowledgeBase, run: Run) -> Diagnosis:
     cited |= {c.source for a in (*advice, *advised_against) for c in (*a.claims, *a.disputed_by)}
     cited |= {c.source for c in triage.claims}
     cited |= {c.source for w in withheld for c in w.withheld_by}
+    cited |= {c.source for f in findings for c in f.claims}
+    cited |= {c.source for a in advice for note in a.cautions for c in note.claims}
     sources = tuple(
         SourceRef(
             s.id,
@@ -258,6 +317,7 @@ def diagnose_run(kb: KnowledgeBase, run: Run) -> Diagnosis:
     profile = run.profile
     return Diagnosis(
         triage=triage,
+        findings=findings,
         causes=causes,
         advice=advice,
         advised_against=advised_against,
@@ -281,11 +341,45 @@ def asdict_shallow(obj: Any) -> dict[str, Any]:
 
 
 def _triage(kb: KnowledgeBase, run: Run) -> Triage:
+    from .relevance import unchecked_warning_signs
+
     facts = run.derived("Triage")
     claims = sorted(facts, key=lambda f: (TIERS.index(f["tier"]), f["claim"]))
-    tier = claims[0]["tier"] if claims else "self_care"
+    tier = run.tier
     text = kb.manifest.tiers[tier]
-    return Triage(tier, text.title, text.action, tuple(claim_ref(kb, f["claim"]) for f in claims))
+    unchecked = tuple(
+        UncheckedSign(q, kb.questions[q].prompt)
+        for q in unchecked_warning_signs(kb, run.profile.answers, run.profile.unknown)
+    )
+    # Emergency is as far as triage goes: nothing unchecked could raise it.
+    if tier == "emergency":
+        unchecked = ()
+    action = text.action_unchecked if unchecked and text.action_unchecked else text.action
+    warning = tuple(f for f in kb.findings if f in run.findings and kb.findings[f].warning_sign)
+    return Triage(
+        tier,
+        text.title,
+        action,
+        tuple(claim_ref(kb, f["claim"]) for f in claims),
+        unchecked,
+        warning,
+    )
+
+
+def _findings(kb: KnowledgeBase, run: Run) -> tuple[FindingItem, ...]:
+    """Findings that hold, warning signs first, each with the claims behind it."""
+    holding = [f for f in kb.findings if f in run.findings]
+    holding.sort(key=lambda f: not kb.findings[f].warning_sign)
+    return tuple(
+        FindingItem(
+            f,
+            kb.findings[f].title,
+            kb.findings[f].says,
+            kb.findings[f].warning_sign,
+            tuple(claim_ref(kb, c) for c in kb.findings[f].backed_by),
+        )
+        for f in holding
+    )
 
 
 def _causes(kb: KnowledgeBase, run: Run) -> tuple[Cause, ...]:
@@ -346,13 +440,27 @@ def _advice(
     for fact in run.derived("Support"):
         target = against if fact["stance"] == "disputes" else backing
         target.setdefault(fact["advice"], []).append(fact["claim"])
-    withheld_by: dict[str, list[str]] = {}
+    withheld_by: dict[str, dict[tuple[str, int], set[str]]] = {}
     for fact in run.derived("Withhold"):
-        withheld_by.setdefault(fact["advice"], []).append(fact["claim"])
+        groups = withheld_by.setdefault(fact["advice"], {})
+        groups.setdefault((fact["finding"], fact["group"]), set()).add(fact["tag"])
+    cautioned: dict[str, dict[tuple[str, int], set[str]]] = {}
+    for fact in run.derived("Caution"):
+        groups = cautioned.setdefault(fact["advice"], {})
+        groups.setdefault((fact["finding"], fact["group"]), set()).add(fact["tag"])
     recommended = {f["advice"] for f in run.derived("Recommendation")}
 
     def item(advice_id: str) -> AdviceItem:
         advice = kb.advice[advice_id]
+        notes = tuple(
+            CautionNote(
+                finding,
+                kb.findings[finding].title,
+                kb.findings[finding].cautions[group].says,
+                tuple(claim_ref(kb, c) for c in kb.findings[finding].cautions[group].backed_by),
+            )
+            for finding, group in sorted(cautioned.get(advice_id, {}))
+        )
         return AdviceItem(
             advice.id,
             advice.phase,
@@ -360,7 +468,24 @@ def _advice(
             advice.text,
             tuple(claim_ref(kb, c) for c in sorted(backing.get(advice_id, []))),
             tuple(claim_ref(kb, c) for c in sorted(against.get(advice_id, []))),
+            acts_on=advice.acts_on,
+            cautions=notes,
         )
+
+    def reasons(advice_id: str) -> tuple[WithholdReason, ...]:
+        out = []
+        for (finding, group), tags in sorted(withheld_by[advice_id].items()):
+            rule = kb.findings[finding].withholds[group]
+            out.append(
+                WithholdReason(
+                    finding,
+                    kb.findings[finding].title,
+                    tuple(sorted(tags)),
+                    rule.because,
+                    tuple(claim_ref(kb, c) for c in rule.backed_by),
+                )
+            )
+        return tuple(out)
 
     def order(advice_id: str) -> tuple[int, str]:
         return (PHASES.index(kb.advice[advice_id].phase), advice_id)
@@ -369,16 +494,20 @@ def _advice(
     advised_against = tuple(
         item(a) for a in sorted(set(against) - recommended - set(withheld_by), key=order)
     )
-    withheld = tuple(
-        WithheldAdvice(
-            a,
-            kb.advice[a].phase,
-            kb.advice[a].title,
-            tuple(claim_ref(kb, c) for c in sorted(withheld_by[a])),
+    withheld = []
+    for a in sorted(set(withheld_by) & set(backing), key=order):
+        why = reasons(a)
+        cited = sorted({c.id for r in why for c in r.claims})
+        withheld.append(
+            WithheldAdvice(
+                a,
+                kb.advice[a].phase,
+                kb.advice[a].title,
+                tuple(claim_ref(kb, c) for c in cited),
+                why,
+            )
         )
-        for a in sorted(set(withheld_by) & set(backing), key=order)
-    )
-    return advice, advised_against, withheld
+    return advice, advised_against, tuple(withheld)
 
 
 def _conflicts(

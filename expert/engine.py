@@ -9,13 +9,16 @@ from typing import Any
 from knowledge import KnowledgeBase, Profile
 
 from .compile import CrampEngine, compile_engine
-from .facts import FactRecord
+from .facts import FactRecord, Given
 from .trace import Firing
 
 
 @dataclass(frozen=True)
 class Run:
-    """What one engine run produced: the answers it used, every firing, every fact."""
+    """What one engine run produced: the answers it used, every firing, every fact.
+
+    ``trace`` is in the order the rules really fired (each firing's ``sequence``).
+    """
 
     profile: Profile
     answers: Mapping[str, Any]
@@ -32,6 +35,19 @@ class Run:
         """Ids of every claim whose rule fired."""
         return frozenset(f.claim for f in self.trace if f.claim is not None)
 
+    @property
+    def findings(self) -> frozenset[str]:
+        """Ids of the findings that hold for this runner."""
+        return frozenset(f["id"] for f in self.facts if f.type == "Finding")
+
+    @property
+    def tier(self) -> str:
+        """The runner's triage level, as the ``level`` rules decided it."""
+        levels = [f["tier"] for f in self.facts if f.type == "Level"]
+        # Exactly one level rule can fire: each excludes every more urgent tier.
+        assert len(levels) == 1, levels
+        return levels[0]
+
 
 class Reasoner:
     """An engine built once for a knowledge base and reused for many profiles."""
@@ -39,6 +55,7 @@ class Reasoner:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self._engine: CrampEngine = compile_engine(kb)()
+        self._gated = frozenset(q for q, pre in kb.preconditions.items() if pre)
 
     @classmethod
     def for_kb(cls, kb: KnowledgeBase) -> Reasoner:
@@ -52,22 +69,33 @@ class Reasoner:
         return reasoner
 
     def run(self, profile: Profile) -> Run:
-        """Reason about one profile; the result does not depend on answer order."""
-        answers = self.kb.applicable(profile.answers)
-        set_aside = tuple(sorted(set(profile.answers) - set(answers)))
+        """Reason about one profile; the result does not depend on answer order.
+
+        An answer to a gated question enters as ``Given``; its gate rule admits it as an
+        ``Answer`` once its ``ask_if`` holds. What is never admitted is set aside.
+        """
         engine = self._engine
         engine.reset()
+        given = {q: v for q, v in profile.answers.items() if q in self.kb.questions}
         # Declared in question-id order so the agenda, and so the trace, are the same
         # whatever order the runner gave the answers in.
-        engine.declare(*(engine.answer(q, answers[q]) for q in sorted(answers)))
+        engine.declare(
+            *(
+                Given(question=q, value=given[q])
+                if q in self._gated
+                else engine.answer(q, given[q])
+                for q in sorted(given)
+            )
+        )
         engine.run()
         facts = tuple(
             sorted(
                 FactRecord.of(f) for f in engine.facts.values() if type(f).__name__ != "InitialFact"
             )
         )
-        trace = tuple(sorted(engine.trace, key=Firing.order_key.fget))
-        return Run(profile, answers, set_aside, trace, facts)
+        answers = {f["question"]: f["value"] for f in facts if f.type == "Answer"}
+        set_aside = tuple(sorted(set(given) - set(answers)))
+        return Run(profile, answers, set_aside, tuple(engine.trace), facts)
 
 
 def run(kb: KnowledgeBase, profile: Profile) -> Run:

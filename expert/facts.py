@@ -13,8 +13,16 @@ from typing import Any
 from ._experta import Fact
 
 
+class Given(Fact):
+    """A known answer to a gated question, before its ``ask_if`` is known to hold."""
+
+
 class Answer(Fact):
     """The runner's known answer to one question (unknown answers assert nothing)."""
+
+
+class Finding(Fact):
+    """A finding holds for this runner (one of its clauses held)."""
 
 
 class Evidence(Fact):
@@ -30,7 +38,15 @@ class Triage(Fact):
 
 
 class Withhold(Fact):
-    """A safety rule applies under which a piece of advice must not be given."""
+    """A finding forbids a piece of advice, by what it acts on (its tag)."""
+
+
+class Caution(Fact):
+    """A finding lets a piece of advice stand only with a caution beside it."""
+
+
+class Level(Fact):
+    """The runner's triage level: the most urgent tier any claim set (or self-care)."""
 
 
 class Contradiction(Fact):
@@ -43,17 +59,33 @@ class Recommendation(Fact):
 
 FACT_TYPES: dict[str, type[Fact]] = {
     cls.__name__: cls
-    for cls in (Answer, Evidence, Support, Triage, Withhold, Contradiction, Recommendation)
+    for cls in (
+        Given,
+        Answer,
+        Finding,
+        Evidence,
+        Support,
+        Triage,
+        Withhold,
+        Caution,
+        Contradiction,
+        Level,
+        Recommendation,
+    )
 }
 
 # Which fields name a fact in its key; the rest are payload.
 _KEY_FIELDS: dict[str, tuple[str, ...]] = {
+    "Given": ("question",),
     "Answer": ("question",),
+    "Finding": ("id",),
     "Evidence": ("claim",),
     "Support": ("claim",),
     "Triage": ("claim",),
-    "Withhold": ("claim", "advice"),
+    "Withhold": ("finding", "group", "advice"),
+    "Caution": ("finding", "group", "advice"),
     "Contradiction": ("theory", "clause"),
+    "Level": ("tier",),
     "Recommendation": ("advice",),
 }
 

@@ -1,18 +1,24 @@
 """Which rules can still fire, and which questions can still change a conclusion.
 
-The compiled engine's rules are read here as data: one rule per claim and one per
-``contradicted_when`` clause of a theory, each a conjunction of conditions on answers.
-Given the answers so far, every rule is
+The knowledge base's rules (:func:`expert.rules.rule_specs`) are read here as data:
+the claims, the clauses of findings, and the ``contradicted_when`` clauses of
+theories. Given the answers so far, each is evaluated to a :data:`State`:
 
-* **fired**: every condition holds, so its conclusion is already drawn;
-* **dead**: a condition fails, tests a question answered "unknown", or tests a question
-  that can no longer be asked (its ``ask_if`` failed), so it can never fire;
-* **live**: neither; some question it tests is still open.
+* whether it **holds now**, exactly as the engine would decide on these answers;
+* the open questions whose answers could still change that (empty: settled);
+* or **dead**: a test fails, tests a question answered "unknown", or one that can no
+  longer be asked (its ``ask_if`` failed), so it can never hold.
 
-A question *matters* while a live rule tests it, or while it gates (through ``ask_if``)
-a question that matters. Once an urgent or emergency red flag has fired, only rules
-that could make the triage more urgent still count: the referral stands whatever else
-the runner says, and asking on would only delay it.
+A test that a finding holds is as the finding is: it holds if one of its clauses holds,
+is dead if all are dead, and waits on what its unsettled clauses wait on. An ``unless``
+test holds now while its question is open, yet waits on it: the answer can undo it.
+
+A question *matters* while a live rule that counts waits on it, or while it gates
+(through ``ask_if``) a question that matters. Once an urgent or emergency red flag has
+fired, only two kinds of rule still count: those that could make the triage more
+urgent, and the clauses of warning-sign findings that refine the one found (after a
+sudden sharp pain: could you carry on, can you tighten the calf). The referral stands
+whatever else the runner says, and asking on would only delay it.
 
 Nothing here runs the engine: a step costs a pass over the rules plus a look-ahead over
 the answers of the questions that can be asked, with indexes built once per knowledge
@@ -27,14 +33,17 @@ from functools import cached_property
 from statistics import fmean
 from typing import Any
 
-from knowledge import Condition, KnowledgeBase
-from knowledge.conditions import holds_all
+from knowledge import KnowledgeBase
+from knowledge.conditions import Condition, FindingTest, Test, holds_all
 from knowledge.schema import TIERS, Question
+
+from .rules import RuleSpec, rule_specs
 
 #: Tiers that stop the questioning: the referral comes before anything else.
 RED_FLAG_TIERS: frozenset[str] = frozenset({"emergency", "urgent"})
 
 #: How much deciding a rule weighs when choosing what to ask (higher is asked first).
+#: A red flag weighs more the more urgent the tier it can lead to (see Rulebook).
 GRAVITY_RED_FLAG = 3
 GRAVITY_SAFETY = 2
 GRAVITY_OTHER = 1
@@ -42,23 +51,31 @@ GRAVITY_OTHER = 1
 # Question states while analysing (see Analysis.status).
 _KNOWN, _UNKNOWN, _PENDING, _OPEN, _CLOSED = "known", "unknown", "pending", "open", "closed"
 
+#: A test's or rule's state: None if dead for good, else (holds now, the open questions
+#: whose answers could still change that).
+State = tuple[bool, frozenset[str]] | None
+_NONE: frozenset[str] = frozenset()
+_SETTLED_TRUE: State = (True, _NONE)
+
 
 @dataclass(frozen=True)
 class RuleInfo:
-    """One engine rule seen as data: its name, what it concludes, and its conditions."""
+    """One rule seen as data: its name, what it concludes, and what it tests."""
 
     name: str
+    kind: str
     claim: str | None
     theory: str | None
-    conditions: tuple[Condition, ...]
+    finding: str | None
+    conditions: tuple[Test, ...]
     tier: str | None
     gravity: int
     satisfiable: bool
-
-    @cached_property
-    def condition_on(self) -> Mapping[str, Condition]:
-        """The condition this rule puts on each question it tests."""
-        return {c.question: c for c in self.conditions}
+    #: Every question it depends on, directly or through the findings it tests.
+    questions: frozenset[str]
+    #: The questions it tests for a sign being present (not ``unless`` context), directly
+    #: or through the findings it tests: what asking first is about.
+    primary: frozenset[str]
 
 
 class Rulebook:
@@ -66,50 +83,24 @@ class Rulebook:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        rules: list[RuleInfo] = []
-        for claim_id, conditions in kb.conditions.items():
-            claim = kb.claims[claim_id]
-            if claim.triage in RED_FLAG_TIERS:
-                gravity = GRAVITY_RED_FLAG
-            elif (
-                kb.source_of(claim_id).kind == "public_health"
-                or claim.triage is not None
-                or claim.kind in ("referral", "red_flag")
-                or claim.withholds
-            ):
-                gravity = GRAVITY_SAFETY
-            else:
-                gravity = GRAVITY_OTHER
-            rules.append(
-                RuleInfo(
-                    f"claim:{claim_id}",
-                    claim_id,
-                    claim.theory,
-                    conditions,
-                    claim.triage,
-                    gravity,
-                    self._satisfiable(conditions),
-                )
-            )
-        for theory_id, clauses in kb.contradictions.items():
-            for index, (conditions, _because) in enumerate(clauses):
-                rules.append(
-                    RuleInfo(
-                        f"contradiction:{theory_id}:{index}",
-                        None,
-                        theory_id,
-                        conditions,
-                        None,
-                        GRAVITY_OTHER,
-                        self._satisfiable(conditions),
-                    )
-                )
+        warning = {f for f, finding in kb.findings.items() if finding.warning_sign}
+        reach = _reachable_tiers(kb)
+        rules = [
+            self._info(spec, warning, reach)
+            for spec in rule_specs(kb).of_kind("claim", "finding", "contradiction")
+        ]
         self.rules: tuple[RuleInfo, ...] = tuple(rules)
         self.by_name: dict[str, int] = {r.name: i for i, r in enumerate(rules)}
+        #: For each finding, the indexes of its clause rules.
+        self.clauses: dict[str, tuple[int, ...]] = {
+            f: tuple(i for i, r in enumerate(rules) if r.kind == "finding" and r.finding == f)
+            for f in kb.findings
+        }
         testing: dict[str, list[int]] = {q: [] for q in kb.questions}
         for index, rule in enumerate(rules):
-            for c in rule.conditions:
-                testing[c.question].append(index)
+            for q in rule.questions:
+                testing[q].append(index)
+        #: For each question, the rules that depend on it (directly or via findings).
         self.testing: dict[str, tuple[int, ...]] = {q: tuple(v) for q, v in testing.items()}
         gated: dict[str, list[str]] = {q: [] for q in kb.questions}
         for qid, conditions in kb.preconditions.items():
@@ -118,6 +109,57 @@ class Rulebook:
         #: For each question, the questions whose ``ask_if`` tests it.
         self.gated: dict[str, tuple[str, ...]] = {q: tuple(v) for q, v in gated.items()}
         self.position: dict[str, int] = {q: i for i, q in enumerate(kb.questions)}
+        #: Warning-sign findings, and for each the warning-sign findings it refines or
+        #: is refined by (one implies the other): asked after a red flag.
+        self.warning = frozenset(warning)
+        self.related: dict[str, frozenset[str]] = {
+            f: frozenset(
+                g
+                for g in warning
+                if g == f or f in kb.implied_findings(g) or g in kb.implied_findings(f)
+            )
+            for f in warning
+        }
+
+    def _info(self, spec: RuleSpec, warning: set[str], reach: Mapping[str, str]) -> RuleInfo:
+        kb = self.kb
+        tier = None
+        claim = kb.claims.get(spec.item) if spec.kind == "claim" else None
+        if claim is not None:
+            tier = claim.triage
+        if (tier in RED_FLAG_TIERS) or (spec.kind == "finding" and spec.item in warning):
+            # Emergency signs before urgent ones, before the rest.
+            reachable = tier or reach.get(spec.item, "self_care")
+            gravity = GRAVITY_RED_FLAG + len(TIERS) - 1 - TIERS.index(reachable)
+        elif spec.kind == "finding" or (
+            claim is not None
+            and (
+                kb.source_of(claim.id).kind == "public_health"
+                or claim.triage is not None
+                or claim.kind in ("referral", "red_flag", "caution")
+            )
+        ):
+            gravity = GRAVITY_SAFETY
+        else:
+            gravity = GRAVITY_OTHER
+        return RuleInfo(
+            name=spec.name,
+            kind=spec.kind,
+            claim=claim.id if claim is not None else None,
+            theory=(claim.theory if claim is not None else None)
+            or (spec.item if spec.kind == "contradiction" else None),
+            finding=spec.item if spec.kind == "finding" else None,
+            conditions=spec.tests,
+            tier=tier,
+            gravity=gravity,
+            satisfiable=all(
+                c.satisfying(kb.questions[c.question]) or c.holds_unanswered
+                for c in spec.tests
+                if isinstance(c, Condition)
+            ),
+            questions=kb.questions_under(spec.tests),
+            primary=_primary(kb, spec.tests),
+        )
 
     @classmethod
     def for_kb(cls, kb: KnowledgeBase) -> Rulebook:
@@ -126,9 +168,6 @@ class Rulebook:
         if book is None:
             book = kb._cache["rulebook"] = cls(kb)
         return book
-
-    def _satisfiable(self, conditions: Iterable[Condition]) -> bool:
-        return all(c.satisfying(self.kb.questions[c.question]) for c in conditions)
 
     def gated_closure(self, qid: str) -> list[str]:
         """Questions whose ``ask_if`` depends, directly or through others, on ``qid``."""
@@ -142,6 +181,163 @@ class Rulebook:
         return out
 
 
+class _Answers:
+    """Question states for one set of answers, with a look-ahead override.
+
+    With ``override`` (a question and a value), that question is known with that value
+    and every question its answer gates is judged again; everything else is as in
+    ``base``.
+    """
+
+    def __init__(
+        self,
+        book: Rulebook,
+        given: Mapping[str, Any],
+        unknown: frozenset[str],
+        base: _Answers | None = None,
+        override: tuple[str, Any] | None = None,
+    ) -> None:
+        self.book = book
+        self.given = given
+        self.unknown = unknown
+        self.answers = book.kb.applicable(given)
+        self._status: dict[str, str] = {}
+        if base is not None and override is not None:
+            qid = override[0]
+            fresh = {qid, *book.gated_closure(qid)}
+            self._status = {q: s for q, s in base._status.items() if q not in fresh}
+        self._findings: dict[str, State] = {}
+
+    def status(self, qid: str) -> str:
+        """known, unknown, pending (answered, set aside for now), open or closed."""
+        got = self._status.get(qid)
+        if got is not None:
+            return got
+        if qid in self.answers:
+            got = _KNOWN
+        elif qid in self.unknown:
+            got = _UNKNOWN
+        else:
+            # Resolved one precondition at a time, with an explicit stack, so a long
+            # chain of ask_if cannot exhaust Python's recursion.
+            got = self._resolve(qid)
+        self._status[qid] = got
+        return got
+
+    def _resolve(self, qid: str) -> str:
+        pre = self.book.kb.preconditions
+        stack = [qid]
+        while stack:
+            top = stack[-1]
+            if top in self._status:
+                stack.pop()
+                continue
+            pending = [
+                c.question
+                for c in pre.get(top, ())
+                if c.question not in self._status
+                and c.question not in self.answers
+                and c.question not in self.unknown
+                and c.question not in stack
+            ]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            if top in self.answers:
+                self._status[top] = _KNOWN
+            elif top in self.unknown:
+                self._status[top] = _UNKNOWN
+            else:
+                can = self._can_apply(top)
+                waiting = _PENDING if top in self.given else _OPEN
+                self._status[top] = waiting if can else _CLOSED
+        return self._status[qid]
+
+    def _can_apply(self, qid: str) -> bool:
+        """Whether the ``ask_if`` of ``qid`` holds or can still come to hold."""
+        for c in self.book.kb.preconditions.get(qid, ()):
+            if c.question in self.answers:
+                state = _KNOWN
+            elif c.question in self.unknown:
+                state = _UNKNOWN
+            else:
+                # Resolved before ``qid`` (see _resolve); a cycle the loader refuses reads
+                # as closed.
+                state = self._status.get(c.question, _CLOSED)
+            if state == _KNOWN:
+                ok = c.holds(self.answers[c.question])
+            elif state == _PENDING:
+                ok = c.holds(self.given[c.question]) or c.holds_unanswered
+            elif state == _OPEN:
+                ok = c.holds_unanswered or bool(c.satisfying(self.book.kb.questions[c.question]))
+            else:
+                ok = c.holds_unanswered
+            if not ok:
+                return False
+        return True
+
+    # --- three-valued evaluation ------------------------------------------------------
+
+    def test(self, test: Test) -> State:
+        """The state of one test (see :data:`State`)."""
+        if isinstance(test, FindingTest):
+            return self.finding(test.finding)
+        state = self.status(test.question)
+        unanswered = test.holds_unanswered
+        if state == _KNOWN:
+            return _SETTLED_TRUE if test.holds(self.answers[test.question]) else None
+        if state == _PENDING:
+            # The engine sets the answer aside for now (unanswered); admitted later, the
+            # answer decides. Settled only if both ways agree.
+            admitted = test.holds(self.given[test.question])
+            if admitted == unanswered:
+                return _SETTLED_TRUE if admitted else None
+            return (unanswered, frozenset({test.question}))
+        if state == _OPEN:
+            if unanswered or test.satisfying(self.book.kb.questions[test.question]):
+                return (unanswered, frozenset({test.question}))
+            return None
+        return _SETTLED_TRUE if unanswered else None
+
+    def conjunction(self, tests: Iterable[Test]) -> State:
+        """All tests: dead if one is dead; holds now if all do; waits on the union."""
+        now = True
+        waiting: set[str] = set()
+        for test in tests:
+            state = self.test(test)
+            if state is None:
+                return None
+            now = now and state[0]
+            waiting |= state[1]
+        return (now, frozenset(waiting))
+
+    def finding(self, fid: str) -> State:
+        """A finding: any clause; settled true if one is, dead if all are dead."""
+        if fid in self._findings:
+            return self._findings[fid]
+        self._findings[fid] = None  # a cycle (refused by the loader) reads as dead
+        states = [
+            state
+            for index in self.book.clauses.get(fid, ())
+            if (state := self.conjunction(self.book.rules[index].conditions)) is not None
+        ]
+        result: State = None
+        if any(s == _SETTLED_TRUE for s in states):
+            result = _SETTLED_TRUE
+        elif states:
+            waiting = frozenset().union(*(s[1] for s in states))
+            result = (any(s[0] for s in states), waiting)
+        self._findings[fid] = result
+        return result
+
+    def rule(self, rule: RuleInfo) -> State:
+        """A rule's state (see :meth:`test`)."""
+        if not rule.satisfiable:
+            return None
+        return self.conjunction(rule.conditions)
+
+
 class Analysis:
     """Where every rule and question stands for one set of answers."""
 
@@ -150,28 +346,39 @@ class Analysis:
         self.book = book
         self.given = dict(answers)
         self.unknown = unknown
-        self.answers = kb.applicable(answers)
-        self._status: dict[str, str] = {}
+        self._view = _Answers(book, self.given, unknown)
+        self.answers = self._view.answers
 
         fired: set[int] = set()
         waiting: dict[int, frozenset[str]] = {}
         for index, rule in enumerate(book.rules):
-            state = self._rule_state(rule)
+            state = self._view.rule(rule)
             if state is None:
                 continue
-            if state:
-                waiting[index] = state
-            else:
+            if state[0]:
                 fired.add(index)
+            if state[1]:
+                waiting[index] = state[1]
+        #: Rules that hold now (as the engine decides on these answers).
         self.fired = frozenset(fired)
+        #: Findings that hold now.
+        self.findings = frozenset(
+            f for f in kb.findings if (state := self._view.finding(f)) is not None and state[0]
+        )
         tiers = [book.rules[i].tier for i in fired if book.rules[i].tier]
         self.tier = min(tiers, key=TIERS.index) if tiers else "self_care"
+        #: Every live rule, whether or not it still counts.
+        self.live: dict[int, frozenset[str]] = dict(waiting)
         if self.tier in RED_FLAG_TIERS:
             rank = TIERS.index(self.tier)
+            refine = set()
+            for f in self.findings & book.warning:
+                refine |= book.related[f]
             waiting = {
                 i: w
                 for i, w in waiting.items()
-                if book.rules[i].tier and TIERS.index(book.rules[i].tier) < rank
+                if (book.rules[i].tier and TIERS.index(book.rules[i].tier) < rank)
+                or (book.rules[i].kind == "finding" and book.rules[i].finding in refine)
             }
         #: Live rules that still count, with the questions each is waiting on.
         self.waiting: dict[int, frozenset[str]] = waiting
@@ -201,62 +408,51 @@ class Analysis:
 
     def status(self, qid: str) -> str:
         """known, unknown, pending (answered, set aside for now), open or closed."""
-        got = self._status.get(qid)
-        if got is not None:
-            return got
-        if qid in self.answers:
-            got = _KNOWN
-        elif qid in self.unknown:
-            got = _UNKNOWN
-        else:
-            self._status[qid] = _CLOSED  # guards against ask_if cycles the loader missed
-            can = self._can_apply(qid)
-            # An answer given but set aside waits for its ask_if; else the question is open.
-            waiting = _PENDING if qid in self.given else _OPEN
-            got = waiting if can else _CLOSED
-        self._status[qid] = got
-        return got
+        return self._view.status(qid)
 
-    def _can_apply(self, qid: str) -> bool:
-        """Whether the ``ask_if`` of ``qid`` holds or can still come to hold."""
-        for c in self.book.kb.preconditions.get(qid, ()):
-            state = self.status(c.question)
-            if state == _KNOWN:
-                ok = c.holds(self.answers[c.question])
-            elif state == _PENDING:
-                ok = c.holds(self.given[c.question])
-            elif state == _OPEN:
-                ok = bool(c.satisfying(self.book.kb.questions[c.question]))
-            else:
-                ok = False
-            if not ok:
-                return False
-        return True
+    @cached_property
+    def unchecked_warning_signs(self) -> tuple[str, ...]:
+        """Open questions a live warning-sign rule waits on: not yet ruled out.
 
-    def _rule_state(self, rule: RuleInfo) -> frozenset[str] | None:
-        """None if the rule is dead, else the open questions it waits on (empty: fired)."""
-        if not rule.satisfiable:
-            return None
-        waiting = []
-        for c in rule.conditions:
-            state = self.status(c.question)
-            if state == _KNOWN:
-                if not c.holds(self.answers[c.question]):
-                    return None
-            elif state == _PENDING:
-                if not c.holds(self.given[c.question]):
-                    return None
-                waiting.append(c.question)
-            elif state == _OPEN:
-                waiting.append(c.question)
-            else:
-                return None
-        return frozenset(waiting)
+        A live red-flag claim or warning-sign finding clause that waits on a question
+        means an answer could still reveal a warning sign; until then the result is
+        never an all-clear. In vocabulary order.
+        """
+        book = self.book
+        found: set[str] = set()
+        for index in self.live:
+            rule = book.rules[index]
+            if not (
+                rule.gravity >= GRAVITY_RED_FLAG
+                or (rule.claim is not None and book.kb.claims[rule.claim].kind == "red_flag")
+            ):
+                continue
+            # Its own signs count once the findings it builds on hold; until then those
+            # findings' clauses list theirs. An ``unless`` test never hides a sign.
+            if not self._builds_on_holding(rule):
+                continue
+            found |= {
+                t.question
+                for t in rule.conditions
+                if isinstance(t, Condition)
+                and not t.holds_unanswered
+                and self.status(t.question) in (_OPEN, _PENDING)
+                and holds_all(book.kb.preconditions.get(t.question, ()), self.answers)
+            }
+        # A question that gates one of them is unchecked too (it must be asked first).
+        stack = list(found)
+        while stack:
+            q = stack.pop()
+            for c in book.kb.preconditions.get(q, ()):
+                if c.question not in found and self.status(c.question) in (_OPEN, _PENDING):
+                    found.add(c.question)
+                    stack.append(c.question)
+        return tuple(sorted(found, key=book.position.__getitem__))
 
     # --- what an answer would change ----------------------------------------------------
 
     def deciding(self, qid: str) -> tuple[list[int], dict[int, str]]:
-        """Live rules that test ``qid``, and live rules behind questions it gates (→ which)."""
+        """Live rules that depend on ``qid``, and live rules behind questions it gates."""
         direct = [i for i in self.book.testing[qid] if i in self.waiting]
         via: dict[int, str] = {}
         for g in self.book.gated_closure(qid):
@@ -268,32 +464,26 @@ class Analysis:
 
     def simulate(self, qid: str, value: Any) -> tuple[frozenset[int], frozenset[int]]:
         """Rules that would fire, and rules that would die, if ``qid`` were ``value``."""
+        book = self.book
+        view = _Answers(
+            book,
+            {**self.given, qid: value},
+            self.unknown - {qid},
+            base=self._view,
+            override=(qid, value),
+        )
+        affected = {i for q in (qid, *book.gated_closure(qid)) for i in book.testing[q]}
         fires: set[int] = set()
         dies: set[int] = set()
-        for i in self.book.testing[qid]:
-            wait = self.waiting.get(i)
-            if wait is None:
+        for i in affected:
+            if i not in self.waiting:
                 continue
-            if not self.book.rules[i].condition_on[qid].holds(value):
+            state = view.rule(book.rules[i])
+            if state is None:
                 dies.add(i)
-            elif wait == {qid}:
+            elif state == _SETTLED_TRUE:
                 fires.add(i)
-        closed = self._closed_by(qid, value)
-        for g in closed:
-            dies.update(i for i in self.book.testing[g] if i in self.waiting)
-        return frozenset(fires), frozenset(dies - fires)
-
-    def _closed_by(self, qid: str, value: Any) -> set[str]:
-        """Open questions that could no longer be asked if ``qid`` were ``value``."""
-        kb = self.book.kb
-        closed: set[str] = set()
-        for g in self.book.gated[qid]:
-            if self.status(g) not in (_OPEN, _PENDING):
-                continue
-            if any(c.question == qid and not c.holds(value) for c in kb.preconditions[g]):
-                closed.add(g)
-                closed.update(self.book.gated_closure(g))
-        return closed
+        return frozenset(fires), frozenset(dies)
 
     def outcomes(self, question: Question) -> list[tuple[str, Any]]:
         """Answers that differ in effect, each with a label: every value, or number ranges."""
@@ -310,9 +500,11 @@ class Analysis:
         assert question.min is not None and question.max is not None
         low, high = float(question.min), float(question.max)
         conditions = [
-            self.book.rules[i].condition_on[question.id]
+            c
             for i in self.book.testing[question.id]
             if i in self.waiting
+            for c in self.book.rules[i].conditions
+            if isinstance(c, Condition) and c.question == question.id
         ]
         conditions += [
             c
@@ -377,12 +569,36 @@ class Analysis:
         """The askable question whose answer can change most (None if none can)."""
         return max(self.askable, key=self.score) if self.askable else None
 
+    def _builds_on_holding(self, rule: RuleInfo) -> bool:
+        """Whether every finding the rule tests holds now."""
+        return all(
+            (state := self._view.finding(t.finding)) is not None and state[0]
+            for t in rule.conditions
+            if isinstance(t, FindingTest)
+        )
+
+    def _looks_for_sign(self, index: int, qid: str) -> bool:
+        """Whether rule ``index`` tests ``qid`` for a sign now (see :func:`_primary`)."""
+        rule = self.book.rules[index]
+        if qid in rule.primary:
+            return True
+        return self._builds_on_holding(rule) and any(
+            isinstance(t, Condition) and t.question == qid and not t.holds_unanswered
+            for t in rule.conditions
+        )
+
     def score(self, qid: str) -> tuple[int, float, int, int]:
         """How much asking ``qid`` can change: bigger is asked first."""
         book = self.book
         direct, via = self.deciding(qid)
         touched = direct + list(via)
-        gravity = max((book.rules[i].gravity for i in touched), default=0)
+        # Gravity counts where the question looks for a sign (not only as context, as
+        # in "after a long run unless it was not long"), so warning signs come first.
+        gravity = max(
+            (book.rules[i].gravity for i in direct if self._looks_for_sign(i, qid)),
+            default=0,
+        )
+        gravity = max(gravity, min((book.rules[i].gravity for i in touched), default=0))
         need = self.need
         removed_counts = []
         for _label, value in self.outcomes(book.kb.questions[qid]):
@@ -397,6 +613,54 @@ class Analysis:
         return (gravity, expected, len(touched), -book.position[qid])
 
 
+def _reachable_tiers(kb: KnowledgeBase) -> dict[str, str]:
+    """For each finding, the most urgent tier a claim testing it, or a finding built on
+    it, can set ("self_care" if none)."""
+    reach = dict.fromkeys(kb.findings, "self_care")
+    for cid, claim in kb.claims.items():
+        for test in kb.conditions[cid]:
+            if isinstance(test, FindingTest) and claim.triage is not None:
+                reach[test.finding] = min(reach[test.finding], claim.triage, key=TIERS.index)
+    # Through findings built on others, to a fixed point (findings form no cycle).
+    for _ in range(len(reach)):
+        moved = False
+        for fid, clauses in kb.finding_clauses.items():
+            for clause in clauses:
+                for test in clause:
+                    if isinstance(test, FindingTest):
+                        best = min(reach[test.finding], reach[fid], key=TIERS.index)
+                        if best != reach[test.finding]:
+                            reach[test.finding] = best
+                            moved = True
+        if not moved:
+            break
+    return reach
+
+
+def _primary(kb: KnowledgeBase, tests: Iterable[Test]) -> frozenset[str]:
+    """Questions that look for a sign: tested positively, not as context of a finding.
+
+    In a list of tests that builds on a finding ("those symptoms, after a lot of plain
+    water"), the answer tests only matter once the finding holds, so the finding's own
+    questions are the primary ones; an ``unless`` test is context too.
+    """
+    found: set[str] = set()
+    seen: set[str] = set()
+    pending = [tuple(tests)]
+    while pending:
+        group = pending.pop()
+        builds_on = [t.finding for t in group if isinstance(t, FindingTest)]
+        if not builds_on:
+            found |= {
+                t.question for t in group if isinstance(t, Condition) and not t.holds_unanswered
+            }
+        for finding in builds_on:
+            if finding not in seen:
+                seen.add(finding)
+                pending.extend(kb.finding_clauses.get(finding, ()))
+    return frozenset(found)
+
+
 def _prev_point(probe: tuple[float, bool], probes: list[tuple[float, bool]]) -> float:
     index = probes.index(probe)
     return probes[index - 1][0]
@@ -407,4 +671,18 @@ def num_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-__all__ = ["RED_FLAG_TIERS", "Analysis", "RuleInfo", "Rulebook", "num_text"]
+def unchecked_warning_signs(
+    kb: KnowledgeBase, answers: Mapping[str, Any], unknown: Iterable[str]
+) -> tuple[str, ...]:
+    """Warning-sign questions these answers leave open (see ``Analysis``)."""
+    return Analysis(Rulebook.for_kb(kb), answers, frozenset(unknown)).unchecked_warning_signs
+
+
+__all__ = [
+    "RED_FLAG_TIERS",
+    "Analysis",
+    "RuleInfo",
+    "Rulebook",
+    "num_text",
+    "unchecked_warning_signs",
+]

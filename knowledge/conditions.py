@@ -6,16 +6,21 @@ Authors write a mapping of question id to a test; every test must hold (AND)::
       cramp_timing: night              # the answer is night (multi: includes night)
       hydration_before: [poor, none]   # the answer is one of these (multi: includes any)
       sleep_quality: {not: good}       # known, and not good (multi: includes none of them)
+      leg_signs: {all: [swelling, bruising]}  # multi: includes every one of them
+      eases_with_stretch: {unless: yes}  # not known to be yes: no, "unknown" or unanswered
       weekly_increase_pct: {min: 10}   # a number at least 10 (``max`` too; both inclusive)
       hard_session_recent: yes         # yes/no questions take yes, no, true or false
+      finding: possible_clot           # a finding holds (a list: every one of them)
 
 A condition never holds for a question that was not answered or answered "unknown":
-the engine goes on without that fact, and nothing that needs it can fire.
+the engine goes on without that fact, and nothing that needs it can fire. The one
+exception is ``unless``, written for safety rules: "don't know" is not "no", so a
+warning sign that is only ruled out by an answer holds until that answer is given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,9 +31,29 @@ YES = frozenset({"yes", "true", "y"})
 NO = frozenset({"no", "false", "n"})
 
 
+#: The key of a condition on findings rather than on an answer.
+FINDING_KEY = "finding"
+
+
+@dataclass(frozen=True)
+class FindingTest:
+    """A condition that a finding holds (was derived by its rules) for this runner."""
+
+    finding: str
+
+    def describe(self, label: str | None = None) -> str:
+        """Plain-words rendering, e.g. ``finding: a possible clot``."""
+        return f"finding: {label or self.finding}"
+
+
 @dataclass(frozen=True)
 class Condition:
-    """One test on one answer. ``op`` is ``any`` (one of / includes any), ``none`` or ``range``."""
+    """One test on one answer.
+
+    ``op`` is ``any`` (one of / includes any), ``all`` (multi: includes every one),
+    ``none`` (known and none of them), ``unless`` (not known to be any of them: holds
+    for an unanswered or "unknown" question too) or ``range``.
+    """
 
     question: str
     qtype: str
@@ -52,10 +77,21 @@ class Condition:
         if self.qtype == "multi":
             if not isinstance(value, tuple | list | frozenset | set):
                 return False
+            if self.op == "all":
+                return self.values.issubset(value)
             hit = not self.values.isdisjoint(value)
         else:
             hit = value in self.values
         return hit if self.op == "any" else not hit
+
+    @property
+    def holds_unanswered(self) -> bool:
+        """Whether the test holds while its question has no known answer (``unless`` only)."""
+        return self.op == "unless"
+
+    def violated_by(self, value: Any) -> bool:
+        """For ``unless``: whether a known answer rules the test out (the engine's NOT)."""
+        return not self.holds(value)
 
     def satisfying(self, question: Question) -> list[Any]:
         """Single answers of ``question`` that satisfy this test (numbers: the range ends)."""
@@ -65,6 +101,8 @@ class Condition:
             return [v for v in (low, high) if question.min <= v <= question.max]
         if question.type == "multi":
             picks = [(v,) for v in question.values]
+            if self.op == "all":
+                picks.append(tuple(sorted(self.values)))
             return [p for p in picks if self.holds(p)] + ([()] if self.holds(()) else [])
         return [v for v in question.values if self.holds(v)]
 
@@ -77,9 +115,13 @@ class Condition:
             if self.low is not None:
                 return f"{name} at least {value_text(self.low)}"
             return f"{name} at most {value_text(self.high)}"
-        shown = " or ".join(sorted(value_text(v) for v in self.values))
+        joined = " and " if self.op == "all" else " or "
+        shown = joined.join(sorted(value_text(v) for v in self.values))
+        if self.op == "unless":
+            verb = "does not include" if self.qtype == "multi" else "is not"
+            return f"{name} {verb} {shown} (or is not known)"
         if self.qtype == "multi":
-            verb = "includes" if self.op == "any" else "includes none of"
+            verb = {"any": "includes", "all": "includes", "none": "includes none of"}[self.op]
         else:
             verb = "is" if self.op == "any" else "is not"
         return f"{name} {verb} {shown}"
@@ -107,13 +149,35 @@ class ConditionError(ValueError):
         self.at_value = at_value
 
 
+#: One test of a rule: on an answer, or that a finding holds.
+Test = Condition | FindingTest
+
+
 def parse_conditions(
-    raw: Mapping[str, Any], questions: Mapping[str, Question]
-) -> tuple[list[Condition], list[ConditionError]]:
-    """Parse a ``when`` mapping; return the conditions and every error found."""
+    raw: Mapping[str, Any],
+    questions: Mapping[str, Question],
+    findings: Collection[str] = (),
+) -> tuple[list[Test], list[ConditionError]]:
+    """Parse a ``when`` mapping; return the tests and every error found.
+
+    Answer conditions come first, by question id, then finding tests by finding id.
+    """
     conditions: list[Condition] = []
+    tested: list[FindingTest] = []
     errors: list[ConditionError] = []
     for qid, test in raw.items():
+        if qid == FINDING_KEY:
+            names = test if isinstance(test, list) else [test]
+            if not names:
+                errors.append(ConditionError("an empty list of findings never matches", (qid,)))
+            for index, name in enumerate(names):
+                key = (qid, index) if isinstance(test, list) else (qid,)
+                if not isinstance(name, str) or name not in findings:
+                    hint = did_you_mean(name, findings) if isinstance(name, str) else ""
+                    errors.append(ConditionError(f"unknown finding {quoted(name)}{hint}", key))
+                else:
+                    tested.append(FindingTest(name))
+            continue
         question = questions.get(qid)
         if question is None:
             errors.append(
@@ -128,7 +192,9 @@ def parse_conditions(
             conditions.append(parse_test(question, test))
         except ConditionError as exc:
             errors.append(ConditionError(f"{qid}: {exc}", (qid, *exc.key)))
-    return sorted(conditions, key=lambda c: c.question), errors
+    ordered: list[Test] = sorted(conditions, key=lambda c: c.question)
+    ordered += sorted(set(tested), key=lambda t: t.finding)
+    return ordered, errors
 
 
 def parse_test(question: Question, test: Any) -> Condition:
@@ -147,11 +213,17 @@ def parse_test(question: Question, test: Any) -> Condition:
         return Condition(question.id, "number", "range", low=low, high=high)
     op = "any"
     if isinstance(test, Mapping):
-        if set(test) != {"not"}:
+        ops = {"not": "none", "unless": "unless", "all": "all"}
+        if len(test) != 1 or next(iter(test)) not in ops:
+            also = " or {all: [...]}" if question.type == "multi" else ""
             raise ConditionError(
-                f"a {question.type} question is tested with a value, a list, or {{not: ...}}"
+                f"a {question.type} question is tested with a value, a list, "
+                f"{{not: ...}} or {{unless: ...}}{also}"
             )
-        op, test = "none", test["not"]
+        [(word, test)] = test.items()
+        if word == "all" and question.type != "multi":
+            raise ConditionError("{all: [...]} tests a multi-choice question only")
+        op = ops[word]
     values = test if isinstance(test, list) else [test]
     if not values:
         raise ConditionError("an empty list never matches")
@@ -181,7 +253,21 @@ def coerce_value(question: Question, value: Any) -> Any:
 
 
 def holds_all(
-    conditions: list[Condition] | tuple[Condition, ...], answers: Mapping[str, Any]
+    conditions: Iterable[Test],
+    answers: Mapping[str, Any],
+    findings: Collection[str] = (),
 ) -> bool:
-    """Whether every condition holds for these known answers (missing answer: it does not)."""
-    return all(c.question in answers and c.holds(answers[c.question]) for c in conditions)
+    """Whether every test holds for these known answers and findings.
+
+    A missing answer fails its condition, except an ``unless`` test, which holds.
+    """
+    for c in conditions:
+        if isinstance(c, FindingTest):
+            if c.finding not in findings:
+                return False
+        elif c.question in answers:
+            if not c.holds(answers[c.question]):
+                return False
+        elif not c.holds_unanswered:
+            return False
+    return True

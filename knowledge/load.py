@@ -1,8 +1,10 @@
 """Load a knowledge-base directory, validate all of it, and report every problem at once.
 
 A directory holds ``knowledge-base.yaml`` (the manifest), ``questions.yaml``,
-``theories.yaml``, ``advice.yaml`` and one file per source under ``sources/``. Loading
-is all or nothing: a knowledge base with any problem is never returned partially.
+``theories.yaml``, ``advice.yaml``, one file per source under ``sources/``, and
+optionally ``findings.yaml`` (what a runner probably has, derived from answers) and
+``safety-policy.yaml`` (what each warning-sign finding requires). Loading is all or
+nothing: a knowledge base with any problem is never returned partially.
 """
 
 from __future__ import annotations
@@ -19,15 +21,17 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ._yaml import Document, read_yaml
-from .conditions import Condition, ConditionError, parse_conditions
-from .model import KnowledgeBase
+from .conditions import ConditionError, FindingTest, Test, parse_conditions
+from .model import KnowledgeBase, implied_findings
 from .problems import Problem, ProblemsError, did_you_mean, one_of, with_article
 from .schema import (
     ADVICE_PHASE_OF_KIND,
     TIERS,
     AdviceFile,
+    FindingsFile,
     Manifest,
     QuestionsFile,
+    SafetyPolicyFile,
     Source,
     TheoriesFile,
 )
@@ -39,9 +43,14 @@ FILES: dict[str, type[BaseModel]] = {
     "theories.yaml": TheoriesFile,
     "advice.yaml": AdviceFile,
 }
+#: Files a knowledge base may leave out (a small one may have no findings).
+OPTIONAL_FILES: dict[str, type[BaseModel]] = {
+    "findings.yaml": FindingsFile,
+    "safety-policy.yaml": SafetyPolicyFile,
+}
 SOURCES_DIR = "sources"
 #: Keys a profile reserves for itself; no question may use them as an id.
-RESERVED_IDS = frozenset({"name", "notes"})
+RESERVED_IDS = frozenset({"name", "notes", "finding"})
 
 
 def default_directory() -> Path:
@@ -126,7 +135,7 @@ def content_hash(root: Path) -> str:
 
 
 def _knowledge_files(root: Path) -> Iterator[Path]:
-    for name in FILES:
+    for name in (*FILES, *OPTIONAL_FILES):
         if (root / name).is_file():
             yield root / name
     sources = root / SOURCES_DIR
@@ -167,6 +176,10 @@ class _Loader:
                 parsed[name] = None
                 continue
             parsed[name] = self._read(path, model)
+        for name, model in OPTIONAL_FILES.items():
+            path = self.root / name
+            # Absent is allowed; present but broken is a problem (recorded by _read).
+            parsed[name] = self._read(path, model) if path.is_file() else ("absent", None)
         sources: list[tuple[Document, Source]] = []
         source_dir = self.root / SOURCES_DIR
         source_paths = sorted(source_dir.glob("*.yaml")) if source_dir.is_dir() else []
@@ -213,12 +226,21 @@ class _Loader:
             )
 
     def _conditions(
-        self, doc: Document, loc: tuple[Any, ...], raw: dict, questions: dict
-    ) -> tuple[Condition, ...]:
-        conditions, errors = parse_conditions(raw, questions)
+        self, doc: Document, loc: tuple[Any, ...], raw: dict, questions: dict, findings=()
+    ) -> tuple[Test, ...]:
+        conditions, errors = parse_conditions(raw, questions, findings)
         for err in errors:
             self.problems.append(doc.problem((*loc, *err.key), str(err), value=err.at_value))
         return tuple(conditions)
+
+    def _tags(self, doc: Document, loc: tuple[Any, ...], tags: tuple[str, ...], known: dict):
+        for j, tag in enumerate(tags):
+            if tag not in known:
+                hint = did_you_mean(tag, known)
+                allowed = "" if hint else f"; the manifest's advice_tags are {one_of(known)}"
+                self.problems.append(
+                    doc.problem((*loc, j), f"unknown advice tag {tag!r}{hint}{allowed}", value=True)
+                )
 
     def _cross_check(
         self,
@@ -264,12 +286,45 @@ class _Loader:
             preconditions[q.id] = conds
         self._check_precondition_cycles(qdoc, qfile, preconditions)
 
+        fdoc, ffile = parsed["findings.yaml"]
+        findings = {}
+        for i, f in enumerate(ffile.findings if ffile else ()):
+            if self._define("finding", f.id, fdoc, ("findings", i)):
+                findings[f.id] = f
+        finding_clauses = {}
+        for i, f in enumerate(ffile.findings if ffile else ()):
+            loc = ("findings", i)
+            finding_clauses[f.id] = tuple(
+                self._conditions(fdoc, (*loc, "when_any", j), clause, questions, findings)
+                for j, clause in enumerate(f.when_any)
+            )
+            for j, clause in enumerate(finding_clauses[f.id]):
+                if not clause:
+                    self.problems.append(
+                        fdoc.problem(
+                            (*loc, "when_any", j),
+                            f"finding {f.id!r}: an empty clause would hold for every runner",
+                        )
+                    )
+            for k, group in enumerate((*f.withholds, *f.cautions)):
+                field = "withholds" if k < len(f.withholds) else "cautions"
+                index = k if k < len(f.withholds) else k - len(f.withholds)
+                self._tags(fdoc, (*loc, field, index, "tags"), group.tags, manifest.advice_tags)
+        self._check_finding_cycles(fdoc, ffile, finding_clauses)
+
+        for i, a in enumerate(afile.advice):
+            self._tags(adoc, ("advice", i, "acts_on"), a.acts_on, manifest.advice_tags)
+
         contradictions = {}
         for i, t in enumerate(tfile.theories):
             contradictions[t.id] = tuple(
                 (
                     self._conditions(
-                        tdoc, ("theories", i, "contradicted_when", j, "when"), cw.when, questions
+                        tdoc,
+                        ("theories", i, "contradicted_when", j, "when"),
+                        cw.when,
+                        questions,
+                        findings,
                     ),
                     cw.because,
                 )
@@ -339,9 +394,9 @@ class _Loader:
                         self.problems.append(sdoc.problem((*loc, "advice"), message, value=True))
                     if claim.stance != "disputes":
                         backed.add(claim.advice)
-                for j, ident in enumerate(claim.withholds):
-                    self._ref(sdoc, (*loc, "withholds", j), "advice", ident, advice)
-                conditions[claim.id] = self._conditions(sdoc, (*loc, "when"), claim.when, questions)
+                conditions[claim.id] = self._conditions(
+                    sdoc, (*loc, "when"), claim.when, questions, findings
+                )
 
         for i, ident in enumerate(manifest.required_sources):
             if all_sources and ident not in source_map:
@@ -353,6 +408,24 @@ class _Loader:
                         value=True,
                     )
                 )
+
+        for i, f in enumerate(ffile.findings if ffile else ()):
+            loc = ("findings", i)
+            for j, ident in enumerate(f.backed_by):
+                self._ref(fdoc, (*loc, "backed_by", j), "claim", ident, claims)
+            for k, group in enumerate((*f.withholds, *f.cautions)):
+                field = "withholds" if k < len(f.withholds) else "cautions"
+                index = k if k < len(f.withholds) else k - len(f.withholds)
+                for j, ident in enumerate(group.backed_by):
+                    self._ref(fdoc, (*loc, field, index, "backed_by", j), "claim", ident, claims)
+
+        pdoc, pfile = parsed["safety-policy.yaml"]
+        policy = tuple(pfile.policy) if pfile else ()
+        implied = {f: implied_findings(finding_clauses, f) for f in finding_clauses}
+        for i, rule in enumerate(policy):
+            self._check_policy_rule(
+                pdoc, ("policy", i), rule, findings, manifest.advice_tags, implied
+            )
 
         for i, a in enumerate(afile.advice):
             if all_sources and a.id not in backed:
@@ -376,7 +449,98 @@ class _Loader:
             preconditions=preconditions,
             contradictions=contradictions,
             content_hash=content_hash(self.root),
+            findings=findings,
+            finding_clauses=finding_clauses,
+            policy=policy,
         )
+
+    def _check_policy_rule(
+        self,
+        doc: Document,
+        loc: tuple[Any, ...],
+        rule: Any,
+        findings: dict,
+        tags: dict,
+        implied: dict[str, frozenset[str]],
+    ) -> None:
+        """A policy rule names a warning-sign finding whose own withholding covers it.
+
+        Only the static part: that the rule can hold at all. Whether every runner with
+        the finding gets the tier is checked on generated runners by ``cramp kb test``.
+        """
+        finding = findings.get(rule.finding)
+        if finding is None:
+            self.problems.append(
+                doc.problem(
+                    (*loc, "finding"),
+                    f"the safety policy names finding {rule.finding!r}, which the knowledge "
+                    f"base does not define{did_you_mean(rule.finding, findings)}",
+                    value=True,
+                )
+            )
+            return
+        if not finding.warning_sign and (rule.min_tier or rule.forbids):
+            self.problems.append(
+                doc.problem(
+                    (*loc, "finding"),
+                    f"finding {rule.finding!r} has a tier or forbidden advice in the safety "
+                    "policy, so it must be marked warning_sign: true",
+                    value=True,
+                )
+            )
+        self._tags(doc, (*loc, "forbids"), rule.forbids, tags)
+        self._tags(doc, (*loc, "cautions"), rule.cautions, tags)
+        for field, attr in (("forbids", "withholds"), ("cautions", "cautions")):
+            covered = {
+                t
+                for fid in (rule.finding, *implied.get(rule.finding, ()))
+                for g in getattr(findings[fid], attr)
+                for t in g.tags
+            }
+            missing = [t for t in getattr(rule, field) if t not in covered]
+            if missing:
+                verb = "withhold" if field == "forbids" else "caution against"
+                self.problems.append(
+                    doc.problem(
+                        (*loc, field),
+                        f"the safety policy requires finding {rule.finding!r} to {verb} "
+                        f"advice tagged {', '.join(missing)}, but the finding does not",
+                    )
+                )
+
+    def _check_finding_cycles(self, doc: Document | None, ffile: Any, clauses: dict) -> None:
+        """A finding may not depend on itself, directly or through other findings.
+
+        Walked with an explicit stack, so a long chain cannot exhaust Python's recursion.
+        """
+        depends = {
+            f: {t.finding for clause in cs for t in clause if isinstance(t, FindingTest)}
+            for f, cs in clauses.items()
+        }
+        state: dict[str, int] = {}
+        for i, f in enumerate(ffile.findings if ffile else ()):
+            if f.id in state or f.id not in depends:
+                continue
+            stack = [(f.id, iter(sorted(depends[f.id])))]
+            state[f.id] = 1
+            cyclic = False
+            while stack and not cyclic:
+                node, children = stack[-1]
+                child = next(children, None)
+                if child is None:
+                    state[node] = 2
+                    stack.pop()
+                elif state.get(child) == 1:
+                    cyclic = True
+                elif child not in state and child in depends:
+                    state[child] = 1
+                    stack.append((child, iter(sorted(depends[child]))))
+            for node, _ in stack:
+                state[node] = 2
+            if cyclic and doc is not None:
+                self.problems.append(
+                    doc.problem(("findings", i, "when_any"), f"finding {f.id!r} depends on itself")
+                )
 
     def _check_citation(
         self, doc: Document, loc: tuple[Any, ...], source: Source, claim: Any, pages: set[str]

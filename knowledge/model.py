@@ -8,8 +8,18 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .conditions import Condition, holds_all
-from .schema import Advice, Claim, Conflict, Manifest, Question, Source, Theory
+from .conditions import Condition, FindingTest, Test, holds_all
+from .schema import (
+    Advice,
+    Claim,
+    Conflict,
+    Finding,
+    Manifest,
+    PolicyRule,
+    Question,
+    Source,
+    Theory,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -25,10 +35,14 @@ class KnowledgeBase:
     sources: Mapping[str, Source]
     claims: Mapping[str, Claim]
     claim_source: Mapping[str, str]
-    conditions: Mapping[str, tuple[Condition, ...]]
+    conditions: Mapping[str, tuple[Test, ...]]
     preconditions: Mapping[str, tuple[Condition, ...]]
-    contradictions: Mapping[str, tuple[tuple[tuple[Condition, ...], str], ...]]
+    contradictions: Mapping[str, tuple[tuple[tuple[Test, ...], str], ...]]
     content_hash: str
+    findings: Mapping[str, Finding] = field(default_factory=dict)
+    #: Each finding's alternative clauses: it holds when every test of one clause holds.
+    finding_clauses: Mapping[str, tuple[tuple[Test, ...], ...]] = field(default_factory=dict)
+    policy: tuple[PolicyRule, ...] = ()
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -76,12 +90,65 @@ class KnowledgeBase:
 
     @cached_property
     def questions_used(self) -> Mapping[str, tuple[str, ...]]:
-        """For each question, the claims whose conditions test it."""
+        """For each question, the claims and findings whose conditions test it.
+
+        A claim that tests a finding uses every question the finding's clauses test.
+        """
         out: dict[str, list[str]] = {q: [] for q in self.questions}
         for cid, conds in self.conditions.items():
-            for c in conds:
-                out[c.question].append(cid)
+            for q in sorted(self.questions_under(conds)):
+                out[q].append(cid)
+        for fid, clauses in self.finding_clauses.items():
+            for q in sorted({q for clause in clauses for q in self.questions_under(clause)}):
+                if f"finding:{fid}" not in out[q]:
+                    out[q].append(f"finding:{fid}")
         return {k: tuple(v) for k, v in out.items()}
+
+    def questions_under(self, tests: tuple[Test, ...]) -> frozenset[str]:
+        """Every question ``tests`` depend on, directly or through the findings they test."""
+        found: set[str] = set()
+        seen: set[str] = set()
+        pending = list(tests)
+        while pending:
+            test = pending.pop()
+            if isinstance(test, FindingTest):
+                if test.finding not in seen:
+                    seen.add(test.finding)
+                    for clause in self.finding_clauses.get(test.finding, ()):
+                        pending.extend(clause)
+            else:
+                found.add(test.question)
+        return frozenset(found)
+
+    def implied_findings(self, finding: str) -> frozenset[str]:
+        """Findings that hold whenever ``finding`` holds (see :func:`implied_findings`)."""
+        return implied_findings(self.finding_clauses, finding)
+
+    @cached_property
+    def advice_by_tag(self) -> Mapping[str, tuple[str, ...]]:
+        """For each ``acts_on`` tag, the advice that carries it (in file order)."""
+        out: dict[str, list[str]] = {t: [] for t in self.manifest.advice_tags}
+        for advice in self.advice.values():
+            for tag in advice.acts_on:
+                out.setdefault(tag, []).append(advice.id)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def warning_sign_questions(self) -> tuple[str, ...]:
+        """Questions that a warning-sign finding or a red-flag claim depends on.
+
+        Until each is answered, the answers cannot rule out a warning sign: triage then
+        never reads as an all-clear. In vocabulary order.
+        """
+        wanted: set[str] = set()
+        for fid, finding in self.findings.items():
+            if finding.warning_sign:
+                for clause in self.finding_clauses[fid]:
+                    wanted |= self.questions_under(clause)
+        for cid, claim in self.claims.items():
+            if claim.kind == "red_flag":
+                wanted |= self.questions_under(self.conditions[cid])
+        return tuple(q for q in self.questions if q in wanted)
 
     def applicable(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """Keep only answers to questions whose ``ask_if`` holds (a fixed point, in order).
@@ -92,8 +159,46 @@ class KnowledgeBase:
         """
         kept = dict(answers)
         while True:
-            dropped = [q for q in kept if not holds_all(self.preconditions.get(q, ()), kept)]
+            dropped = [
+                q
+                for q in kept
+                if q in self.preconditions and not holds_all(self.preconditions[q], kept)
+            ]
             if not dropped:
                 return kept
             for q in dropped:
                 del kept[q]
+
+
+def implied_findings(
+    finding_clauses: Mapping[str, tuple[tuple[Test, ...], ...]], finding: str
+) -> frozenset[str]:
+    """Findings that hold whenever ``finding`` holds, read off the clauses' structure.
+
+    ``finding`` implies what every one of its clauses tests, and any finding with a
+    clause made only of findings it implies. A safety check may count on these.
+    """
+
+    def required_by(fid: str) -> set[str]:
+        tested = [
+            {t.finding for t in clause if isinstance(t, FindingTest)}
+            for clause in finding_clauses.get(fid, ())
+        ]
+        return set.intersection(*tested) if tested else set()
+
+    implied: set[str] = set()
+    frontier = {finding}
+    while frontier:
+        found: set[str] = set()
+        for fid in frontier:
+            found |= required_by(fid)
+        holding = implied | {finding} | found
+        for fid, clauses in finding_clauses.items():
+            if any(
+                clause and all(isinstance(t, FindingTest) and t.finding in holding for t in clause)
+                for clause in clauses
+            ):
+                found.add(fid)
+        frontier = found - implied - {finding}
+        implied |= frontier
+    return frozenset(implied)

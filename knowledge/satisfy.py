@@ -12,31 +12,54 @@ of numeric ranges), so the search is exact, not sampled.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from itertools import combinations
+from itertools import combinations, product
 from typing import Any
 
-from .conditions import Condition
+from .conditions import Condition, FindingTest, Test
 from .model import KnowledgeBase
 from .schema import Question
 
 Constraints = Mapping[str, tuple[Condition, ...]]
 
 
-def satisfying_answers(kb: KnowledgeBase, conditions: Iterable[Condition]) -> dict[str, Any] | None:
+def satisfying_answers(kb: KnowledgeBase, conditions: Iterable[Test]) -> dict[str, Any] | None:
     """A smallest-first set of answers making ``conditions`` hold and all apply, or None.
 
-    The answers returned survive :meth:`KnowledgeBase.applicable` unchanged, so a
-    profile made of them makes the engine see exactly these facts.
+    A finding test is met through one of the finding's clauses (each tried, fewest
+    answers first); an ``unless`` test is met by leaving its question unanswered. The
+    answers returned survive :meth:`KnowledgeBase.applicable` unchanged, so a profile
+    made of them makes the engine see exactly these facts.
     """
-    constraints: dict[str, tuple[Condition, ...]] = {}
-    for cond in conditions:
-        constraints[cond.question] = (*constraints.get(cond.question, ()), cond)
-    found = _search(kb, {}, constraints)
-    if found is None:
+    best: dict[str, Any] | None = None
+    for alternative in alternatives(kb, tuple(conditions)):
+        constraints: dict[str, tuple[Condition, ...]] = {}
+        for cond in alternative:
+            constraints[cond.question] = (*constraints.get(cond.question, ()), cond)
+        found = _search(kb, {}, constraints)
+        if found is not None and (best is None or len(found) < len(best)):
+            best = found
+    if best is None:
         return None
     # The search only assigns questions it had to; the engine's own filter must agree.
-    assert kb.applicable(found) == found, found
-    return found
+    assert kb.applicable(best) == best, best
+    return best
+
+
+def alternatives(kb: KnowledgeBase, tests: tuple[Test, ...]) -> list[tuple[Condition, ...]]:
+    """``tests`` with every finding test replaced by one of its clauses, in every way.
+
+    Each result is a conjunction of answer conditions that makes ``tests`` hold; a
+    finding's own finding tests are expanded the same way (findings form no cycle).
+    """
+    plain = tuple(t for t in tests if isinstance(t, Condition))
+    findings = [t.finding for t in tests if isinstance(t, FindingTest)]
+    if not findings:
+        return [plain]
+    choices = [
+        [alt for clause in kb.finding_clauses.get(f, ()) for alt in alternatives(kb, clause)]
+        for f in findings
+    ]
+    return [plain + tuple(c for part in picked for c in part) for picked in product(*choices)]
 
 
 def firing_answers(kb: KnowledgeBase, claim_id: str) -> dict[str, Any] | None:
@@ -50,7 +73,12 @@ def _search(
     for qid, conds in constraints.items():
         if qid in assigned and not all(c.holds(assigned[qid]) for c in conds):
             return None
-    pending = sorted(q for q in constraints if q not in assigned)
+    # A question tested only by ``unless`` is met by leaving it unanswered.
+    pending = sorted(
+        q
+        for q, conds in constraints.items()
+        if q not in assigned and not all(c.holds_unanswered for c in conds)
+    )
     if not pending:
         return assigned
     qid = pending[0]

@@ -1,10 +1,11 @@
 """The knowledge-base format, version 1, as pydantic models.
 
 One model per thing an author writes: a source (with its claims), a question, a theory,
-a piece of advice, a conflict between two pieces of advice, and the manifest. The
-models check shape and local consistency; references between files (a claim naming a
-theory, a condition naming a question) are checked by :mod:`knowledge.load`, which
-sees the whole knowledge base.
+a piece of advice, a conflict between two pieces of advice, a finding (what the runner
+probably has, derived from answers and other findings), the safety policy, and the
+manifest. The models check shape and local consistency; references between files (a
+claim naming a theory, a condition naming a question or a finding) are checked by
+:mod:`knowledge.load`, which sees the whole knowledge base.
 """
 
 from __future__ import annotations
@@ -29,7 +30,15 @@ Url = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https?:
 Quote = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=400)]
 
 ClaimKind = Literal[
-    "cause", "mechanism", "diagnostic", "relief", "aftercare", "prevention", "referral", "red_flag"
+    "cause",
+    "mechanism",
+    "diagnostic",
+    "relief",
+    "aftercare",
+    "prevention",
+    "referral",
+    "red_flag",
+    "caution",
 ]
 Stance = Literal["supports", "disputes", "hedged"]
 EvidenceKind = Literal["anecdote", "opinion", "cites_research", "public_health"]
@@ -127,7 +136,6 @@ class Claim(_Model):
     advice: Id | None = None
     triage: Tier | None = None
     reason: Text | None = None
-    withholds: tuple[Id, ...] = ()
     when: Conditions = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -146,6 +154,11 @@ class Claim(_Model):
             raise ValueError("a red_flag claim must give a triage tier")
         if self.kind == "referral" and self.advice is None and self.triage is None:
             raise ValueError("a referral claim must name advice or a triage tier")
+        if self.kind == "caution" and (self.advice is not None or self.triage is not None):
+            raise ValueError(
+                "a caution claim says what not to do; findings cite it when they withhold "
+                "advice, so it names no advice and no triage tier"
+            )
         if self.stance == "disputes" and self.reason is None:
             raise ValueError("a disputing claim must give the source's reason")
         return self
@@ -212,12 +225,17 @@ class Theory(_Model):
 
 
 class Advice(_Model):
-    """A recommendation shown to the runner, backed by the claims that name it."""
+    """A recommendation shown to the runner, backed by the claims that name it.
+
+    ``acts_on`` says what following it does to the runner's body or day (heat, massage,
+    running, drinking...): a warning-sign finding withholds advice by these tags.
+    """
 
     id: Id
     phase: Phase
     title: Text
     text: Text
+    acts_on: tuple[Id, ...] = Field(min_length=1)
 
 
 class Conflict(_Model):
@@ -234,6 +252,56 @@ class Conflict(_Model):
         return self
 
 
+class Withholding(_Model):
+    """Advice a finding forbids, by what it acts on, with the reason shown to the runner."""
+
+    tags: tuple[Id, ...] = Field(min_length=1)
+    because: Text
+    #: Claims that say why (shown as the reason's sources).
+    backed_by: tuple[Id, ...] = Field(min_length=1)
+
+
+class Caution(_Model):
+    """Advice a finding lets stand only with a caution, e.g. "check with your doctor first"."""
+
+    tags: tuple[Id, ...] = Field(min_length=1)
+    says: Text
+    backed_by: tuple[Id, ...] = Field(min_length=1)
+
+
+class Finding(_Model):
+    """What the runner probably has, derived from answers and other findings.
+
+    A finding holds when any one of its ``when_any`` clauses holds (each a ``when``
+    mapping, all of whose tests hold). Claims, withholding and cautions test findings,
+    so the engine chains: answers → findings → claims and triage → advice.
+    """
+
+    id: Id
+    title: Text
+    says: Text
+    #: A warning sign: something that may not be a cramp (a tear, a clot...).
+    warning_sign: bool = False
+    when_any: tuple[Conditions, ...] = Field(min_length=1)
+    #: Claims whose sources describe this finding (its provenance).
+    backed_by: tuple[Id, ...] = Field(min_length=1)
+    withholds: tuple[Withholding, ...] = ()
+    cautions: tuple[Caution, ...] = ()
+
+
+class PolicyRule(_Model):
+    """What the safety policy requires for one warning-sign finding."""
+
+    finding: Id
+    #: The least triage tier a runner with this finding may be given.
+    min_tier: Tier | None = None
+    #: Advice tags that must never be active while the finding holds.
+    forbids: tuple[Id, ...] = ()
+    #: Advice tags that may stand only with a caution while the finding holds.
+    cautions: tuple[Id, ...] = ()
+    why: Text
+
+
 class Weights(_Model):
     """How a theory's standing is computed: evidence weight × stance factor × kind factor."""
 
@@ -243,10 +311,15 @@ class Weights(_Model):
 
 
 class TierText(_Model):
-    """How a triage tier is named and what it tells the runner to do."""
+    """How a triage tier is named and what it tells the runner to do.
+
+    ``action_unchecked`` replaces ``action`` while some warning signs were not checked
+    (unanswered, or "don't know"): self-care is then never worded as an all-clear.
+    """
 
     title: Text
     action: Text
+    action_unchecked: Text | None = None
 
 
 class Manifest(_Model):
@@ -258,6 +331,8 @@ class Manifest(_Model):
     disclaimer: Text
     weights: Weights
     tiers: dict[Tier, TierText]
+    #: What each ``acts_on`` tag of a piece of advice means.
+    advice_tags: dict[Id, Text] = Field(default_factory=dict)
     #: Sources this knowledge base cannot do without: if one is missing (a deleted or
     #: unsynced file), loading fails instead of running without it (the safety net).
     required_sources: tuple[Id, ...] = ()
@@ -274,3 +349,11 @@ class TheoriesFile(_Model):
 class AdviceFile(_Model):
     advice: tuple[Advice, ...]
     conflicts: tuple[Conflict, ...] = ()
+
+
+class FindingsFile(_Model):
+    findings: tuple[Finding, ...]
+
+
+class SafetyPolicyFile(_Model):
+    policy: tuple[PolicyRule, ...]

@@ -1,9 +1,10 @@
 """Synthetic knowledge bases: a real one replicated N times, for measuring scale.
 
 Copy 1 keeps the original ids; copy ``n`` (2..N) renames every question, theory,
-advice, conflict and claim id with the suffix ``-xn`` and rewrites every reference
-(``when``, ``ask_if``, ``contradicted_when``, ``theory``, ``advice``, ``withholds``,
-``between``) to the same copy. Each copy is therefore an independent, equally dense
+advice, conflict, finding and claim id with the suffix ``-xn`` and rewrites every
+reference (``when``, ``when_any``, ``ask_if``, ``contradicted_when``, ``theory``,
+``advice``, ``backed_by``, ``finding``, ``between``) to the same copy. Advice tags and
+the safety policy's tiers and tags are vocabulary, shared by every copy. Each copy is therefore an independent, equally dense
 slice of the knowledge base, and the result passes the normal loader's checks. A
 profile replicated with :func:`replicate_profile` answers every copy alike, so each
 copy fires what the original would.
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ._yaml import read_yaml
+from .conditions import FINDING_KEY
 from .load import MANIFEST, SOURCES_DIR, default_directory
 from .profile import TEXT_FIELDS
 
@@ -62,6 +64,17 @@ def replicate_knowledge_base(source: Path | str | None, target: Path | str, time
     advice["conflicts"] = copies(advice.get("conflicts", []), _conflict)
     _write(out / "advice.yaml", advice)
 
+    if (src / "findings.yaml").is_file():
+        findings = _read(src / "findings.yaml")
+        findings["findings"] = copies(findings["findings"], _finding)
+        _write(out / "findings.yaml", findings)
+    if (src / "safety-policy.yaml").is_file():
+        policy = _read(src / "safety-policy.yaml")
+        policy["policy"] = copies(
+            policy["policy"], lambda r, n: {**r, "finding": suffixed(r["finding"], n)}
+        )
+        _write(out / "safety-policy.yaml", policy)
+
     for path in sorted((src / SOURCES_DIR).glob("*.yaml")):
         data = _read(path)
         data["claims"] = copies(data.get("claims", []), _claim)
@@ -90,7 +103,30 @@ def _write(path: Path, data: Any) -> None:
 
 
 def _conditions(raw: Mapping[str, Any] | None, n: int) -> dict[str, Any]:
-    return {suffixed(q, n): test for q, test in (raw or {}).items()}
+    out: dict[str, Any] = {}
+    for key, test in (raw or {}).items():
+        if key == FINDING_KEY:
+            names = test if isinstance(test, list) else [test]
+            out[key] = [suffixed(f, n) for f in names]
+        else:
+            out[suffixed(key, n)] = test
+    return out
+
+
+def _finding(f: dict, n: int) -> dict:
+    def group(g: dict) -> dict:
+        return {**g, "backed_by": [suffixed(c, n) for c in g.get("backed_by", [])]}
+
+    out = {
+        **f,
+        "id": suffixed(f["id"], n),
+        "when_any": [_conditions(clause, n) for clause in f.get("when_any", [])],
+        "backed_by": [suffixed(c, n) for c in f.get("backed_by", [])],
+    }
+    for field in ("withholds", "cautions"):
+        if field in f:
+            out[field] = [group(g) for g in f[field]]
+    return out
 
 
 def _question(q: dict, n: int) -> dict:
@@ -118,8 +154,6 @@ def _claim(c: dict, n: int) -> dict:
     for field in ("theory", "advice"):
         if c.get(field) is not None:
             out[field] = suffixed(c[field], n)
-    if "withholds" in c:
-        out["withholds"] = [suffixed(a, n) for a in c["withholds"]]
     if "when" in c:
         out["when"] = _conditions(c["when"], n)
     return out
