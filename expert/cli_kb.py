@@ -55,7 +55,8 @@ def lint(ctx: click.Context, seeds: Path | None) -> None:
     click.echo(
         f"ok: {len(base.sources)} sources, {len(base.claims)} claims, "
         f"{len(base.questions)} questions, {len(base.theories)} theories, "
-        f"{len(base.advice)} pieces of advice, {len(base.conflicts)} conflicts{verified} "
+        f"{len(base.advice)} pieces of advice, {len(base.conflicts)} conflicts, "
+        f"{len(base.findings)} findings, {len(base.policy)} safety-policy rules{verified} "
         f"(version {base.version}, {base.short_hash})"
     )
 

@@ -424,12 +424,13 @@ def compile_engine(kb: KnowledgeBase) -> type[CrampEngine]:
     # in the latest stratum of any recommendation, after every Withhold is known.
     recommend = specs.of_kind("recommend")
     if recommend:
+        salience = min(spec.salience for spec in recommend)
         backing = AS.support << FACT_TYPES["Support"](advice=MATCH.advice, stance=P(_backs))
         namespace["recommend"] = Rule(
             backing,
             NOT(FACT_TYPES["Withhold"](advice=MATCH.advice)),
-            salience=min(spec.salience for spec in recommend),
-        )(_recommend_action(recommend))
+            salience=salience,
+        )(_recommend_action(recommend, salience))
 
     namespace["_rule_names"] = tuple(n for n, v in namespace.items() if isinstance(v, Rule))
     engine_class = type("CompiledCrampEngine", (CrampEngine,), namespace)
@@ -446,8 +447,12 @@ def _backs(stance: str) -> bool:
     return stance != "disputes"
 
 
-def _recommend_action(specs: Iterable[RuleSpec]) -> Callable:
-    """The right-hand side of the one recommendation rule, for whichever advice matched."""
+def _recommend_action(specs: Iterable[RuleSpec], salience: int) -> Callable:
+    """The right-hand side of the one recommendation rule, for whichever advice matched.
+
+    Its firings record the salience the shared rule really runs at (the latest stratum
+    of any recommendation), so the trace's saliences follow the agenda.
+    """
     by_advice = {spec.item: spec for spec in specs}
     records = {advice: _Conclusion.of(Recommendation, advice=advice).record for advice in by_advice}
     absent = {advice: _absent_words(spec) for advice, spec in by_advice.items()}
@@ -457,7 +462,7 @@ def _recommend_action(specs: Iterable[RuleSpec]) -> Callable:
         spec = by_advice[advice]
         engine.fired(
             spec.name,
-            spec.salience,
+            salience,
             None,
             (engine.record(support),),
             (records[advice],),

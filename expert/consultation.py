@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from knowledge import KnowledgeBase, Profile
+from knowledge.conditions import FindingTest
 from knowledge.profile import coerce_answer
 from knowledge.schema import Question
 
@@ -157,8 +158,8 @@ class Consultation:
 
     @property
     def is_red_flag(self) -> bool:
-        """Whether an emergency or urgent referral has been triggered."""
-        return self._state.tier in RED_FLAG_TIERS
+        """Whether an emergency or urgent referral holds that no answer to come can undo."""
+        return self._state.settled_tier in RED_FLAG_TIERS
 
     @property
     def fired_rules(self) -> frozenset[str]:
@@ -247,11 +248,17 @@ class Consultation:
 
     def _reason(self, rule: RuleInfo, via: str | None) -> Reason:
         kb = self.kb
-        needs = tuple(c.describe() for c in rule.conditions)
+        needs = tuple(
+            c.describe(kb.findings[c.finding].title) if isinstance(c, FindingTest) else c.describe()
+            for c in rule.conditions
+        )
         if rule.claim is not None:
             source = kb.source_of(rule.claim)
             says = kb.claims[rule.claim].says
             return Reason(rule.name, rule.claim, source.title, says, needs, via)
+        if rule.finding is not None:
+            finding = kb.findings[rule.finding]
+            return Reason(rule.name, None, None, f"{finding.title}: {finding.says}", needs, via)
         assert rule.theory is not None
         index = int(rule.name.rsplit(":", 1)[1])
         because = kb.contradictions[rule.theory][index][1]

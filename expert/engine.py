@@ -68,6 +68,16 @@ class Reasoner:
             reasoner = kb._cache["reasoner"] = cls(kb)
         return reasoner
 
+    @staticmethod
+    def declaration_order(answers: Mapping[str, Any]) -> list[str]:
+        """Question ids in the order their answers are declared: by id.
+
+        experta breaks ties between equally salient activations by fact recency, so a
+        fixed order makes the agenda, and so the trace in firing order, the same
+        whatever order the runner gave the answers in.
+        """
+        return sorted(answers)
+
     def run(self, profile: Profile) -> Run:
         """Reason about one profile; the result does not depend on answer order.
 
@@ -77,14 +87,12 @@ class Reasoner:
         engine = self._engine
         engine.reset()
         given = {q: v for q, v in profile.answers.items() if q in self.kb.questions}
-        # Declared in question-id order so the agenda, and so the trace, are the same
-        # whatever order the runner gave the answers in.
         engine.declare(
             *(
                 Given(question=q, value=given[q])
                 if q in self._gated
                 else engine.answer(q, given[q])
-                for q in sorted(given)
+                for q in self.declaration_order(given)
             )
         )
         engine.run()

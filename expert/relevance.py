@@ -18,7 +18,8 @@ A question *matters* while a live rule that counts waits on it, or while it gate
 fired, only two kinds of rule still count: those that could make the triage more
 urgent, and the clauses of warning-sign findings that refine the one found (after a
 sudden sharp pain: could you carry on, can you tighten the calf). The referral stands
-whatever else the runner says, and asking on would only delay it.
+whatever else the runner says, and asking on would only delay it; nor is a question
+asked whose answer could only take back a red flag already shown.
 
 Nothing here runs the engine: a step costs a pass over the rules plus a look-ahead over
 the answers of the questions that can be asked, with indexes built once per knowledge
@@ -366,19 +367,30 @@ class Analysis:
             f for f in kb.findings if (state := self._view.finding(f)) is not None and state[0]
         )
         tiers = [book.rules[i].tier for i in fired if book.rules[i].tier]
+        #: The triage tier these answers set now, as the engine decides it.
         self.tier = min(tiers, key=TIERS.index) if tiers else "self_care"
+        settled = [book.rules[i].tier for i in fired if book.rules[i].tier and i not in waiting]
+        #: The tier no answer still to come can take back (an ``unless`` test that holds
+        #: only while its question is open is not settled): what stops the questioning.
+        self.settled_tier = min(settled, key=TIERS.index) if settled else "self_care"
         #: Every live rule, whether or not it still counts.
         self.live: dict[int, frozenset[str]] = dict(waiting)
-        if self.tier in RED_FLAG_TIERS:
-            rank = TIERS.index(self.tier)
+        if self.settled_tier in RED_FLAG_TIERS:
+            rank = TIERS.index(self.settled_tier)
             refine = set()
             for f in self.findings & book.warning:
                 refine |= book.related[f]
+            # What could make it more urgent (or settle a more urgent rule one way or
+            # the other), and what tells more about the warning sign found.
             waiting = {
                 i: w
                 for i, w in waiting.items()
                 if (book.rules[i].tier and TIERS.index(book.rules[i].tier) < rank)
-                or (book.rules[i].kind == "finding" and book.rules[i].finding in refine)
+                or (
+                    book.rules[i].kind == "finding"
+                    and i not in fired
+                    and book.rules[i].finding in refine - self.findings
+                )
             }
         #: Live rules that still count, with the questions each is waiting on.
         self.waiting: dict[int, frozenset[str]] = waiting
@@ -452,8 +464,10 @@ class Analysis:
     # --- what an answer would change ----------------------------------------------------
 
     def deciding(self, qid: str) -> tuple[list[int], dict[int, str]]:
-        """Live rules that depend on ``qid``, and live rules behind questions it gates."""
-        direct = [i for i in self.book.testing[qid] if i in self.waiting]
+        """Live rules that wait on ``qid``, and live rules behind questions it gates."""
+        direct = [
+            i for i in self.book.testing[qid] if i in self.waiting and qid in self.waiting[i]
+        ]
         via: dict[int, str] = {}
         for g in self.book.gated_closure(qid):
             if self.status(g) in (_OPEN, _PENDING):

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from expert import conclusions
 from expert.engine import Reasoner, Run
 from knowledge import Condition, KnowledgeBase, Profile
-from knowledge.conditions import holds_all
+from knowledge.conditions import FindingTest, holds_all
 from knowledge.runners import profiles, red_flag_claims, reorderings
 from knowledge.satisfy import satisfying_answers
 from knowledge.schema import TIERS
@@ -125,7 +125,24 @@ class Context:
     def holding(self, profile: Profile) -> frozenset[str]:
         """Claims whose conditions hold on the answers the engine keeps (the semantics)."""
         kept = self.kb.applicable(profile.answers)
-        return frozenset(c for c, conds in self.kb.conditions.items() if holds_all(conds, kept))
+        found = self.kb.holding_findings(kept)
+        return frozenset(
+            c for c, conds in self.kb.conditions.items() if holds_all(conds, kept, found)
+        )
+
+    def findings(self, profile: Profile) -> frozenset[str]:
+        """Findings whose clauses hold on the answers the engine keeps (the semantics)."""
+        return self.kb.holding_findings(self.kb.applicable(profile.answers))
+
+    def withheld(self, profile: Profile) -> dict[str, set[str]]:
+        """Advice the holding findings withhold, each with the findings that withhold it."""
+        out: dict[str, set[str]] = {}
+        for fid in self.findings(profile):
+            for group in self.kb.findings[fid].withholds:
+                for tag in group.tags:
+                    for advice_id in self.kb.advice_by_tag.get(tag, ()):
+                        out.setdefault(advice_id, set()).add(fid)
+        return out
 
     @cached_property
     def witnesses(self) -> Mapping[str, dict[str, Any] | None]:
@@ -437,7 +454,7 @@ def _check_both_sides(ctx: Context, profile: Profile) -> None:
                 runners,
                 item=theory_id,
             )
-    withheld = {a for c in holding for a in kb.claims[c].withholds}
+    withheld = set(ctx.withheld(profile))
     advice = {a.id: a for a in diagnosis.advice}
     shown_withheld = {w.id for w in diagnosis.withheld}
 
@@ -502,13 +519,13 @@ _register(
 
 
 def _with_an_unknown(ctx: Context) -> st.SearchStrategy[Profile]:
-    conditional = [c for c in ctx.fireable if ctx.kb.conditions[c]]
+    conditional = [c for c in ctx.fireable if _needed_questions(ctx.kb, c)]
 
     @st.composite
     def build(draw: st.DrawFn) -> Profile:
         claim = draw(st.sampled_from(conditional))
         profile = draw(profiles(ctx.kb, satisfying=claim))
-        question = draw(st.sampled_from(sorted({c.question for c in ctx.kb.conditions[claim]})))
+        question = draw(st.sampled_from(sorted(_needed_questions(ctx.kb, claim))))
         answers = {q: v for q, v in profile.answers.items() if q != question}
         return Profile(answers, profile.unknown | {question}, profile.name, profile.notes)
 
@@ -517,10 +534,23 @@ def _with_an_unknown(ctx: Context) -> st.SearchStrategy[Profile]:
     return st.one_of(profiles(ctx.kb), build())
 
 
+def _needed_questions(kb: KnowledgeBase, claim_id: str) -> set[str]:
+    """Questions a claim needs answered: its positive answer conditions.
+
+    An ``unless`` test needs no answer, and a finding may be reached through any of its
+    clauses, so neither names a question the claim cannot do without.
+    """
+    return {
+        c.question
+        for c in kb.conditions[claim_id]
+        if isinstance(c, Condition) and not c.holds_unanswered
+    }
+
+
 def _check_unknown_never_fires(ctx: Context, profile: Profile) -> None:
     run = ctx.run(profile)
     for claim_id in sorted(run.fired_claims):
-        needed = {c.question for c in ctx.kb.conditions[claim_id]}
+        needed = _needed_questions(ctx.kb, claim_id)
         unknown = sorted(needed & profile.unknown)
         missing = sorted(needed - set(run.answers) - profile.unknown)
         if unknown or missing:
@@ -602,7 +632,7 @@ _register(
 )
 
 
-# --- no advice contradicts a safety rule -----------------------------------------------
+# --- the safety policy holds -----------------------------------------------------------
 
 
 def _is_drinking(ctx: Context, advice_id: str) -> bool:
@@ -610,49 +640,74 @@ def _is_drinking(ctx: Context, advice_id: str) -> bool:
     return bool(DRINKING.search(f"{advice.title} {advice.text}"))
 
 
-def _safety_examples(ctx: Context) -> st.SearchStrategy[Profile]:
-    """Arbitrary runners, and runners for whom a rule that withholds advice holds while
-    a claim backing that advice (or, against a safety-net rule on drinking, any advice
-    to drink) holds too: the runners a missing ``withholds`` entry would harm."""
-    kb = ctx.kb
-    pairs = []
-    for rule_id in ctx.fireable:
-        rule = kb.claims[rule_id]
-        targets = set(rule.withholds)
-        if targets and _forbids_drinking(ctx, rule_id):
-            targets |= {a for a in kb.advice if _is_drinking(ctx, a)}
-        for advice_id in sorted(targets):
-            for claim in kb.claims_by_advice[advice_id]:
-                if claim.stance == "disputes":
-                    continue
-                both = satisfying_answers(kb, [*kb.conditions[rule_id], *kb.conditions[claim.id]])
-                if both is not None:
-                    pairs.append(both)
-    if not pairs:
-        return profiles(kb)
-    return st.one_of(
-        profiles(kb),
-        st.tuples(profiles(kb), st.sampled_from(pairs)).map(lambda d: _overlay(d[0], d[1])),
-    )
+def _policy_witnesses(ctx: Context) -> list[tuple[str, Profile]]:
+    """For each policy finding and each way it can hold, the smallest runner it holds for.
 
-
-def _forbids_drinking(ctx: Context, rule_id: str) -> bool:
-    """A safety-net rule that withholds some advice to drink (signs of over-hydration).
-
-    It forbids all of it; an article's own caution may be more nuanced, the safety net
-    is not.
+    Also, for each such way and each piece of advice the finding must withhold, a
+    runner for whom a claim backing that advice holds too: the runner a missing or
+    weakened withholding would harm.
     """
+    from knowledge.satisfy import alternatives
+
     kb = ctx.kb
-    return kb.source_of(rule_id).kind == "public_health" and any(
-        _is_drinking(ctx, a) for a in kb.claims[rule_id].withholds
+    out: list[tuple[str, Profile]] = []
+    for rule in kb.policy:
+        if rule.finding not in kb.findings:
+            continue
+        for clause in kb.finding_clauses[rule.finding]:
+            for alternative in alternatives(kb, clause):
+                found = satisfying_answers(kb, alternative)
+                if found is None:
+                    continue
+                out.append((rule.finding, Profile(found)))
+                tags = set(rule.forbids) | set(rule.cautions)
+                for advice in kb.advice.values():
+                    if not tags & set(advice.acts_on):
+                        continue
+                    for claim in kb.claims_by_advice[advice.id]:
+                        if claim.stance == "disputes":
+                            continue
+                        both = satisfying_answers(kb, [*alternative, *kb.conditions[claim.id]])
+                        if both is not None:
+                            out.append((rule.finding, Profile(both)))
+                            break
+    return out
+
+
+def _search_policy(ctx: Context) -> int:
+    """Every way a policy finding can hold, checked: the mutations it must catch."""
+    witnesses = _policy_witnesses(ctx)
+    for _finding, profile in witnesses:
+        _check_safety(ctx, profile)
+    return len(witnesses)
+
+
+def _safety_examples(ctx: Context) -> st.SearchStrategy[Profile]:
+    """Arbitrary runners, runners with a red flag, and the policy's own witnesses
+    overlaid on arbitrary runners (a warning sign among other answers)."""
+    kb = ctx.kb
+    witnesses = [p.answers for _f, p in _policy_witnesses(ctx)]
+    plain = st.one_of(profiles(kb), profiles(kb, red_flags=True))
+    if not witnesses:
+        return plain
+    return st.one_of(
+        plain,
+        st.tuples(profiles(kb), st.sampled_from(witnesses)).map(lambda d: _overlay(d[0], d[1])),
     )
 
 
 def _check_safety(ctx: Context, profile: Profile) -> None:
+    """The safety policy holds for this runner, and no advice says to stop a medicine.
+
+    For every policy finding that holds (by the conditions' own semantics): the engine
+    derives it; the tier is at least the policy's; every red-flag claim about it sets at
+    least that tier; no active advice carries a tag the policy forbids, and advice with a
+    tag it cautions against carries the caution; and for a finding that forbids
+    drinking, no active advice says to drink, whatever its tags.
+    """
     kb = ctx.kb
-    _run, diagnosis = ctx.diagnose(profile)
+    run, diagnosis = ctx.diagnose(profile)
     runners = _runner(profile)
-    recommended = {a.id: a for a in diagnosis.advice}
     for advice in diagnosis.advice:
         said = f"{advice.title}. {advice.text}"
         stop = STOP_MEDICINE.search(said)
@@ -663,22 +718,70 @@ def _check_safety(ctx: Context, profile: Profile) -> None:
                 runners,
                 item=advice.id,
             )
-    for rule_id in sorted(ctx.holding(profile)):
-        withholds = kb.claims[rule_id].withholds
-        for advice_id in withholds:
-            if advice_id in recommended:
+    holding = ctx.findings(profile)
+    claims = ctx.holding(profile)
+    for rule in kb.policy:
+        if rule.finding not in holding:
+            continue
+        title = kb.findings[rule.finding].title
+        if rule.finding not in run.findings:
+            raise Violation(
+                f"finding {rule.finding!r} ({title}) holds for this runner, but the engine "
+                "does not derive it",
+                runners,
+                item="triage",
+            )
+        if rule.min_tier and _rank(diagnosis.triage.tier) > _rank(rule.min_tier):
+            raise Violation(
+                f"finding {rule.finding!r} ({title}) holds and the safety policy requires at "
+                f"least the tier {rule.min_tier}, but the triage level is "
+                f"{diagnosis.triage.tier}",
+                runners,
+                item="triage",
+            )
+        if rule.min_tier:
+            for claim_id in sorted(claims):
+                claim = kb.claims[claim_id]
+                about = {t.finding for t in kb.conditions[claim_id] if isinstance(t, FindingTest)}
+                if (
+                    claim.kind == "red_flag"
+                    and rule.finding in about
+                    and _rank(claim.triage or "self_care") > _rank(rule.min_tier)
+                ):
+                    raise Violation(
+                        f"the red flag {claim_id!r} is about finding {rule.finding!r} "
+                        f"({title}) but sets the tier {claim.triage}, below the safety "
+                        f"policy's {rule.min_tier}",
+                        runners,
+                        item="triage",
+                    )
+        for advice in diagnosis.advice:
+            forbidden = sorted(set(advice.acts_on) & set(rule.forbids))
+            if forbidden:
                 raise Violation(
-                    f"advice {advice_id!r} is recommended although the safety rule "
-                    f"{rule_id!r}, which holds, withholds it",
+                    f"advice {advice.id!r} ({advice.title}) acts on {', '.join(forbidden)}, "
+                    f"which the safety policy forbids while finding {rule.finding!r} "
+                    f"({title}) holds, yet it is given as something to do",
                     runners,
-                    item=advice_id,
+                    item=advice.id,
                 )
-        if _forbids_drinking(ctx, rule_id):
-            drinking = sorted(a for a in recommended if _is_drinking(ctx, a))
+            cautioned = set(advice.acts_on) & set(rule.cautions)
+            sources = {rule.finding, *kb.implied_findings(rule.finding)}
+            if cautioned and not any(n.finding in sources for n in advice.cautions):
+                raise Violation(
+                    f"advice {advice.id!r} ({advice.title}) acts on "
+                    f"{', '.join(sorted(cautioned))} without the caution the safety policy "
+                    f"requires while finding {rule.finding!r} ({title}) holds",
+                    runners,
+                    item=advice.id,
+                )
+        if "drinking" in rule.forbids:
+            drinking = sorted(a.id for a in diagnosis.advice if _is_drinking(ctx, a.id))
             if drinking:
                 raise Violation(
-                    f"advice {drinking[0]!r} tells the runner to drink, although the safety "
-                    f"rule {rule_id!r} holds and forbids advice to drink",
+                    f"advice {drinking[0]!r} tells the runner to drink, although finding "
+                    f"{rule.finding!r} ({title}) holds and the safety policy forbids advice "
+                    "to drink",
                     runners,
                     item=drinking[0],
                 )
@@ -687,10 +790,11 @@ def _check_safety(ctx: Context, profile: Profile) -> None:
 _register(
     Invariant(
         "safety-rules-hold",
-        "No advice contradicts a safety rule: no drinking advice against over-hydration, "
-        "never stop a medicine",
+        "The safety policy holds: each warning-sign finding gets its tier and no advice "
+        "it forbids; never stop a medicine",
         _safety_examples,
         _check_safety,
+        search=_search_policy,
     )
 )
 
@@ -758,11 +862,20 @@ _register(
 def _search_questions(ctx: Context) -> int:
     """For each question, a runner for whom answering it or not changes what fires."""
     kb = ctx.kb
-    rules: list[tuple[str, tuple[Condition, ...]]] = [
+    from knowledge.satisfy import alternatives
+
+    rules: list[tuple[str, tuple[Any, ...]]] = [
         (f"claim {c!r}", conds) for c, conds in kb.conditions.items()
     ]
     for theory_id, clauses in kb.contradictions.items():
         rules += [(f"a contradiction of {theory_id!r}", conds) for conds, _ in clauses]
+    # Every way a finding can hold: a question may matter only through one of them.
+    for finding_id, clauses in kb.finding_clauses.items():
+        rules += [
+            (f"finding {finding_id!r}", alternative)
+            for clause in clauses
+            for alternative in alternatives(kb, clause)
+        ]
     witnesses = [(what, satisfying_answers(kb, conds)) for what, conds in rules]
     idle = []
     for qid in kb.questions:
@@ -781,8 +894,8 @@ def _search_questions(ctx: Context) -> int:
     if idle:
         raise Violation(
             "\n".join(
-                f"question {q!r} can change nothing: no claim that can fire, and no "
-                "contradiction, tests it or a question it unlocks"
+                f"question {q!r} can change nothing: no claim that can fire, no finding "
+                "and no contradiction tests it or a question it unlocks"
                 for q in idle
             )
         )
@@ -834,14 +947,21 @@ def _check_graph(ctx: Context, profile: Profile) -> None:
             continue
         parents = set(graph.predecessors(node))
         claim = graph.nodes[node].get("claim")
-        if PREMISE in parents and (claim is None or kb.conditions[claim]):
+        if PREMISE in parents and claim is not None and kb.conditions[claim]:
             raise Violation(
                 f"{node} rests on no answer although its rule has conditions",
                 runners,
-                item=ctx.item_of(claim) if claim else "triage",
+                item=ctx.item_of(claim),
             )
         if claim:
-            needed = {f"answer:{c.question}" for c in kb.conditions[claim]}
+            needed = {
+                f"answer:{c.question}"
+                for c in kb.conditions[claim]
+                if isinstance(c, Condition) and not c.holds_unanswered
+            }
+            needed |= {
+                f"finding:{c.finding}" for c in kb.conditions[claim] if isinstance(c, FindingTest)
+            }
             if not needed <= parents:
                 raise Violation(
                     f"{node} is not linked to the answers it needs: "
@@ -885,6 +1005,9 @@ def engine_differences(ctx: Context, profile: Profile) -> list[str]:
             set(other.recommended),
         ),
         "advice withheld": ({f["advice"] for f in run.derived("Withhold")}, set(other.withheld)),
+        "advice cautioned": ({f["advice"] for f in run.derived("Caution")}, set(other.cautioned)),
+        "findings": (set(run.findings), set(other.findings)),
+        "triage level": ({run.tier}, {other.level}),
         "triage tiers": (
             {(f["claim"], f["tier"]) for f in run.derived("Triage")},
             set(other.triage_tiers),

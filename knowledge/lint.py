@@ -5,6 +5,8 @@ On top of loading (schema, references, conditions), lint reports:
 * a claim no runner can ever trigger: no answers satisfy its conditions together with
   the ``ask_if`` preconditions the engine applies (see :mod:`knowledge.satisfy`);
 * a question no claim tests, which the consultation could only ask in vain;
+* a finding of the safety policy that does not withhold (or caution against) every
+  tag the policy says it must, itself or through a finding it implies;
 * with a seeds directory: a quote (of a claim, or of a gap's announcement) that is not
   verbatim in its source's seed file. Only whitespace and typographic quotes are
   normalised; anything else, a dropped word or a changed spelling, is a problem.
@@ -76,6 +78,7 @@ def lint_knowledge_base(
     documents = source_documents(kb)
     problems.extend(unfireable_claims(kb, documents))
     problems.extend(unused_questions(kb))
+    problems.extend(policy_gaps(kb))
     if seeds is not None:
         found, checked = unverified_quotes(kb, Path(seeds), documents)
         problems.extend(found)
@@ -133,6 +136,33 @@ def unused_questions(kb: KnowledgeBase) -> list[Problem]:
                     f"question {qid!r} is tested by no claim, so its answer can change nothing",
                 )
             )
+    return problems
+
+
+def policy_gaps(kb: KnowledgeBase) -> list[Problem]:
+    """A problem for each tag the safety policy requires a finding to withhold or caution
+    against that neither the finding nor a finding it implies does."""
+    path = kb.root / "safety-policy.yaml"
+    if not kb.policy or not path.is_file():
+        return []
+    doc = read_yaml(path, display_path(path))
+    problems = []
+    for index, rule in enumerate(kb.policy):
+        sources = (rule.finding, *kb.implied_findings(rule.finding))
+        for field, attr, verb in (
+            ("forbids", "withholds", "withhold"),
+            ("cautions", "cautions", "caution against"),
+        ):
+            covered = {t for f in sources for g in getattr(kb.findings[f], attr) for t in g.tags}
+            missing = [t for t in getattr(rule, field) if t not in covered]
+            if missing:
+                problems.append(
+                    doc.problem(
+                        ("policy", index, field),
+                        f"the safety policy requires finding {rule.finding!r} to {verb} "
+                        f"advice tagged {', '.join(missing)}, but it does not",
+                    )
+                )
     return problems
 
 
@@ -210,6 +240,7 @@ __all__ = [
     "find_seed",
     "lint_knowledge_base",
     "normalise_quote",
+    "policy_gaps",
     "unfireable_claims",
     "unused_questions",
     "unverified_quotes",

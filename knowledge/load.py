@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from ._yaml import Document, read_yaml
 from .conditions import ConditionError, FindingTest, Test, parse_conditions
-from .model import KnowledgeBase, implied_findings
+from .model import KnowledgeBase
 from .problems import Problem, ProblemsError, did_you_mean, one_of, with_article
 from .schema import (
     ADVICE_PHASE_OF_KIND,
@@ -421,11 +421,8 @@ class _Loader:
 
         pdoc, pfile = parsed["safety-policy.yaml"]
         policy = tuple(pfile.policy) if pfile else ()
-        implied = {f: implied_findings(finding_clauses, f) for f in finding_clauses}
         for i, rule in enumerate(policy):
-            self._check_policy_rule(
-                pdoc, ("policy", i), rule, findings, manifest.advice_tags, implied
-            )
+            self._check_policy_rule(pdoc, ("policy", i), rule, findings, manifest.advice_tags)
 
         for i, a in enumerate(afile.advice):
             if all_sources and a.id not in backed:
@@ -461,12 +458,12 @@ class _Loader:
         rule: Any,
         findings: dict,
         tags: dict,
-        implied: dict[str, frozenset[str]],
     ) -> None:
-        """A policy rule names a warning-sign finding whose own withholding covers it.
+        """A policy rule names a finding of this knowledge base, with known tags.
 
-        Only the static part: that the rule can hold at all. Whether every runner with
-        the finding gets the tier is checked on generated runners by ``cramp kb test``.
+        Whether the finding withholds what the policy forbids is checked by ``cramp kb
+        lint`` (statically) and ``cramp kb test`` (on runners, naming the smallest one),
+        so that a weakened finding is reported with a runner it would harm.
         """
         finding = findings.get(rule.finding)
         if finding is None:
@@ -479,34 +476,17 @@ class _Loader:
                 )
             )
             return
-        if not finding.warning_sign and (rule.min_tier or rule.forbids):
+        if not finding.warning_sign and rule.min_tier:
             self.problems.append(
                 doc.problem(
                     (*loc, "finding"),
-                    f"finding {rule.finding!r} has a tier or forbidden advice in the safety "
-                    "policy, so it must be marked warning_sign: true",
+                    f"finding {rule.finding!r} has a tier in the safety policy, so it must be "
+                    "marked warning_sign: true",
                     value=True,
                 )
             )
         self._tags(doc, (*loc, "forbids"), rule.forbids, tags)
         self._tags(doc, (*loc, "cautions"), rule.cautions, tags)
-        for field, attr in (("forbids", "withholds"), ("cautions", "cautions")):
-            covered = {
-                t
-                for fid in (rule.finding, *implied.get(rule.finding, ()))
-                for g in getattr(findings[fid], attr)
-                for t in g.tags
-            }
-            missing = [t for t in getattr(rule, field) if t not in covered]
-            if missing:
-                verb = "withhold" if field == "forbids" else "caution against"
-                self.problems.append(
-                    doc.problem(
-                        (*loc, field),
-                        f"the safety policy requires finding {rule.finding!r} to {verb} "
-                        f"advice tagged {', '.join(missing)}, but the finding does not",
-                    )
-                )
 
     def _check_finding_cycles(self, doc: Document | None, ffile: Any, clauses: dict) -> None:
         """A finding may not depend on itself, directly or through other findings.

@@ -150,6 +150,22 @@ class KnowledgeBase:
                 wanted |= self.questions_under(self.conditions[cid])
         return tuple(q for q in self.questions if q in wanted)
 
+    def holding_findings(self, answers: Mapping[str, Any]) -> frozenset[str]:
+        """Findings whose clauses hold on these (already applicable) answers.
+
+        Worked out from the condition semantics alone, to a fixed point (findings test
+        findings, never their absence), so checks can compare the engine against it.
+        """
+        holding: set[str] = set()
+        moved = True
+        while moved:
+            moved = False
+            for fid, clauses in self.finding_clauses.items():
+                if fid not in holding and any(holds_all(c, answers, holding) for c in clauses):
+                    holding.add(fid)
+                    moved = True
+        return frozenset(holding)
+
     def applicable(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """Keep only answers to questions whose ``ask_if`` holds (a fixed point, in order).
 

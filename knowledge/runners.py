@@ -33,7 +33,7 @@ from hypothesis import reject
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from .conditions import Condition, holds_all
+from .conditions import FindingTest, holds_all
 from .model import KnowledgeBase
 from .problems import did_you_mean
 from .profile import Profile
@@ -110,6 +110,13 @@ def profiles(
             known.update(needed)
             unknown -= set(needed)
             protected = frozenset(needed)
+            if not _holds(kb, target, known):
+                # Another answer undid an ``unless`` test: leave those questions open.
+                for qid in _unless_questions(kb, target) - protected:
+                    known.pop(qid, None)
+                    unknown.discard(qid)
+            if not _holds(kb, target, known):
+                reject()
         if red_flags is False:
             _clear_red_flags(kb, known, unknown, protected)
         name = draw(st.none() | st.text(max_size=30)) if names else None
@@ -164,32 +171,50 @@ def _witness(kb: KnowledgeBase, claim_id: str) -> dict[str, Any] | None:
     return cache[claim_id]
 
 
+def _holds(kb: KnowledgeBase, claim_id: str, answers: Mapping[str, Any]) -> bool:
+    """Whether the claim's conditions hold on these answers (findings worked out too)."""
+    kept = kb.applicable(answers)
+    return holds_all(kb.conditions[claim_id], kept, kb.holding_findings(kept))
+
+
 def _satisfying(kb: KnowledgeBase, claim_id: str) -> st.SearchStrategy[dict[str, Any]]:
     """Answers making the claim hold: random where they can be, else the smallest witness."""
     witness = _witness(kb, claim_id)
     assert witness is not None  # checked by _validate
-    # Every answer of the witness is kept only if it passes the claim's conditions on
-    # its question and the ask_if conditions of every other answer of the witness.
-    tests: dict[str, list[Condition]] = {q: [] for q in witness}
-    for cond in kb.conditions[claim_id]:
-        tests[cond.question].append(cond)
-    for qid in witness:
-        for cond in kb.preconditions.get(qid, ()):
-            tests[cond.question].append(cond)
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
-        out = {}
+        out = dict(witness)
         for qid in sorted(witness):
             question = kb.questions[qid]
             value = draw(answers(question))
             if question.type == "multi":
                 value = tuple(sorted(set(value) | set(witness[qid])))
-            out[qid] = value if all(c.holds(value) for c in tests[qid]) else witness[qid]
-        assert holds_all(kb.conditions[claim_id], kb.applicable(out)), (claim_id, out)
+            # A random answer stays only if the claim still holds with it.
+            if _holds(kb, claim_id, {**out, qid: value}):
+                out[qid] = value
+        assert _holds(kb, claim_id, out), (claim_id, out)
         return out
 
     return build()
+
+
+def _unless_questions(kb: KnowledgeBase, claim_id: str) -> frozenset[str]:
+    """Questions the claim tests with ``unless``, directly or through its findings: an
+    answer to one of them could undo it, so a runner built for it leaves them open."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    pending = list(kb.conditions[claim_id])
+    while pending:
+        test = pending.pop()
+        if isinstance(test, FindingTest):
+            if test.finding not in seen:
+                seen.add(test.finding)
+                for clause in kb.finding_clauses.get(test.finding, ()):
+                    pending.extend(clause)
+        elif test.holds_unanswered:
+            found.add(test.question)
+    return frozenset(found)
 
 
 def _clear_red_flags(
@@ -198,12 +223,35 @@ def _clear_red_flags(
     """Mark answers unknown until no red flag holds (fewer answers never raise one)."""
     flags = red_flag_claims(kb)
     while True:
-        kept: Mapping[str, Any] = kb.applicable(known)
-        raised = [f for f in flags if holds_all(kb.conditions[f], kept)]
+        raised = [f for f in flags if _holds(kb, f, known)]
         if not raised:
             return
-        questions = [c.question for c in kb.conditions[raised[0]] if c.question not in protected]
+        # Take back an answer the flag needs: a sign answered, not an ``unless`` one
+        # (an unanswered ``unless`` question keeps a flag up rather than lowering it).
+        kept = kb.applicable(known)
+        questions = [
+            q
+            for q in sorted(_positive_questions(kb, raised[0]))
+            if q in kept and q not in protected
+        ]
         if not questions:
             reject()  # the claim asked for implies a red flag: no such runner
         del known[questions[0]]
         unknown.add(questions[0])
+
+
+def _positive_questions(kb: KnowledgeBase, claim_id: str) -> frozenset[str]:
+    """Questions the claim tests for a value, directly or through its findings."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    pending = list(kb.conditions[claim_id])
+    while pending:
+        test = pending.pop()
+        if isinstance(test, FindingTest):
+            if test.finding not in seen:
+                seen.add(test.finding)
+                for clause in kb.finding_clauses.get(test.finding, ()):
+                    pending.extend(clause)
+        elif not test.holds_unanswered:
+            found.add(test.question)
+    return frozenset(found)

@@ -4,8 +4,9 @@ Copy 1 keeps the original ids; copy ``n`` (2..N) renames every question, theory,
 advice, conflict, finding and claim id with the suffix ``-xn`` and rewrites every
 reference (``when``, ``when_any``, ``ask_if``, ``contradicted_when``, ``theory``,
 ``advice``, ``backed_by``, ``finding``, ``between``) to the same copy. Advice tags and
-the safety policy's tiers and tags are vocabulary, shared by every copy. Each copy is therefore an independent, equally dense
-slice of the knowledge base, and the result passes the normal loader's checks. A
+the safety policy's tiers and tags are vocabulary, shared by every copy. Each copy is
+therefore an independent, equally dense slice of the knowledge base, and the result
+passes the normal loader's checks. A
 profile replicated with :func:`replicate_profile` answers every copy alike, so each
 copy fires what the original would.
 

@@ -76,11 +76,36 @@ def red_flag_claims(kb: KnowledgeBase) -> list[str]:
 def expected_red_tier(kb: KnowledgeBase, answers: Mapping[str, Any]) -> str | None:
     """The most urgent red-flag tier these answers trigger, computed from the data alone."""
     applicable = kb.applicable(answers)
+    findings = kb.holding_findings(applicable)
     tiers = [
         kb.claims[cid].triage
         for cid in red_flag_claims(kb)
-        if holds_all(kb.conditions[cid], applicable)
+        if holds_all(kb.conditions[cid], applicable, findings)
     ]
+    return min(tiers, key=TIERS.index) if tiers else None  # type: ignore[arg-type]
+
+
+def settled_red_tier(
+    kb: KnowledgeBase, answers: Mapping[str, Any], unknown: frozenset[str]
+) -> str | None:
+    """The most urgent red-flag tier no answer still to come can take back, or None.
+
+    A red flag holds for good once one way it can hold (its conditions, findings
+    replaced by their clauses) holds with no ``unless`` test on an open question.
+    """
+    from knowledge.satisfy import alternatives
+
+    applicable = kb.applicable(answers)
+    tiers = []
+    for cid in red_flag_claims(kb):
+        for alt in alternatives(kb, kb.conditions[cid]):
+            open_unless = any(
+                c.holds_unanswered and c.question not in applicable and c.question not in unknown
+                for c in alt
+            )
+            if holds_all(alt, applicable) and not open_unless:
+                tiers.append(kb.claims[cid].triage)
+                break
     return min(tiers, key=TIERS.index) if tiers else None  # type: ignore[arg-type]
 
 
@@ -89,17 +114,37 @@ def can_still_change(
 ) -> bool:
     """Oracle, written apart from the consultation: could answering ``qid`` matter?
 
-    True if some claim or contradiction clause testing ``qid`` (or a question whose
-    ask_if depends on ``qid``) has not fired, has no condition failed by an answer, and
-    tests no question answered unknown. After a red flag, only rules that would make the
-    triage more urgent count.
+    A rule is read as every way it can hold: its conditions with each finding it tests
+    replaced by one of the finding's clauses (``knowledge.satisfy.alternatives``). True
+    if one of those ways for some claim, finding or contradiction clause tests ``qid``
+    (or a question whose ask_if depends on ``qid``), does not hold already for good, has
+    no condition failed by an answer, and tests no question answered unknown (an
+    ``unless`` test passes while unanswered but an answer can undo it). After a red
+    flag, only rules that would make the triage more urgent count, and the clauses of
+    warning-sign findings that do not hold yet.
     """
+    from knowledge.satisfy import alternatives
+
     applicable = kb.applicable(answers)
-    rules: list[tuple[tuple[Any, ...], str | None]] = [
-        (kb.conditions[cid], kb.claims[cid].triage) for cid in kb.claims
+    rules: list[tuple[tuple[Any, ...], str | None, bool]] = [
+        (alt, kb.claims[cid].triage, False)
+        for cid in kb.claims
+        for alt in alternatives(kb, kb.conditions[cid])
     ]
-    rules += [(conds, None) for clauses in kb.contradictions.values() for conds, _ in clauses]
-    red = expected_red_tier(kb, answers)
+    rules += [
+        (alt, None, False)
+        for clauses in kb.contradictions.values()
+        for conds, _ in clauses
+        for alt in alternatives(kb, conds)
+    ]
+    holding = kb.holding_findings(applicable)
+    rules += [
+        (alt, None, kb.findings[fid].warning_sign and fid not in holding)
+        for fid, clauses in kb.finding_clauses.items()
+        for clause in clauses
+        for alt in alternatives(kb, clause)
+    ]
+    red = settled_red_tier(kb, answers, unknown)
     opened = {qid}
     changed = True
     while changed:  # questions whose ask_if depends on qid, directly or not
@@ -108,15 +153,17 @@ def can_still_change(
             if other not in opened and any(c.question in opened for c in pre):
                 opened.add(other)
                 changed = True
-    for conditions, tier in rules:
-        if red is not None and (tier is None or TIERS.index(tier) >= TIERS.index(red)):
+    for conditions, tier, refines in rules:
+        more_urgent = tier is not None and TIERS.index(tier) < TIERS.index(red or "self_care")
+        if red is not None and not (more_urgent or refines):
             continue
-        if not any(c.question in opened for c in conditions):
+        open_tests = [
+            c for c in conditions if c.question in opened and c.question not in applicable
+        ]
+        if not open_tests:
             continue
-        if holds_all(conditions, applicable):
-            continue  # fired already
         blocked = any(
-            c.question in unknown
+            (c.question in unknown and not c.holds_unanswered)
             or (c.question in applicable and not c.holds(applicable[c.question]))
             for c in conditions
         )

@@ -27,7 +27,8 @@ def fixture_profile(path: Path) -> Profile:
 
 
 #: Edits to kb-minimal so that every kind of condition is used: "not" on a choice, a
-#: multi-choice and a yes/no; an upper bound; and ask_if conditions that use them.
+#: multi-choice and a yes/no; an upper bound; ask_if conditions that use them; and a
+#: red flag resting on findings (below) that use "unless", "all" and other findings.
 EVERY_CONDITION = [
     (
         "sources/alpha.yaml",
@@ -55,7 +56,33 @@ EVERY_CONDITION = [
         "when: {recovery: enough}",
         "when: {recovery: enough, weekly_km: {max: 10}}",
     ),
+    ("sources/beta.yaml", "when: {calf_can_contract: no}", "when: {finding: torn_calf}"),
 ]
+
+#: Findings for that copy: one from answers ("unless" on a yes/no, "all" of a
+#: multi-choice), one built on it, and a withholding by tag.
+EVERY_CONDITION_FINDINGS = """\
+findings:
+  - id: hard_week
+    title: A hard week
+    says: Night and run cramps after little recovery.
+    when_any:
+      - {cramp_timing: {all: [during_run, night]}, recovery: little}
+      - {weekly_km: {min: 100}, bedding: {unless: no}}
+    backed_by: [alpha-pattern]
+  - id: torn_calf
+    title: A possible tear
+    warning_sign: true
+    says: A calf that cannot contract.
+    when_any:
+      - {calf_can_contract: no}
+      - {finding: hard_week, calf_can_contract: {unless: yes}, weekly_km: {min: 110}}
+    backed_by: [beta-tear]
+    withholds:
+      - tags: [running]
+        because: Not with a possible tear.
+        backed_by: [beta-tear]
+"""
 
 
 def every_condition_kb(directory: Path) -> KnowledgeBase:
@@ -66,4 +93,5 @@ def every_condition_kb(directory: Path) -> KnowledgeBase:
         text = (root / file).read_text()
         assert old in text, (file, old)
         (root / file).write_text(text.replace(old, new, 1))
+    (root / "findings.yaml").write_text(EVERY_CONDITION_FINDINGS)
     return load_knowledge_base(root)

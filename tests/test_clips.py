@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from fixture_data import every_condition_kb
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import expert.clips
 from explain.invariant_suite import check_invariant, format_failure
 from explain.invariants import INVARIANTS, Context, engine_differences
 from knowledge import load_knowledge_base, load_profile_text, parse_profile
 from knowledge.bundled import example_names, example_path
+from knowledge.conditions import Condition, FindingTest
 from knowledge.runners import profiles
 
 pytest.importorskip("clips", reason="clipspy is a test dependency: uv sync installs it")
@@ -51,9 +53,13 @@ def test_the_clips_module_shares_no_matching_code_with_the_experta_compiler() ->
             imported.add("." * node.level + (node.module or ""))
         elif isinstance(node, ast.Import):
             imported |= {a.name for a in node.names}
+    # It reads the one rule list (what each rule tests and declares) and the condition
+    # types; matching, negation and the agenda are CLIPS's own.
     assert imported <= {"__future__", "os", "tempfile", "collections.abc", "dataclasses"} | {
         "typing",
         "knowledge",
+        "knowledge.conditions",
+        ".rules",
         "clips",
     }
     used = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
@@ -73,6 +79,14 @@ def test_experta_and_clips_agree_on_every_bundled_example(name: str) -> None:
 @given(profiles(MINIMAL.kb))
 def test_experta_and_clips_agree_on_every_runner_of_the_minimal_fixture(profile) -> None:
     assert engine_differences(MINIMAL, profile) == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.one_of(profiles(REAL.kb), profiles(REAL.kb, red_flags=True)))
+def test_experta_and_clips_agree_on_findings_tier_and_withheld_advice(profile) -> None:
+    # Findings, the triage level, withheld and cautioned advice are rules in both
+    # engines, with CLIPS's own matching and negation: they must agree exactly.
+    assert engine_differences(REAL, profile) == []
 
 
 def test_clips_sets_aside_an_answer_whose_ask_if_fails_as_experta_does() -> None:
@@ -96,12 +110,20 @@ def test_the_fixture_uses_every_kind_of_condition(every_condition: Context) -> N
     conditions += [
         c for clauses in kb.contradictions.values() for conds, _ in clauses for c in conds
     ]
+    conditions += [c for clauses in kb.finding_clauses.values() for cl in clauses for c in cl]
+    tested_findings = {c.finding for c in conditions if isinstance(c, FindingTest)}
+    conditions = [c for c in conditions if isinstance(c, Condition)]
     kinds = {(c.qtype, c.op, c.low is None, c.high is None) for c in conditions}
     for kind in ("multi", "choice", "yesno"):
         assert (kind, "any", True, True) in kinds
         assert (kind, "none", True, True) in kinds
     assert {("number", "range", False, True), ("number", "range", True, False)} <= kinds
     assert ("number", "range", False, False) in kinds
+    # "unless" on a yes/no, "all" of a multi-choice, and findings testing findings.
+    assert ("yesno", "unless", True, True) in kinds
+    assert ("multi", "all", True, True) in kinds
+    assert tested_findings == {"hard_week", "torn_calf"}
+    assert kb.findings["torn_calf"].withholds
 
 
 def test_experta_and_clips_agree_on_every_kind_of_condition(every_condition: Context) -> None:

@@ -12,25 +12,57 @@ from hypothesis import strategies as st
 
 from expert.compile import compile_engine
 from expert.engine import Reasoner
+from expert.rules import rule_specs
 from knowledge import KnowledgeBase, Profile
-from knowledge.conditions import holds_all
+from knowledge.conditions import Condition, FindingTest, holds_all
 from knowledge.runners import profiles
+from knowledge.schema import TIERS
+
+
+def _matched(tests, findings_too: bool = True) -> tuple[str, ...]:
+    """Keys of the facts a rule with these tests matches: positive answers, findings."""
+    keys = [
+        f"answer:{t.question}" for t in tests if isinstance(t, Condition) and not t.holds_unanswered
+    ]
+    keys += [f"finding:{t.finding}" for t in tests if isinstance(t, FindingTest)]
+    return tuple(keys)
 
 
 def expected_firings(kb: KnowledgeBase, profile: Profile) -> dict[str, tuple[str, ...]]:
-    """Rule name → keys of the answers it matches, for every claim and contradiction rule."""
+    """Rule name → keys of the facts it matches, for every rule but levels and
+    recommendations (which fire once per matching fact), from the conditions' own
+    semantics: gates, finding clauses, claims, contradictions, withholding, cautions."""
     answers = kb.applicable(profile.answers)
+    findings = kb.holding_findings(answers)
     out = {}
-    for claim_id, conditions in kb.conditions.items():
-        if holds_all(conditions, answers):
-            out[f"claim:{claim_id}"] = tuple(f"answer:{c.question}" for c in conditions)
-    for theory, clauses in kb.contradictions.items():
-        for index, (conditions, _because) in enumerate(clauses):
-            if holds_all(conditions, answers):
-                out[f"contradiction:{theory}:{index}"] = tuple(
-                    f"answer:{c.question}" for c in conditions
-                )
+    for spec in rule_specs(kb):
+        if spec.kind == "gate":
+            q = spec.gated
+            if q in answers and q in profile.answers:
+                out[spec.name] = (f"given:{q}", *_matched(spec.tests))
+        elif spec.kind in ("finding", "claim", "contradiction", "withhold", "caution"):
+            if holds_all(spec.tests, answers, findings):
+                out[spec.name] = _matched(spec.tests)
     return out
+
+
+def expected_tier(kb: KnowledgeBase, profile: Profile) -> str:
+    """The most urgent tier any holding claim sets, from the semantics."""
+    answers = kb.applicable(profile.answers)
+    findings = kb.holding_findings(answers)
+    tiers = [
+        claim.triage
+        for cid, claim in kb.claims.items()
+        if claim.triage and holds_all(kb.conditions[cid], answers, findings)
+    ]
+    return min(tiers, key=TIERS.index) if tiers else "self_care"
+
+
+def expected_withheld(kb: KnowledgeBase, profile: Profile) -> set[str]:
+    """Advice carrying a tag that a holding finding withholds."""
+    findings = kb.holding_findings(kb.applicable(profile.answers))
+    tags = {t for f in findings for g in kb.findings[f].withholds for t in g.tags}
+    return {a for a, advice in kb.advice.items() if tags & set(advice.acts_on)}
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -38,13 +70,14 @@ def expected_firings(kb: KnowledgeBase, profile: Profile) -> dict[str, tuple[str
 def test_every_rule_fires_once_exactly_when_its_conditions_hold(kb, data):
     profile = data.draw(profiles(kb))
     run = Reasoner.for_kb(kb).run(profile)
-    fired = {
-        f.rule: tuple(m.key for m in f.matched)
-        for f in run.trace
-        if not f.rule.startswith("recommend:")
-    }
+    once = [f for f in run.trace if not f.rule.startswith(("recommend:", "level:"))]
+    fired = {f.rule: tuple(m.key for m in f.matched) for f in once}
     assert fired == expected_firings(kb, profile)
-    assert len(fired) == sum(not f.rule.startswith("recommend:") for f in run.trace)
+    assert len(fired) == len(once)
+    assert run.tier == expected_tier(kb, profile)
+    # Each level rule that fires is the runner's level, once per claim setting that tier.
+    levels = [f for f in run.trace if f.rule.startswith("level:")]
+    assert {f.rule for f in levels} == {f"level:{run.tier}"}
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -53,7 +86,7 @@ def test_advice_is_recommended_once_per_backing_claim_unless_withheld(kb, data):
     profile = data.draw(profiles(kb))
     run = Reasoner.for_kb(kb).run(profile)
     fired = run.fired_claims
-    withheld = {a for c in fired for a in kb.claims[c].withholds}
+    withheld = expected_withheld(kb, profile)
     backing = sorted(
         (kb.claims[c].advice, c)
         for c in fired
@@ -71,12 +104,42 @@ def test_advice_is_recommended_once_per_backing_claim_unless_withheld(kb, data):
     }
 
 
-def test_claims_with_equal_conditions_share_one_experta_rule(kb):
+def test_rules_with_equal_tests_share_one_experta_rule(kb):
+    specs = rule_specs(kb)
     groups = {
-        (tuple(kb.conditions[c]), kb.source_of(c).kind == "public_health", kb.claims[c].triage)
-        for c in kb.claims
+        (s.tests, s.requires, s.excludes, s.salience)
+        for s in specs
+        if s.kind not in ("gate", "recommend")
     }
+    gates = len(specs.of_kind("gate"))
     rules = compile_engine(kb)().get_rules()
-    assert len(rules) < len(kb.claims)
-    # claim groups (salience splits some), contradiction clauses, the recommendation rule
-    assert len(rules) <= len(groups) + sum(len(v) for v in kb.contradictions.values()) + 1
+    assert len(rules) < len(specs)
+    # one per group of equal tests, one per gate, and the one recommendation rule
+    assert len(rules) == len(groups) + gates + 1
+
+
+def test_the_trace_is_in_firing_order_with_every_stratum_after_the_last(kb):
+    from knowledge import load_profile_text
+    from knowledge.bundled import example_path
+
+    path = example_path("red-flag-calf-tear")
+    profile = load_profile_text(path.read_bytes(), kb, str(path))
+    run = Reasoner.for_kb(kb).run(profile)
+    assert [f.sequence for f in run.trace] == list(range(len(run.trace)))
+    by_name = {s.name: s for s in rule_specs(kb)}
+    saliences = [f.salience for f in run.trace]
+    assert saliences == sorted(saliences, reverse=True)
+    # Within a stratum, what concerns safety fires first: the red flags precede the
+    # articles' claims that do not set a tier.
+    first_plain = next(
+        i
+        for i, f in enumerate(run.trace)
+        if f.claim
+        and not kb.claims[f.claim].triage
+        and kb.source_of(f.claim).kind != "public_health"
+    )
+    assert all(
+        i < first_plain
+        for i, f in enumerate(run.trace)
+        if f.claim and kb.claims[f.claim].kind == "red_flag" and by_name[f.rule].stratum == 0
+    )

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from consultation_support import can_still_change, expected_red_tier
+from consultation_support import can_still_change, expected_red_tier, settled_red_tier
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -110,12 +110,15 @@ class ConsultationMachine(RuleBasedStateMachine):
 
     @invariant()
     def a_red_flag_answered_and_not_undone_keeps_the_referral(self) -> None:
-        red = expected_red_tier(KB, self.model_profile().answers)
+        profile = self.model_profile()
+        red = expected_red_tier(KB, profile.answers)
         if red is not None:
             triage = self.consultation.diagnosis().triage
             assert triage.tier == red
             assert triage.is_referral
-            assert self.consultation.is_red_flag
+        # The questioning stops for a red flag only once no answer to come can undo it.
+        settled = settled_red_tier(KB, profile.answers, profile.unknown)
+        assert self.consultation.is_red_flag == (settled is not None)
 
     @invariant()
     def the_next_question_applies_and_can_still_change_a_conclusion(self) -> None:

@@ -20,7 +20,8 @@ FLAGS = red_flag_claims(KB)
 
 def raised_red_flags(profile: Profile) -> list[str]:
     kept = KB.applicable(profile.answers)
-    return [f for f in FLAGS if holds_all(KB.conditions[f], kept)]
+    findings = KB.holding_findings(kept)
+    return [f for f in FLAGS if holds_all(KB.conditions[f], kept, findings)]
 
 
 @given(profiles(KB, names=True))

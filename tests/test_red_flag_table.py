@@ -1,0 +1,217 @@
+"""The red-flag table: every runner with a warning sign gets the referral first, in every
+format and in a real terminal, and nothing that could hurt them as something to do.
+
+The runners are data (tests/fixtures/red-flags.yaml): answers, often partial, the tier
+they must get, the findings that must hold, and the advice tags (``acts_on``) that must
+never be active for them. Advice carrying a forbidden tag is withheld with its reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from reliability_support import REPO, invoke, reuse_bundled_kb
+
+from expert.conclusions import Diagnosis, diagnose_run
+from expert.engine import Reasoner
+from knowledge import KnowledgeBase, load_knowledge_base, parse_profile
+from knowledge.schema import TIERS
+
+TABLE = yaml.safe_load((REPO / "tests" / "fixtures" / "red-flags.yaml").read_text())
+ROWS: list[dict[str, Any]] = TABLE["runners"]
+KB = load_knowledge_base()
+IDS = [re.sub(r"\W+", "-", row["name"]).strip("-") for row in ROWS]
+
+
+def _profile_text(row: dict[str, Any]) -> str:
+    """The row as a profile file (yes/no written as yes/no, lists as lists)."""
+    data = {"name": row["name"], **row["answers"]}
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        lines.append(f"{key}: {json.dumps(value) if isinstance(value, str) else value}")
+    return "\n".join(lines).replace("True", "yes").replace("False", "no") + "\n"
+
+
+@pytest.fixture(params=ROWS, ids=IDS)
+def row(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """One row, with its profile written to a file and the bundled KB reused."""
+    reuse_bundled_kb(monkeypatch, KB)
+    data = dict(request.param)
+    path = tmp_path / "runner.yaml"
+    path.write_text(_profile_text(data), encoding="utf-8")
+    data["path"] = path
+    return data
+
+
+def _diagnose(row: dict[str, Any]) -> Diagnosis:
+    profile = parse_profile(yaml.safe_load(row["path"].read_text()), KB)
+    return diagnose_run(KB, Reasoner.for_kb(KB).run(profile))
+
+
+def _harmful_backed(kb: KnowledgeBase, d: Diagnosis, forbidden: set[str]) -> list[str]:
+    """Advice with a forbidden tag that some claim would back for this runner."""
+    backed = {a.id for a in d.advice} | {w.id for w in d.withheld}
+    return sorted(a for a in backed if forbidden & set(kb.advice[a].acts_on))
+
+
+def test_the_table_is_large_enough_and_covers_every_warning_sign() -> None:
+    assert len(ROWS) >= 24
+    named = {f for row in ROWS for f in row["findings"]}
+    for finding in (
+        "tear_grade_1",
+        "tear_grade_2",
+        "tear_grade_3",
+        "possible_clot",
+        "clot_with_breathlessness",
+        "possible_rhabdomyolysis",
+        "possible_hyponatraemia",
+        "lingering_or_worsening_pain",
+        "cramp_not_easing",
+        "toxin_or_soil_wound",
+    ):
+        assert finding in named, finding
+    # Hyponatraemia both with the water answered yes and with it unknown.
+    water = [r["answers"].get("drank_lots_plain_water") for r in ROWS if "possible_hyponatraemia" in r["findings"]]
+    assert True in water and "unknown" in water
+
+
+def test_each_runner_gets_the_tier_the_findings_and_nothing_harmful(row) -> None:
+    d = _diagnose(row)
+    assert d.triage.tier == row["tier"]
+    assert set(row["findings"]) <= {f.id for f in d.findings}
+    forbidden = set(row.get("forbidden", ()))
+    active = {a.id: a for a in d.advice}
+    for advice in active.values():
+        assert not forbidden & set(advice.acts_on), (advice.id, advice.acts_on)
+    withheld = {w.id: w for w in d.withheld}
+    for advice_id in _harmful_backed(KB, d, forbidden):
+        assert advice_id in withheld, advice_id
+        reasons = withheld[advice_id].reasons
+        assert reasons and all(r.because and r.claims for r in reasons)
+    for advice in active.values():
+        if set(row.get("cautioned", ())) & set(advice.acts_on):
+            assert advice.cautions, advice.id
+    # A warning sign not answered is never "nothing found".
+    if row["tier"] == "self_care":
+        assert not d.triage.all_clear
+
+
+def test_the_json_diagnosis_agrees(row) -> None:
+    result = invoke(["diagnose", str(row["path"]), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert next(iter(data)) == "triage"
+    assert data["triage"]["tier"] == row["tier"]
+    assert set(row["findings"]) <= {f["id"] for f in data["findings"]}
+    forbidden = set(row.get("forbidden", ()))
+    for advice in data["advice"]:
+        assert not forbidden & set(advice["acts_on"]), advice["id"]
+
+
+def _withheld_texts(row) -> list[str]:
+    d = _diagnose(row)
+    return [KB.advice[w.id].text for w in d.withheld]
+
+
+def _first_content_line(text: str) -> str:
+    lines = [
+        line
+        for line in text.splitlines()[1:]
+        if line.strip() and not line.startswith(("Runner: ", "Notes: "))
+    ]
+    return lines[0]
+
+
+def test_the_text_diagnosis_leads_with_the_tier_and_never_advises_what_is_withheld(row) -> None:
+    result = invoke(["diagnose", str(row["path"])])
+    assert result.exit_code == 0, result.output
+    title = KB.manifest.tiers[row["tier"]].title
+    assert _first_content_line(result.stdout).startswith(f"TRIAGE: {title.upper()}.")
+    flat = " ".join(result.stdout.split())
+    for text in _withheld_texts(row):
+        assert " ".join(text.split()) not in flat
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_each_report_leads_with_the_tier_and_never_advises_what_is_withheld(row, fmt) -> None:
+    result = invoke(["report", str(row["path"]), "-o", "-", "--format", fmt])
+    assert result.exit_code == 0, result.output
+    title = KB.manifest.tiers[row["tier"]].title
+    if fmt == "md":
+        headings = [line for line in result.stdout.splitlines() if line.startswith("## ")]
+        assert headings[0].startswith(f"## Triage: {title}")
+        flat = " ".join(result.stdout.split())
+    else:
+        headings = re.findall(r"<h2[^>]*>(.*?)</h2>", result.stdout)
+        assert headings[0].startswith(f"Triage: {title}")
+        flat = " ".join(re.sub(r"<[^>]+>", " ", result.stdout).split())
+    for text in _withheld_texts(row):
+        shown = " ".join(text.split())
+        if fmt == "html":
+            shown = shown.replace("&", "&amp;").replace("'", "&#39;").replace('"', "&#34;")
+        assert shown not in flat
+
+
+def test_the_json_report_agrees(row) -> None:
+    result = invoke(["report", str(row["path"]), "-o", "-", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["triage"]["tier"] == row["tier"]
+    forbidden = set(row.get("forbidden", ()))
+    for phase in data["phases"]:
+        for advice in phase["advice"]:
+            assert not forbidden & set(KB.advice[advice["id"]].acts_on), advice["id"]
+
+
+# --- through `cramp ask`, in a real pseudo-terminal ------------------------------------------
+
+pexpect = pytest.importorskip("pexpect", reason="pexpect is a dev dependency")
+
+
+def _spawn(*args: str, home: Path):
+    from test_ask_pty import installed_cramp
+
+    env = {**os.environ, "XDG_STATE_HOME": str(home), "TERM": "dumb", "COLUMNS": "200"}
+    env.pop("CRAMP_KB", None)
+    return pexpect.spawn(
+        installed_cramp(), list(args), env=env, encoding="utf-8", timeout=60, dimensions=(50, 200)
+    )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals need a POSIX system")
+def test_a_consultation_with_these_answers_shows_the_referral_and_withholds_the_harm(
+    row, tmp_path: Path
+) -> None:
+    child = _spawn("ask", "--answers", str(row["path"]), home=tmp_path)
+    # Answer whatever is still asked with "don't know": the referral must already hold.
+    while True:
+        index = child.expect_exact(["\r\n> ", "file> ", pexpect.EOF])
+        if index == 0:
+            child.sendline("?")
+        elif index == 1:
+            closing = child.before
+            child.sendline("")
+            child.expect(pexpect.EOF)
+            break
+        else:
+            closing = child.before
+            break
+    child.close()
+    assert child.exitstatus == 0, closing[-2000:]
+    title = KB.manifest.tiers[row["tier"]].title
+    final = closing[closing.rindex("TRIAGE: ") :]
+    assert final.startswith(f"TRIAGE: {title.upper()}.")
+    flat = " ".join(final.split())
+    for text in _withheld_texts(row):
+        assert " ".join(text.split()) not in flat
+    if TIERS.index(row["tier"]) <= TIERS.index("urgent"):
+        assert f"{title.upper()}: " in closing  # the referral was shown as it arose
