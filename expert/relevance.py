@@ -110,6 +110,13 @@ class Rulebook:
         #: For each question, the questions whose ``ask_if`` tests it.
         self.gated: dict[str, tuple[str, ...]] = {q: tuple(v) for q, v in gated.items()}
         self.position: dict[str, int] = {q: i for i, q in enumerate(kb.questions)}
+        #: Red-flag claims and warning-sign finding clauses: what can reveal a sign.
+        self.warning_rules: tuple[int, ...] = tuple(
+            i
+            for i, r in enumerate(rules)
+            if r.gravity >= GRAVITY_RED_FLAG
+            or (r.claim is not None and kb.claims[r.claim].kind == "red_flag")
+        )
         #: Warning-sign findings, and for each the warning-sign findings it refines or
         #: is refined by (one implies the other): asked after a red flag.
         self.warning = frozenset(warning)
@@ -424,50 +431,14 @@ class Analysis:
 
     @cached_property
     def unchecked_warning_signs(self) -> tuple[str, ...]:
-        """Open questions a live warning-sign rule waits on: not yet ruled out.
-
-        A live red-flag claim or warning-sign finding clause that waits on a question
-        means an answer could still reveal a warning sign; until then the result is
-        never an all-clear. In vocabulary order.
-        """
-        book = self.book
-        found: set[str] = set()
-        for index in self.live:
-            rule = book.rules[index]
-            if not (
-                rule.gravity >= GRAVITY_RED_FLAG
-                or (rule.claim is not None and book.kb.claims[rule.claim].kind == "red_flag")
-            ):
-                continue
-            # Its own signs count once the findings it builds on hold; until then those
-            # findings' clauses list theirs. An ``unless`` test never hides a sign.
-            if not self._builds_on_holding(rule):
-                continue
-            found |= {
-                t.question
-                for t in rule.conditions
-                if isinstance(t, Condition)
-                and not t.holds_unanswered
-                and self.status(t.question) in (_OPEN, _PENDING)
-                and holds_all(book.kb.preconditions.get(t.question, ()), self.answers)
-            }
-        # A question that gates one of them is unchecked too (it must be asked first).
-        stack = list(found)
-        while stack:
-            q = stack.pop()
-            for c in book.kb.preconditions.get(q, ()):
-                if c.question not in found and self.status(c.question) in (_OPEN, _PENDING):
-                    found.add(c.question)
-                    stack.append(c.question)
-        return tuple(sorted(found, key=book.position.__getitem__))
+        """Open questions a live warning-sign rule waits on (see :func:`unchecked_in`)."""
+        return unchecked_in(self.book, self._view)
 
     # --- what an answer would change ----------------------------------------------------
 
     def deciding(self, qid: str) -> tuple[list[int], dict[int, str]]:
         """Live rules that wait on ``qid``, and live rules behind questions it gates."""
-        direct = [
-            i for i in self.book.testing[qid] if i in self.waiting and qid in self.waiting[i]
-        ]
+        direct = [i for i in self.book.testing[qid] if i in self.waiting and qid in self.waiting[i]]
         via: dict[int, str] = {}
         for g in self.book.gated_closure(qid):
             if self.status(g) in (_OPEN, _PENDING):
@@ -685,11 +656,57 @@ def num_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
+def unchecked_in(book: Rulebook, view: _Answers) -> tuple[str, ...]:
+    """Open questions a live warning-sign rule waits on: signs not ruled out yet.
+
+    A red-flag claim or a warning-sign finding's clause that can still hold and waits on
+    a question means an answer could still reveal a warning sign; until then the result
+    is never an all-clear. A rule's own signs count once the findings it builds on hold
+    (until then those findings' clauses list theirs), and an ``unless`` test never hides
+    a sign. In vocabulary order, with the questions that gate them.
+    """
+    kb = book.kb
+    found: set[str] = set()
+    for index in book.warning_rules:
+        rule = book.rules[index]
+        state = view.rule(rule)
+        if state is None or not state[1]:
+            continue
+        builds_on = all(
+            (held := view.finding(t.finding)) is not None and held[0]
+            for t in rule.conditions
+            if isinstance(t, FindingTest)
+        )
+        if not builds_on:
+            continue
+        found |= {
+            t.question
+            for t in rule.conditions
+            if isinstance(t, Condition)
+            and not t.holds_unanswered
+            and view.status(t.question) in (_OPEN, _PENDING)
+            and holds_all(kb.preconditions.get(t.question, ()), view.answers)
+        }
+    # A question that gates one of them is unchecked too (it must be asked first).
+    stack = list(found)
+    while stack:
+        q = stack.pop()
+        for c in kb.preconditions.get(q, ()):
+            if c.question not in found and view.status(c.question) in (_OPEN, _PENDING):
+                found.add(c.question)
+                stack.append(c.question)
+    return tuple(sorted(found, key=book.position.__getitem__))
+
+
 def unchecked_warning_signs(
     kb: KnowledgeBase, answers: Mapping[str, Any], unknown: Iterable[str]
 ) -> tuple[str, ...]:
-    """Warning-sign questions these answers leave open (see ``Analysis``)."""
-    return Analysis(Rulebook.for_kb(kb), answers, frozenset(unknown)).unchecked_warning_signs
+    """Warning-sign questions these answers leave open (see :func:`unchecked_in`).
+
+    Only the warning-sign rules are evaluated, so a diagnosis pays little for it.
+    """
+    book = Rulebook.for_kb(kb)
+    return unchecked_in(book, _Answers(book, dict(answers), frozenset(unknown)))
 
 
 __all__ = [

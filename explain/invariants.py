@@ -640,8 +640,10 @@ def _is_drinking(ctx: Context, advice_id: str) -> bool:
     return bool(DRINKING.search(f"{advice.title} {advice.text}"))
 
 
-def _policy_witnesses(ctx: Context) -> list[tuple[str, Profile]]:
+def _policy_witnesses(ctx: Context, only: Iterable[str] | None = None) -> list[tuple[str, Profile]]:
     """For each policy finding and each way it can hold, the smallest runner it holds for.
+
+    ``only`` limits it to the policy's rules about those findings.
 
     Also, for each such way and each piece of advice the finding must withhold, a
     runner for whom a claim backing that advice holds too: the runner a missing or
@@ -651,15 +653,24 @@ def _policy_witnesses(ctx: Context) -> list[tuple[str, Profile]]:
 
     kb = ctx.kb
     out: list[tuple[str, Profile]] = []
+    seen: set[tuple[str, tuple[tuple[str, Any], ...]]] = set()
+
+    def add(finding: str, answers: dict[str, Any]) -> None:
+        key = (finding, tuple(sorted(answers.items())))
+        if key not in seen:
+            seen.add(key)
+            out.append((finding, Profile(answers)))
+
+    wanted = None if only is None else set(only)
     for rule in kb.policy:
-        if rule.finding not in kb.findings:
+        if rule.finding not in kb.findings or (wanted is not None and rule.finding not in wanted):
             continue
         for clause in kb.finding_clauses[rule.finding]:
             for alternative in alternatives(kb, clause):
                 found = satisfying_answers(kb, alternative)
                 if found is None:
                     continue
-                out.append((rule.finding, Profile(found)))
+                add(rule.finding, found)
                 tags = set(rule.forbids) | set(rule.cautions)
                 for advice in kb.advice.values():
                     if not tags & set(advice.acts_on):
@@ -669,17 +680,23 @@ def _policy_witnesses(ctx: Context) -> list[tuple[str, Profile]]:
                             continue
                         both = satisfying_answers(kb, [*alternative, *kb.conditions[claim.id]])
                         if both is not None:
-                            out.append((rule.finding, Profile(both)))
+                            add(rule.finding, both)
                             break
     return out
 
 
-def _search_policy(ctx: Context) -> int:
-    """Every way a policy finding can hold, checked: the mutations it must catch."""
-    witnesses = _policy_witnesses(ctx)
+def policy_search(ctx: Context, only: Iterable[str] | None = None) -> int:
+    """Check the safety policy on every way each of its findings can hold (``only``: the
+    policy's rules about those findings); raise :class:`Violation` on the first runner
+    that breaks it. What ``safety-rules-hold`` searches before its generated runners."""
+    witnesses = _policy_witnesses(ctx, only)
     for _finding, profile in witnesses:
         _check_safety(ctx, profile)
     return len(witnesses)
+
+
+def _search_policy(ctx: Context) -> int:
+    return policy_search(ctx)
 
 
 def _safety_examples(ctx: Context) -> st.SearchStrategy[Profile]:
@@ -1073,5 +1090,6 @@ __all__ = [
     "Violation",
     "engine_differences",
     "invariant_names",
+    "policy_search",
     "profile_yaml",
 ]

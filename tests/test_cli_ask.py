@@ -254,13 +254,13 @@ def test_a_red_flag_stops_the_questions_and_shows_the_referral_first(
     result = ask(session, [*lines, ""])
     assert result.exit_code == 0, result.output
     out = result.output
-    referral = "URGENT: Get same-day advice"
+    referral = f"URGENT: {kb.manifest.tiers['urgent'].action.split(',')[0]}"
     assert referral in out
     assert "The questions stop here" in out
     first_referral = out.index(referral)
     secondary = out.index("What else is known from your answers so far (secondary")
     assert first_referral < secondary < out.index("LIKELY CAUSES")
-    assert "Being unable to contract the calf" in out[first_referral:secondary]
+    assert "A calf that cannot contract" in out[first_referral:secondary]
     assert conclusions_text(kb, expected.profile()) in out
 
 

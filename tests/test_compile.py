@@ -40,9 +40,10 @@ def expected_firings(kb: KnowledgeBase, profile: Profile) -> dict[str, tuple[str
             q = spec.gated
             if q in answers and q in profile.answers:
                 out[spec.name] = (f"given:{q}", *_matched(spec.tests))
-        elif spec.kind in ("finding", "claim", "contradiction", "withhold", "caution"):
-            if holds_all(spec.tests, answers, findings):
-                out[spec.name] = _matched(spec.tests)
+        elif spec.kind in ("finding", "claim", "contradiction", "withhold", "caution") and (
+            holds_all(spec.tests, answers, findings)
+        ):
+            out[spec.name] = _matched(spec.tests)
     return out
 
 

@@ -1,161 +1,254 @@
-"""Safety regressions: runners with red flags get the right triage tier, first, in every
-output format. The cases are data: tests/fixtures/safety/*.yaml, listed with their
-expected tier and safety-net claim in tests/fixtures/safety/cases.yaml."""
+"""Safety regressions, as a table: every runner with a warning sign gets the referral
+first, in every format and in a real terminal, and nothing that could hurt them as
+something to do.
+
+The runners are data (tests/fixtures/red-flags.yaml): answers, often partial, the tier
+they must get, the findings that must hold, and the advice tags (``acts_on``) that must
+never be active for them. Advice carrying a forbidden tag is withheld with its reason.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
-from consultation_support import benign_answer, plan
 from reliability_support import REPO, invoke, reuse_bundled_kb
 
-from expert.consultation import Consultation
-from knowledge import KnowledgeBase, load_knowledge_base, load_profile_text
+from expert.conclusions import Diagnosis, diagnose_run
+from expert.engine import Reasoner
+from knowledge import KnowledgeBase, load_knowledge_base, parse_profile
+from knowledge.schema import TIERS
 
-SAFETY = REPO / "tests" / "fixtures" / "safety"
-CASES: dict[str, dict[str, str]] = yaml.safe_load((SAFETY / "cases.yaml").read_text())
+TABLE = yaml.safe_load((REPO / "tests" / "fixtures" / "red-flags.yaml").read_text())
+ROWS: list[dict[str, Any]] = TABLE["runners"]
 KB = load_knowledge_base()
+IDS = [re.sub(r"\W+", "-", row["name"]).strip("-") for row in ROWS]
 
 
-def test_every_safety_profile_is_listed_with_its_tier_and_every_listed_one_exists() -> None:
-    files = {p.stem for p in SAFETY.glob("*.yaml") if p.name != "cases.yaml"}
-    assert files == set(CASES)
-    for name, case in CASES.items():
-        assert case["tier"] in ("emergency", "urgent"), name
-        assert KB.claims[case["claim"]].triage == case["tier"], name
-        assert KB.claim_source[case["claim"]] == "safety-net", name
+def _profile_text(row: dict[str, Any]) -> str:
+    """The row as a profile file (yes/no written as yes/no, lists as lists)."""
+    data = {"name": row["name"], **row["answers"]}
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        lines.append(f"{key}: {json.dumps(value) if isinstance(value, str) else value}")
+    return "\n".join(lines).replace("True", "yes").replace("False", "no") + "\n"
 
 
-def test_the_cases_cover_every_red_flag_the_issue_names() -> None:
-    claims = {case["claim"] for case in CASES.values()}
-    for needed in (
-        "safety-calf-cannot-contract",
-        "safety-calf-bruising-after-sharp-pain",
-        "safety-dvt-one-leg",
-        "safety-dvt-breathless",
-        "safety-cramp-over-ten-minutes",
-        "safety-hyponatraemia",
-        "safety-rhabdomyolysis",
-    ):
-        assert needed in claims
-
-
-@pytest.fixture(params=sorted(CASES), ids=sorted(CASES))
-def case(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> tuple[Path, str, str, str, str]:
-    """(profile path, tier, claim, tier title, tier action) for one safety case."""
+@pytest.fixture(params=ROWS, ids=IDS)
+def row(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """One row, with its profile written to a file and the bundled KB reused."""
     reuse_bundled_kb(monkeypatch, KB)
-    name = request.param
-    tier, claim = CASES[name]["tier"], CASES[name]["claim"]
-    text = KB.manifest.tiers[tier]
-    return SAFETY / f"{name}.yaml", tier, claim, text.title, text.action
+    data = dict(request.param)
+    path = tmp_path / "runner.yaml"
+    path.write_text(_profile_text(data), encoding="utf-8")
+    data["path"] = path
+    return data
 
 
-def ok(args: list[str], **kwargs) -> str:
-    result = invoke(args, **kwargs)
+def _diagnose(row: dict[str, Any]) -> Diagnosis:
+    profile = parse_profile(yaml.safe_load(row["path"].read_text()), KB)
+    return diagnose_run(KB, Reasoner.for_kb(KB).run(profile))
+
+
+def _harmful_backed(kb: KnowledgeBase, d: Diagnosis, forbidden: set[str]) -> list[str]:
+    """Advice with a forbidden tag that some claim would back for this runner."""
+    backed = {a.id for a in d.advice} | {w.id for w in d.withheld}
+    return sorted(a for a in backed if forbidden & set(kb.advice[a].acts_on))
+
+
+def test_the_red_flag_table_is_large_enough_and_covers_every_warning_sign() -> None:
+    assert len(ROWS) >= 24
+    named = {f for row in ROWS for f in row["findings"]}
+    for finding in (
+        "tear_grade_1",
+        "tear_grade_2",
+        "tear_grade_3",
+        "possible_clot",
+        "clot_with_breathlessness",
+        "possible_rhabdomyolysis",
+        "possible_hyponatraemia",
+        "lingering_or_worsening_pain",
+        "cramp_not_easing",
+        "toxin_or_soil_wound",
+    ):
+        assert finding in named, finding
+    # Hyponatraemia both with the water answered yes and with it unknown.
+    water = [
+        r["answers"].get("drank_lots_plain_water")
+        for r in ROWS
+        if "possible_hyponatraemia" in r["findings"]
+    ]
+    assert True in water and "unknown" in water
+
+
+def test_each_runner_gets_the_tier_the_findings_and_nothing_harmful(row) -> None:
+    d = _diagnose(row)
+    assert d.triage.tier == row["tier"]
+    assert set(row["findings"]) <= {f.id for f in d.findings}
+    forbidden = set(row.get("forbidden", ()))
+    active = {a.id: a for a in d.advice}
+    for advice in active.values():
+        assert not forbidden & set(advice.acts_on), (advice.id, advice.acts_on)
+    withheld = {w.id: w for w in d.withheld}
+    for advice_id in _harmful_backed(KB, d, forbidden):
+        assert advice_id in withheld, advice_id
+        reasons = withheld[advice_id].reasons
+        assert reasons and all(r.because and r.claims for r in reasons)
+    for advice in active.values():
+        if set(row.get("cautioned", ())) & set(advice.acts_on):
+            assert advice.cautions, advice.id
+    # A warning sign not answered is never "nothing found".
+    if row["tier"] == "self_care":
+        assert not d.triage.all_clear
+
+
+def test_the_json_diagnosis_agrees(row) -> None:
+    result = invoke(["diagnose", str(row["path"]), "--format", "json"])
     assert result.exit_code == 0, result.output
-    return result.stdout
-
-
-def test_text_diagnosis_leads_with_the_tier(case) -> None:
-    path, _, claim, title, action = case
-    lines = ok(["diagnose", str(path)]).splitlines()
-    content = [line for line in lines[1:] if line and not line.startswith(("Runner: ", "Notes: "))]
-    assert content[0] == f"TRIAGE: {title.upper()}. {action}"
-    reasons = content[1 : content.index("LIKELY CAUSES")]
-    assert any(line.startswith(f"  - [{claim}] ") for line in reasons)
-
-
-def test_diagnose_json_leads_with_the_tier(case) -> None:
-    path, tier, claim, _, _ = case
-    data = json.loads(ok(["diagnose", str(path), "--format", "json"]))
+    data = json.loads(result.stdout)
     assert next(iter(data)) == "triage"
-    assert data["triage"]["tier"] == tier
-    assert claim in [c["id"] for c in data["triage"]["claims"]]
+    assert data["triage"]["tier"] == row["tier"]
+    assert set(row["findings"]) <= {f["id"] for f in data["findings"]}
+    forbidden = set(row.get("forbidden", ()))
+    for advice in data["advice"]:
+        assert not forbidden & set(advice["acts_on"]), advice["id"]
 
 
-def test_markdown_report_leads_with_the_tier(case) -> None:
-    path, _, claim, title, action = case
-    md = ok(["report", str(path), "-o", "-", "--format", "md"])
-    headings = [line for line in md.splitlines() if line.startswith("## ")]
-    assert headings[0] == f"## Triage: {title}"
-    triage = md[md.index(headings[0]) : md.index("## Likely causes")]
-    assert f"**{action}**" in triage and f"`{claim}`" in triage
+def _withheld_texts(row) -> list[str]:
+    d = _diagnose(row)
+    return [KB.advice[w.id].text for w in d.withheld]
 
 
-def test_html_report_leads_with_the_tier(case) -> None:
-    path, _, claim, title, action = case
-    html = ok(["report", str(path), "-o", "-", "--format", "html"])
-    headings = re.findall(r"<h2[^>]*>(.*?)</h2>", html)
-    assert headings[0] == f"Triage: {title}"
-    triage = html[html.index(f"Triage: {title}") : html.index("Likely causes")]
-    assert action in triage and f"#claim-{claim}" in triage
+def _first_content_line(text: str) -> str:
+    lines = [
+        line
+        for line in text.splitlines()[1:]
+        if line.strip() and not line.startswith(("Runner: ", "Notes: "))
+    ]
+    return lines[0]
 
 
-def test_json_report_leads_with_the_tier(case) -> None:
-    path, tier, claim, _, _ = case
-    data = json.loads(ok(["report", str(path), "-o", "-", "--format", "json"]))
-    assert list(data).index("triage") < list(data).index("causes")
-    assert data["triage"]["tier"] == tier
-    assert claim in [c["id"] for c in data["triage"]["claims"]]
+def test_the_text_diagnosis_leads_with_the_tier_and_never_advises_what_is_withheld(row) -> None:
+    result = invoke(["diagnose", str(row["path"])])
+    assert result.exit_code == 0, result.output
+    title = KB.manifest.tiers[row["tier"]].title
+    assert _first_content_line(result.stdout).startswith(f"TRIAGE: {title.upper()}.")
+    flat = " ".join(result.stdout.split())
+    for text in _withheld_texts(row):
+        assert " ".join(text.split()) not in flat
 
 
-def test_explain_triage_leads_with_the_tier(case) -> None:
-    path, _, claim, title, action = case
-    lines = ok(["explain", str(path), "triage"]).splitlines()
-    assert lines[1] == f"Your triage level: {title}. {action}"
-    assert any(f"claim:{claim}" in line for line in lines)
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_each_report_leads_with_the_tier_and_never_advises_what_is_withheld(row, fmt) -> None:
+    result = invoke(["report", str(row["path"]), "-o", "-", "--format", fmt])
+    assert result.exit_code == 0, result.output
+    title = KB.manifest.tiers[row["tier"]].title
+    if fmt == "md":
+        headings = [line for line in result.stdout.splitlines() if line.startswith("## ")]
+        assert headings[0].startswith(f"## Triage: {title}")
+        flat = " ".join(result.stdout.split())
+    else:
+        headings = re.findall(r"<h2[^>]*>(.*?)</h2>", result.stdout)
+        assert headings[0].startswith(f"Triage: {title}")
+        flat = " ".join(re.sub(r"<[^>]+>", " ", result.stdout).split())
+    for text in _withheld_texts(row):
+        shown = " ".join(text.split())
+        if fmt == "html":
+            shown = shown.replace("&", "&amp;").replace("'", "&#39;").replace('"', "&#34;")
+        assert shown not in flat
 
 
-def test_a_consultation_prefilled_with_the_answers_shows_the_referral_first(
-    case, tmp_path: Path
-) -> None:
-    path, _, _, title, action = case
-    out = ok(["ask", "--session", str(tmp_path / "s.yaml"), "--answers", str(path)], input="")
-    referral = out.index(f"{title.upper()}: {action}")
-    # Either nothing is left to ask, or only what could make it more urgent is.
-    assert "The questions stop here" in out or "A few more warning-sign questions" in out
-    assert referral < out.index("LIKELY CAUSES") if "LIKELY CAUSES" in out else True
-    # Nothing but warning-sign questions may be put before the referral.
-    before = re.findall(r"^\[\d+\] (.*?) · ", out[:referral], re.M)
-    assert set(before) <= {"Warning signs"}
+def test_the_json_report_agrees(row) -> None:
+    result = invoke(["report", str(row["path"]), "-o", "-", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["triage"]["tier"] == row["tier"]
+    forbidden = set(row.get("forbidden", ()))
+    for phase in data["phases"]:
+        for advice in phase["advice"]:
+            assert not forbidden & set(KB.advice[advice["id"]].acts_on), advice["id"]
 
 
-def test_answering_the_questions_one_by_one_shows_the_referral_as_soon_as_it_holds(
-    case, kb: KnowledgeBase, tmp_path: Path
-) -> None:
-    path, _, _, title, _ = case
-    profile = load_profile_text(path.read_bytes(), kb, path.name)
-    lines, _ = plan(kb, dict(profile.answers))
-    # Replay the answers in the library to find the one that raises the red flag.
-    replay = Consultation(kb)
-    raised_at, first_tier = None, None
-    while (question := replay.next_question()) is not None:
-        value = profile.answers.get(question.id)
-        if value is None:
-            value = benign_answer(replay, question)
-        replay.answer(question.id, value)
-        if replay.is_red_flag and raised_at is None:
-            raised_at, first_tier = len(replay.history), replay.triage_tier
-    assert raised_at is not None, "the red flag is raised by the consultation's own questions"
+def test_explain_triage_leads_with_the_tier(row) -> None:
+    result = invoke(["explain", str(row["path"]), "triage"])
+    assert result.exit_code == 0, result.output
+    text = KB.manifest.tiers[row["tier"]]
+    assert result.stdout.splitlines()[1].startswith(f"Your triage level: {text.title}.")
 
-    out = ok(
-        ["ask", "--session", str(tmp_path / "s.yaml")],
-        input="".join(f"{line}\n" for line in [*lines, ""]),
+
+def test_answering_the_questions_one_by_one_shows_the_referral_as_soon_as_it_holds(row) -> None:
+    # Replay the consultation with the row's answers ("don't know" to the rest): once a
+    # red flag is settled, nothing but what could make it more urgent or tell more about
+    # the warning sign is asked, and it ends at the row's tier.
+    from expert.consultation import Consultation
+
+    profile = parse_profile(yaml.safe_load(row["path"].read_text()), KB)
+    consultation = Consultation(KB)
+    raised = False
+    while (question := consultation.next_question()) is not None:
+        if raised:
+            reasons = consultation.why(question.id).reasons
+            tiers = {KB.claims[r.claim].triage for r in reasons if r.claim}
+            rank = TIERS.index(consultation.diagnosis().triage.tier)
+            assert any(t and TIERS.index(t) < rank for t in tiers) or any(
+                r.rule.startswith("finding:") for r in reasons
+            ), question.id
+        if question.id in profile.answers:
+            consultation.answer(question.id, profile.answers[question.id])
+        else:
+            consultation.unknown(question.id)
+        raised = raised or consultation.is_red_flag
+    assert consultation.diagnosis().triage.tier == row["tier"]
+
+
+# --- through `cramp ask`, in a real pseudo-terminal ------------------------------------------
+
+pexpect = pytest.importorskip("pexpect", reason="pexpect is a dev dependency")
+
+
+def _spawn(*args: str, home: Path):
+    from test_ask_pty import installed_cramp
+
+    env = {**os.environ, "XDG_STATE_HOME": str(home), "TERM": "dumb", "COLUMNS": "200"}
+    env.pop("CRAMP_KB", None)
+    return pexpect.spawn(
+        installed_cramp(), list(args), env=env, encoding="utf-8", timeout=60, dimensions=(50, 200)
     )
-    headers = [m.start() for m in re.finditer(r"^\[\d+\] ", out, re.M)]
-    referral = out.index(f"{kb.manifest.tiers[first_tier].title.upper()}: ")
-    # Right after the answer that raised it: before the next question, after its own.
-    assert headers[raised_at - 1] < referral
-    assert raised_at == len(headers) or referral < headers[raised_at]
-    # From there on only warning signs that could make it more urgent are asked.
-    after = re.findall(r"^\[\d+\] (.*?) · ", out[referral:], re.M)
-    assert set(after) <= {"Warning signs"}
-    final = out[out.index("The questions stop here") :]
-    assert f"{title.upper()}: " in final
-    assert final.index(f"TRIAGE: {title.upper()}.") < final.index("LIKELY CAUSES")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals need a POSIX system")
+def test_a_consultation_prefilled_with_the_answers_shows_the_referral_first(
+    row, tmp_path: Path
+) -> None:
+    child = _spawn("ask", "--answers", str(row["path"]), home=tmp_path)
+    # Answer whatever is still asked with "don't know": the referral must already hold.
+    while True:
+        index = child.expect_exact(["\r\n> ", "file> ", pexpect.EOF])
+        if index == 0:
+            child.sendline("?")
+        elif index == 1:
+            closing = child.before
+            child.sendline("")
+            child.expect(pexpect.EOF)
+            break
+        else:
+            closing = child.before
+            break
+    child.close()
+    assert child.exitstatus == 0, closing[-2000:]
+    title = KB.manifest.tiers[row["tier"]].title
+    final = closing[closing.rindex("TRIAGE: ") :]
+    assert final.startswith(f"TRIAGE: {title.upper()}.")
+    flat = " ".join(final.split())
+    for text in _withheld_texts(row):
+        assert " ".join(text.split()) not in flat
+    if TIERS.index(row["tier"]) <= TIERS.index("urgent"):
+        assert f"{title.upper()}: " in closing  # the referral was shown as it arose
