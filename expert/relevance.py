@@ -431,8 +431,8 @@ class Analysis:
 
     @cached_property
     def unchecked_warning_signs(self) -> tuple[str, ...]:
-        """Open questions a live warning-sign rule waits on (see :func:`unchecked_in`)."""
-        return unchecked_in(self.book, self._view)
+        """Warning-sign questions not ruled out (see :func:`unchecked_warning_signs`)."""
+        return unchecked_warning_signs(self.book.kb, self.given, self.unknown)
 
     # --- what an answer would change ----------------------------------------------------
 
@@ -703,10 +703,11 @@ def unchecked_warning_signs(
 ) -> tuple[str, ...]:
     """Warning-sign questions these answers leave open (see :func:`unchecked_in`).
 
-    Only the warning-sign rules are evaluated, so a diagnosis pays little for it.
+    "Don't know" is not "no": a question answered unknown is as unchecked as one not
+    answered. Only the warning-sign rules are evaluated, so a diagnosis pays little.
     """
     book = Rulebook.for_kb(kb)
-    return unchecked_in(book, _Answers(book, dict(answers), frozenset(unknown)))
+    return unchecked_in(book, _Answers(book, dict(answers), frozenset()))
 
 
 __all__ = [

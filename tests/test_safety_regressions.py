@@ -18,11 +18,15 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from reliability_support import REPO, invoke, reuse_bundled_kb
 
 from expert.conclusions import Diagnosis, diagnose_run
 from expert.engine import Reasoner
 from knowledge import KnowledgeBase, load_knowledge_base, parse_profile
+from knowledge.runners import profiles
+from knowledge.satisfy import satisfying_answers
 from knowledge.schema import TIERS
 
 TABLE = yaml.safe_load((REPO / "tests" / "fixtures" / "red-flags.yaml").read_text())
@@ -252,3 +256,75 @@ def test_a_consultation_prefilled_with_the_answers_shows_the_referral_first(
         assert " ".join(text.split()) not in flat
     if TIERS.index(row["tier"]) <= TIERS.index("urgent"):
         assert f"{title.upper()}: " in closing  # the referral was shown as it arose
+
+
+# --- properties over generated runners ------------------------------------------------------
+
+QUICK = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _pins(answers: dict[str, Any]) -> list[Any]:
+    """Conditions that keep these answers as they are (a multi-choice may not change)."""
+    from knowledge.conditions import Condition
+
+    pins = []
+    for qid, value in answers.items():
+        qtype = KB.questions[qid].type
+        if qtype == "number":
+            pins.append(Condition(qid, qtype, "range", low=value, high=value))
+        elif qtype == "multi":
+            others = frozenset(KB.questions[qid].values) - set(value)
+            pins.append(Condition(qid, qtype, "none", others))
+            pins.extend(Condition(qid, qtype, "any", frozenset({v})) for v in value)
+        else:
+            pins.append(Condition(qid, qtype, "any", frozenset({value})))
+    return pins
+
+
+@QUICK
+@given(
+    st.one_of(
+        profiles(KB), profiles(KB, red_flags=False), profiles(KB, red_flags=False, partial=False)
+    )
+)
+def test_nothing_found_is_said_only_when_no_warning_sign_can_still_be_found(profile) -> None:
+    d = diagnose_run(KB, Reasoner.for_kb(KB).run(profile))
+    if not d.triage.all_clear:
+        return
+    assert d.triage.action == KB.manifest.tiers["self_care"].action
+    # All clear: no answer to a question left open, or answered "don't know", could
+    # raise any red flag.
+    kept = KB.applicable(profile.answers)
+    pins = _pins(kept)
+    for claim_id, claim in KB.claims.items():
+        if claim.kind != "red_flag":
+            continue
+        found = satisfying_answers(KB, [*KB.conditions[claim_id], *pins])
+        assert found is None or set(found) <= set(kept), (claim_id, found)
+
+
+def test_with_nothing_answered_no_cause_is_likely_and_nothing_is_an_all_clear() -> None:
+    d = diagnose_run(KB, Reasoner.for_kb(KB).run(parse_profile({}, KB)))
+    assert d.triage.tier == "self_care"
+    assert not d.triage.all_clear
+    assert d.triage.action == KB.manifest.tiers["self_care"].action_unchecked
+    assert len(d.triage.unchecked) >= 8
+
+
+@QUICK
+@given(profiles(KB, red_flags=True))
+def test_every_referral_from_a_finding_has_at_least_two_hops(profile) -> None:
+    run = Reasoner.for_kb(KB).run(profile)
+    produced_by = {rec.key: f for f in run.trace for rec in f.declared}
+    for firing in run.trace:
+        triage = [r for r in firing.declared if r.type == "Triage"]
+        findings = [m for m in firing.matched if m.type == "Finding"]
+        if not (triage and findings):
+            continue
+        # answer → finding rule → Finding → red-flag claim → Triage → level → Level
+        for finding in findings:
+            origin = produced_by[finding.key]
+            assert origin.rule.startswith("finding:")
+            assert any(m.type in ("Answer", "Finding") for m in origin.matched)
+        level = [f for f in run.trace if f.rule.startswith("level:")]
+        assert any(triage[0] in f.matched for f in level) or run.tier != triage[0]["tier"]
