@@ -60,6 +60,7 @@ _TEMPLATES = """\
 (deftemplate caution (slot advice (type STRING)) (slot finding (type STRING))
   (slot group (type INTEGER)) (slot tag (type STRING)))
 (deftemplate contradiction (slot theory (type STRING)) (slot clause (type INTEGER)))
+(deftemplate beyond (slot claim (type STRING)) (slot theory (type STRING)))
 (deftemplate level (slot tier (type STRING)))
 (deftemplate recommendation (slot advice (type STRING)))"""
 
@@ -77,6 +78,7 @@ class ClipsRun:
     findings: frozenset[str] = frozenset()
     level: str | None = None
     cautioned: frozenset[str] = frozenset()
+    beyond: frozenset[str] = frozenset()
 
 
 def _string(text: str) -> str:
@@ -303,6 +305,7 @@ class ClipsReasoner:
         recommended: set[str] = set()
         withheld: set[str] = set()
         cautioned: set[str] = set()
+        beyond: set[str] = set()
         findings: set[str] = set()
         levels: set[str] = set()
         triage: set[tuple[str, str]] = set()
@@ -326,6 +329,8 @@ class ClipsReasoner:
                 withheld.add(fact["advice"])
             elif name == "caution":
                 cautioned.add(fact["advice"])
+            elif name == "beyond":
+                beyond.add(fact["claim"])
             elif name == "finding":
                 findings.add(fact["id"])
             elif name == "level":
@@ -346,6 +351,7 @@ class ClipsReasoner:
             # Exactly one level rule can fire; anything else is a disagreement to report.
             level=levels.pop() if len(levels) == 1 else f"levels: {sorted(levels)}",
             cautioned=frozenset(cautioned),
+            beyond=frozenset(beyond),
         )
 
 

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from knowledge import KnowledgeBase
+from knowledge.conditions import Condition
 from knowledge.schema import PHASES, TIERS
 
 from .engine import Run
@@ -43,6 +44,13 @@ class ClaimRef:
     source_bias: str | None = None
     summary: str | None = None
     pages: tuple[dict[str, str | None], ...] = ()
+    #: How firmly the source says it: asserts, hedged, belief, anecdote, prevalence or
+    #: suggests (see :data:`MODALITY_WORDS` for how each is shown).
+    modality: str = "asserts"
+    #: The claim's scope in the article's own limits (e.g. "night cramps"), if given.
+    scope: str | None = None
+    #: A claim that applies to every runner: background, never counted.
+    background: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,15 @@ class Cause:
     disputing: tuple[ClaimRef, ...]
     contradicted_by: tuple[ContradictedBy, ...]
     arithmetic: str
+    #: What the articles say about it in general (claims with no conditions): shown, but
+    #: never evidence about this runner.
+    background: tuple[ClaimRef, ...] = ()
+    #: Disputes made for other runners (outside their scope, e.g. "night cramps"):
+    #: shown so no theory looks uncontested, but not counted.
+    beyond_scope: tuple[ClaimRef, ...] = ()
+    #: Likely for this runner: supported by their own answers, standing above zero, and
+    #: not contradicted by them.
+    likely: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,6 +141,14 @@ class FindingItem:
     says: str
     warning_sign: bool
     claims: tuple[ClaimRef, ...]
+
+
+@dataclass(frozen=True)
+class SuggestedQuestion:
+    """An unanswered question whose answer would change the result most."""
+
+    question: str
+    prompt: str
 
 
 @dataclass(frozen=True)
@@ -214,6 +239,8 @@ class Diagnosis:
     knowledge_base: dict[str, str]
     disclaimer: str
     fired_claims: tuple[str, ...] = field(default=())
+    #: Up to three unanswered questions that would change the result most.
+    suggested: tuple[SuggestedQuestion, ...] = field(default=())
 
     def advice_in(self, phase: str) -> tuple[AdviceItem, ...]:
         """Recommended advice of one phase (now, next_days, prevention, professional)."""
@@ -240,13 +267,29 @@ def _json_value(value: Any) -> Any:
 
 
 def claim_weight(kb: KnowledgeBase, claim_id: str) -> float:
-    """A theory claim's contribution to its theory's standing."""
+    """A theory claim's contribution to its theory's standing, for a runner it applies to.
+
+    evidence weight × stance factor × modality factor × kind factor. A claim with no
+    conditions is background (see :func:`is_background`): it weighs nothing.
+    """
     claim = kb.claims[claim_id]
+    if is_background(kb, claim_id):
+        return 0.0
     weights = kb.manifest.weights
+    modality = weights.modality.get(claim.modality or "asserts", 1.0)
     return round(
-        weights.evidence[claim.evidence] * weights.stance[claim.stance] * weights.kind[claim.kind],
+        weights.evidence[claim.evidence]
+        * weights.stance[claim.stance]
+        * modality
+        * weights.kind[claim.kind],
         4,
     )
+
+
+def is_background(kb: KnowledgeBase, claim_id: str) -> bool:
+    """Whether a claim applies to every runner (no conditions): what an article says in
+    general, shown as such, never evidence about this runner."""
+    return not kb.conditions[claim_id]
 
 
 def claim_ref(kb: KnowledgeBase, claim_id: str, *, weighted: bool = False) -> ClaimRef:
@@ -267,6 +310,9 @@ def claim_ref(kb: KnowledgeBase, claim_id: str, *, weighted: bool = False) -> Cl
         source_bias=source.bias,
         summary=claim.summary,
         pages=tuple({"title": p.title, "url": p.url} for p in source.pages if p.id in claim.pages),
+        modality=claim.modality or "asserts",
+        scope=claim.scope,
+        background=is_background(kb, claim_id),
     )
 
 
@@ -332,7 +378,15 @@ def diagnose_run(kb: KnowledgeBase, run: Run) -> Diagnosis:
         knowledge_base={"version": kb.version, "hash": kb.content_hash},
         disclaimer=kb.manifest.disclaimer,
         fired_claims=tuple(sorted(run.fired_claims)),
+        suggested=_suggested(kb, run),
     )
+
+
+def _suggested(kb: KnowledgeBase, run: Run) -> tuple[SuggestedQuestion, ...]:
+    from .relevance import Analysis, Rulebook
+
+    analysis = Analysis(Rulebook.for_kb(kb), run.profile.answers, run.profile.unknown)
+    return tuple(SuggestedQuestion(q, kb.questions[q].prompt) for q in analysis.most_telling(3))
 
 
 def asdict_shallow(obj: Any) -> dict[str, Any]:
@@ -383,37 +437,57 @@ def _findings(kb: KnowledgeBase, run: Run) -> tuple[FindingItem, ...]:
 
 
 def _causes(kb: KnowledgeBase, run: Run) -> tuple[Cause, ...]:
+    """Every theory a claim or a contradiction speaks to for this runner, ranked.
+
+    Only claims that apply because of this runner's answers count; claims that apply to
+    everyone are background, and a dispute made for other runners (outside its scope)
+    is shown beside the theory but not counted. Likely causes come first, strongest
+    first; then the rest; contradicted theories last.
+    """
     evidence: dict[str, list[str]] = {}
     for fact in run.derived("Evidence"):
         evidence.setdefault(fact["theory"], []).append(fact["claim"])
+    beyond: dict[str, list[str]] = {}
+    for fact in run.derived("Beyond"):
+        beyond.setdefault(fact["theory"], []).append(fact["claim"])
     contradicted: dict[str, list[int]] = {}
     for fact in run.derived("Contradiction"):
         contradicted.setdefault(fact["theory"], []).append(fact["clause"])
     causes = []
     for theory_id in sorted(set(evidence) | set(contradicted)):
         theory = kb.theories[theory_id]
-        refs = [claim_ref(kb, c, weighted=True) for c in evidence.get(theory_id, [])]
+        all_refs = [claim_ref(kb, c, weighted=True) for c in evidence.get(theory_id, [])]
+        background = tuple(sorted((r for r in all_refs if r.background), key=lambda r: r.id))
+        refs = [r for r in all_refs if not r.background]
         # Heaviest evidence first on each side, so the strongest reason reads first.
         refs.sort(key=lambda r: (-abs(r.weight or 0.0), r.id))
         supporting = tuple(r for r in refs if r.stance != "disputes")
         disputing = tuple(r for r in refs if r.stance == "disputes")
+        aside = tuple(claim_ref(kb, c, weighted=False) for c in sorted(beyond.get(theory_id, [])))
         standing = round(sum(r.weight or 0.0 for r in refs), 4)
         contradictions = tuple(
             ContradictedBy(
                 because=kb.contradictions[theory_id][i][1],
-                answers=tuple(c.question for c in kb.contradictions[theory_id][i][0]),
+                answers=tuple(
+                    c.question
+                    for c in kb.contradictions[theory_id][i][0]
+                    if isinstance(c, Condition)
+                ),
             )
             for i in sorted(contradicted.get(theory_id, []))
         )
         if contradictions:
             status = "contradicted"
-        elif supporting and disputing:
+        elif supporting and (disputing or aside):
             status = "contested"
         elif supporting:
             status = "supported"
-        else:
+        elif disputing:
             status = "disputed"
+        else:
+            status = "general"
         terms = " ".join(f"{_fmt(r.weight or 0.0)} ({r.id})" for r in refs) or "no claims"
+        likely = bool(supporting) and standing > 0 and not contradictions
         causes.append(
             Cause(
                 theory.id,
@@ -425,10 +499,20 @@ def _causes(kb: KnowledgeBase, run: Run) -> tuple[Cause, ...]:
                 disputing,
                 contradictions,
                 f"{terms} = {_fmt(standing)}",
+                background,
+                aside,
+                likely,
             )
         )
-    # Contradicted theories go last; otherwise strongest standing first.
-    causes.sort(key=lambda c: (c.status == "contradicted", -c.standing, c.id))
+    causes.sort(
+        key=lambda c: (
+            not c.likely,
+            c.status == "contradicted",
+            c.status == "general",
+            -c.standing,
+            c.id,
+        )
+    )
     return tuple(causes)
 
 

@@ -49,6 +49,10 @@ class Level(Fact):
     """The runner's triage level: the most urgent tier any claim set (or self-care)."""
 
 
+class Beyond(Fact):
+    """A dispute of a theory offered to this runner, made for other runners (its scope)."""
+
+
 class Contradiction(Fact):
     """The runner's answers contradict a theory (one ``contradicted_when`` clause holds)."""
 
@@ -68,6 +72,7 @@ FACT_TYPES: dict[str, type[Fact]] = {
         Triage,
         Withhold,
         Caution,
+        Beyond,
         Contradiction,
         Level,
         Recommendation,
@@ -84,6 +89,7 @@ _KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "Triage": ("claim",),
     "Withhold": ("finding", "group", "advice"),
     "Caution": ("finding", "group", "advice"),
+    "Beyond": ("claim",),
     "Contradiction": ("theory", "clause"),
     "Level": ("tier",),
     "Recommendation": ("advice",),

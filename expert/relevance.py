@@ -545,6 +545,25 @@ class Analysis:
                 need[q] = need.get(q, 0) + 1
         return need
 
+    def most_telling(self, count: int = 3) -> tuple[str, ...]:
+        """The askable questions whose answers would change most, a cheap ranking.
+
+        By the gravity of the live rules that wait on each (warning signs first), then
+        by how many wait on it; for naming the few questions that would sharpen a result
+        from sparse answers (the consultation itself looks one answer ahead).
+        """
+        book = self.book
+
+        def weight(qid: str) -> tuple[int, int, int]:
+            waiting = [i for i, w in self.waiting.items() if qid in w]
+            gravity = max(
+                (book.rules[i].gravity for i in waiting if self._looks_for_sign(i, qid)),
+                default=GRAVITY_OTHER,
+            )
+            return (gravity, len(waiting), -book.position[qid])
+
+        return tuple(sorted(self.askable, key=weight, reverse=True)[:count])
+
     def remaining(self) -> int:
         """How many questions that matter are still open (an upper bound on those left)."""
         return sum(1 for q in self.matters if self.status(q) == _OPEN)

@@ -20,6 +20,9 @@ The engine chains through these kinds, in this order of strata:
     withholding cites it);
 ``contradiction``
     a ``contradicted_when`` clause of a theory holds: ``Contradiction``;
+``beyond``
+    a dispute with a scope that does not apply to this runner, of a theory that a
+    claim supports for them: ``Beyond`` (shown beside the theory, not counted);
 ``withhold`` / ``caution``
     a finding forbids, or cautions against, advice by its ``acts_on`` tags;
 ``level``
@@ -50,6 +53,7 @@ KINDS = (
     "finding",
     "claim",
     "contradiction",
+    "beyond",
     "withhold",
     "caution",
     "level",
@@ -65,6 +69,7 @@ _PRIORITY = {
     "triage_claim": 60,
     "claim": 50,
     "contradiction": 40,
+    "beyond": 35,
     "withhold": 30,
     "caution": 30,
     "level": 20,
@@ -120,6 +125,7 @@ _KEY_VALUE = {
     "Support": lambda f: f["advice"],
     "Triage": lambda f: f["tier"],
     "Contradiction": lambda f: f["theory"],
+    "Beyond": lambda f: f["theory"],
     "Withhold": lambda f: f["advice"],
     "Caution": lambda f: f["advice"],
     "Level": lambda f: f["tier"],
@@ -231,6 +237,34 @@ def _build(kb: KnowledgeBase) -> Iterable[RuleSpec]:
                 tests=conditions,
                 declares=(Declared("Contradiction", (("clause", index), ("theory", theory_id))),),
                 priority=_PRIORITY["contradiction"],
+            )
+    for claim_id, claim in kb.claims.items():
+        if claim.stance == "disputes" and claim.theory and claim.scope:
+            yield RuleSpec(
+                f"beyond:{claim_id}",
+                "beyond",
+                claim_id,
+                requires=(
+                    FactTest(
+                        "Evidence",
+                        (
+                            ("theory", frozenset({claim.theory}), False),
+                            ("stance", frozenset({"disputes"}), True),
+                        ),
+                    ),
+                ),
+                excludes=(
+                    FactTest(
+                        "Evidence",
+                        (
+                            ("theory", frozenset({claim.theory}), False),
+                            ("claim", frozenset({claim_id}), False),
+                        ),
+                        f"the dispute does not apply to you ({claim.scope} only)",
+                    ),
+                ),
+                declares=(Declared("Beyond", (("claim", claim_id), ("theory", claim.theory))),),
+                priority=_PRIORITY["beyond"],
             )
     for fid, finding in kb.findings.items():
         for kind, groups, fact in (

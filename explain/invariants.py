@@ -1024,6 +1024,10 @@ def engine_differences(ctx: Context, profile: Profile) -> list[str]:
         "advice withheld": ({f["advice"] for f in run.derived("Withhold")}, set(other.withheld)),
         "advice cautioned": ({f["advice"] for f in run.derived("Caution")}, set(other.cautioned)),
         "findings": (set(run.findings), set(other.findings)),
+        "disputes beyond their scope": (
+            {f["claim"] for f in run.derived("Beyond")},
+            set(other.beyond),
+        ),
         "triage level": ({run.tier}, {other.level}),
         "triage tiers": (
             {(f["claim"], f["tier"]) for f in run.derived("Triage")},

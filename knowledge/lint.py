@@ -7,6 +7,10 @@ On top of loading (schema, references, conditions), lint reports:
 * a question no claim tests, which the consultation could only ask in vain;
 * a finding of the safety policy that does not withhold (or caution against) every
   tag the policy says it must, itself or through a finding it implies;
+* a claim read less faithfully than it is quoted: no modality; a quote that hedges
+  ("may", "can", "could", "I think"...) on a claim not marked hedged, a belief or a
+  suggestion, or whose ``says`` drops the hedge; an article's claim with conditions
+  but no ``condition_quote`` (the words that set them);
 * with a seeds directory: a quote (of a claim, or of a gap's announcement) that is not
   verbatim in its source's seed file. Only whitespace and typographic quotes are
   normalised; anything else, a dropped word or a changed spelling, is a problem.
@@ -79,6 +83,7 @@ def lint_knowledge_base(
     problems.extend(unfireable_claims(kb, documents))
     problems.extend(unused_questions(kb))
     problems.extend(policy_gaps(kb))
+    problems.extend(reading_problems(kb, documents))
     if seeds is not None:
         found, checked = unverified_quotes(kb, Path(seeds), documents)
         problems.extend(found)
@@ -136,6 +141,86 @@ def unused_questions(kb: KnowledgeBase) -> list[Problem]:
                     f"question {qid!r} is tested by no claim, so its answer can change nothing",
                 )
             )
+    return problems
+
+
+#: Words by which a quote hedges what it says.
+HEDGE = re.compile(
+    r"\b(may|might|can|could|possibly|perhaps|probably|likely|suggests?)\b", re.IGNORECASE
+)
+#: Words by which an author says it is their own belief.
+BELIEF = re.compile(r"\bI (think|believe)\b|\bin my (opinion|view)\b", re.IGNORECASE)
+#: Modalities that keep a quote's hedge; a prevalence figure is weaker still.
+HEDGED = frozenset({"hedged", "belief", "suggests", "prevalence"})
+#: What ``says`` must contain to keep each modality's hedge.
+KEEPS_HEDGE = {
+    "hedged": re.compile(
+        r"\b(may|might|can|could|possibly|perhaps|probably|likely|suggest\w*|sometimes)\b",
+        re.IGNORECASE,
+    ),
+    "belief": re.compile(
+        r"\b(believes?|thinks?|view|opinion|argues?|holds|in (his|her|the author's) experience)\b",
+        re.IGNORECASE,
+    ),
+    "suggests": re.compile(r"\b(consider\w*|suggest\w*|try|may|might|could|can)\b", re.IGNORECASE),
+}
+
+
+def reading_problems(
+    kb: KnowledgeBase, documents: dict[str, Document] | None = None
+) -> list[Problem]:
+    """Problems with how faithfully each claim reads its article (see the module doc)."""
+    documents = documents if documents is not None else source_documents(kb)
+    problems = []
+    for source_id, source in kb.sources.items():
+        doc = documents[source_id]
+        for index, claim in enumerate(source.claims):
+            loc = ("claims", index)
+            if claim.modality is None:
+                problems.append(
+                    doc.problem(
+                        loc,
+                        f"claim {claim.id!r} has no modality: say how firmly the source says "
+                        "it (asserts, hedged, belief, anecdote, prevalence or suggests)",
+                    )
+                )
+                continue
+            quote = claim.quote or ""
+            if BELIEF.search(quote) and claim.modality not in ("belief", "prevalence"):
+                problems.append(
+                    doc.problem(
+                        (*loc, "modality"),
+                        f"claim {claim.id!r} quotes the author's belief "
+                        f"(“{BELIEF.search(quote).group(0)}”), so its modality must be belief",
+                        value=True,
+                    )
+                )
+            elif HEDGE.search(quote) and claim.modality not in HEDGED:
+                problems.append(
+                    doc.problem(
+                        (*loc, "modality"),
+                        f"claim {claim.id!r}'s quote hedges (“{HEDGE.search(quote).group(0)}”), "
+                        "so its modality must be hedged, belief or suggests",
+                        value=True,
+                    )
+                )
+            keeps = KEEPS_HEDGE.get(claim.modality)
+            if keeps is not None and not keeps.search(claim.says):
+                problems.append(
+                    doc.problem(
+                        (*loc, "says"),
+                        f"claim {claim.id!r} is {claim.modality}, but its says drops the "
+                        "hedge: keep the source's own “may”, “can”, “I think”...",
+                    )
+                )
+            if source.kind != "public_health" and claim.when and claim.condition_quote is None:
+                problems.append(
+                    doc.problem(
+                        (*loc, "when"),
+                        f"claim {claim.id!r} has conditions but no condition_quote: give the "
+                        "article's words that set them, so a reviewer can check them",
+                    )
+                )
     return problems
 
 
@@ -198,6 +283,15 @@ def unverified_quotes(
             if c.quote is not None
         ]
         quotes += [
+            (
+                ("claims", i, "condition_quote"),
+                f"the condition of claim {c.id!r}",
+                c.condition_quote,
+            )
+            for i, c in enumerate(source.claims)
+            if c.condition_quote is not None
+        ]
+        quotes += [
             (("gaps", i, "quote"), f"gap {i + 1}", g.quote)
             for i, g in enumerate(source.gaps)
             if g.quote is not None
@@ -241,6 +335,7 @@ __all__ = [
     "lint_knowledge_base",
     "normalise_quote",
     "policy_gaps",
+    "reading_problems",
     "unfireable_claims",
     "unused_questions",
     "unverified_quotes",

@@ -41,7 +41,14 @@ ClaimKind = Literal[
     "caution",
 ]
 Stance = Literal["supports", "disputes", "hedged"]
-EvidenceKind = Literal["anecdote", "opinion", "cites_research", "public_health"]
+#: How firmly the source says it: as fact, hedged ("may", "can"), as the author's
+#: belief ("I think"), as the author's own experience, as a figure of how common
+#: something is (never evidence for a cause), or as a soft suggestion ("consider").
+Modality = Literal["asserts", "hedged", "belief", "anecdote", "prevalence", "suggests"]
+MODALITIES: tuple[str, ...] = ("asserts", "hedged", "belief", "anecdote", "prevalence", "suggests")
+#: ``claims_research``: the source says research shows it, but the research is not on
+#: the page (references cited and missing): a claim of research, not research.
+EvidenceKind = Literal["anecdote", "opinion", "claims_research", "cites_research", "public_health"]
 Tier = Literal["emergency", "urgent", "see_doctor", "self_care"]
 Phase = Literal["now", "next_days", "prevention", "professional"]
 QuestionType = Literal["yesno", "choice", "multi", "number"]
@@ -123,8 +130,18 @@ class Claim(_Model):
     id: Id
     kind: ClaimKind
     says: Text
+    #: How firmly the source says it (see :data:`Modality`); ``says`` keeps its hedge.
+    #: ``cramp kb lint`` requires it on every claim.
+    modality: Modality | None = None
     #: Verbatim words of an article (checked by ``cramp kb lint --sources``).
     quote: Quote | None = None
+    #: The article's words that set the claim's condition (``when``), verbatim, so a
+    #: reviewer can check the condition is no broader than the article.
+    condition_quote: Quote | None = None
+    #: What the claim is about, in the article's own limits (e.g. "night cramps"): a
+    #: dispute of a theory is shown to every runner the theory is offered to, labelled
+    #: with its scope, and counted only within it.
+    scope: Text | None = None
     #: For a public-health source: what the cited page says, in our own plain words.
     #: Shown as a summary of that page, never inside quote marks.
     summary: Text | None = None
@@ -303,11 +320,17 @@ class PolicyRule(_Model):
 
 
 class Weights(_Model):
-    """How a theory's standing is computed: evidence weight × stance factor × kind factor."""
+    """How a theory's standing is computed.
+
+    evidence weight × stance factor × modality factor × kind factor, for each claim that
+    applies to this runner because of their answers (claims that apply to everyone are
+    background: shown, never counted).
+    """
 
     evidence: dict[EvidenceKind, float]
     stance: dict[Stance, float]
     kind: dict[Literal["cause", "mechanism", "diagnostic"], float]
+    modality: dict[Modality, float] = Field(default_factory=lambda: dict.fromkeys(MODALITIES, 1.0))
 
 
 class TierText(_Model):
