@@ -108,6 +108,8 @@ class AdviceItem:
     conflicts: tuple[str, ...] = ()
     acts_on: tuple[str, ...] = ()
     cautions: tuple[CautionNote, ...] = ()
+    #: Claims that qualify it wherever it is shown (e.g. "fluid needs vary").
+    caveats: tuple[ClaimRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -554,6 +556,7 @@ def _advice(
             tuple(claim_ref(kb, c) for c in sorted(against.get(advice_id, []))),
             acts_on=advice.acts_on,
             cautions=notes,
+            caveats=tuple(claim_ref(kb, c) for c in advice.caveats),
         )
 
     def reasons(advice_id: str) -> tuple[WithholdReason, ...]:
@@ -609,6 +612,22 @@ def _conflicts(
                     sides=(
                         Side("supports", cause.id, cause.supporting),
                         Side("disputes", cause.id, cause.disputing),
+                    ),
+                )
+            )
+    offered = {c.id: c for c in causes if c.supporting or c.background}
+    for conflict in kb.theory_conflicts.values():
+        a, b = conflict.between
+        if a in offered and b in offered:
+            out.append(
+                ConflictItem(
+                    id=f"theories:{conflict.id}",
+                    type="theories",
+                    title=f"{offered[a].title} / {offered[b].title}",
+                    reason=conflict.reason,
+                    sides=(
+                        Side(offered[a].title, a, offered[a].supporting or offered[a].background),
+                        Side(offered[b].title, b, offered[b].supporting or offered[b].background),
                     ),
                 )
             )

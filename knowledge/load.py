@@ -265,6 +265,12 @@ class _Loader:
         for i, t in enumerate(tfile.theories):
             if self._define("theory", t.id, tdoc, ("theories", i)):
                 theories[t.id] = t
+        theory_conflicts = {}
+        for i, c in enumerate(tfile.conflicts):
+            if self._define("conflict", c.id, tdoc, ("conflicts", i)):
+                theory_conflicts[c.id] = c
+            for j, ident in enumerate(c.between):
+                self._ref(tdoc, ("conflicts", i, "between", j), "theory", ident, theories)
         advice = {}
         for i, a in enumerate(afile.advice):
             if self._define("advice", a.id, adoc, ("advice", i)):
@@ -425,6 +431,8 @@ class _Loader:
             self._check_policy_rule(pdoc, ("policy", i), rule, findings, manifest.advice_tags)
 
         for i, a in enumerate(afile.advice):
+            for j, ident in enumerate(a.caveats):
+                self._ref(adoc, ("advice", i, "caveats", j), "claim", ident, claims)
             if all_sources and a.id not in backed:
                 self.problems.append(
                     adoc.problem(("advice", i, "id"), f"advice {a.id!r} has no claim backing it")
@@ -449,6 +457,7 @@ class _Loader:
             findings=findings,
             finding_clauses=finding_clauses,
             policy=policy,
+            theory_conflicts=theory_conflicts,
         )
 
     def _check_policy_rule(

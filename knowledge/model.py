@@ -19,6 +19,7 @@ from .schema import (
     Question,
     Source,
     Theory,
+    TheoryConflict,
 )
 
 
@@ -43,6 +44,8 @@ class KnowledgeBase:
     #: Each finding's alternative clauses: it holds when every test of one clause holds.
     finding_clauses: Mapping[str, tuple[tuple[Test, ...], ...]] = field(default_factory=dict)
     policy: tuple[PolicyRule, ...] = ()
+    #: Rival explanations of the same cramps, by conflict id.
+    theory_conflicts: Mapping[str, TheoryConflict] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property

@@ -253,6 +253,9 @@ class Advice(_Model):
     title: Text
     text: Text
     acts_on: tuple[Id, ...] = Field(min_length=1)
+    #: Claims whose words qualify this advice wherever it is shown (e.g. "fluid needs
+    #: vary" beside a quantity of fluid).
+    caveats: tuple[Id, ...] = ()
 
 
 class Conflict(_Model):
@@ -266,6 +269,20 @@ class Conflict(_Model):
     def _two_different(self) -> Conflict:
         if self.between[0] == self.between[1]:
             raise ValueError("a conflict needs two different pieces of advice")
+        return self
+
+
+class TheoryConflict(_Model):
+    """Two theories the sources offer as rival explanations of the same cramps."""
+
+    id: Id
+    between: tuple[Id, Id]
+    reason: Text
+
+    @model_validator(mode="after")
+    def _two_different(self) -> TheoryConflict:
+        if self.between[0] == self.between[1]:
+            raise ValueError("a conflict needs two different theories")
         return self
 
 
@@ -367,6 +384,7 @@ class QuestionsFile(_Model):
 
 class TheoriesFile(_Model):
     theories: tuple[Theory, ...]
+    conflicts: tuple[TheoryConflict, ...] = ()
 
 
 class AdviceFile(_Model):
