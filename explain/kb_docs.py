@@ -33,8 +33,9 @@ if TYPE_CHECKING:
 TEMPLATE = "knowledge-base.md.j2"
 #: Templates of the pages, under explain/templates/.
 PAGES = "kb-pages"
-#: Where the repository keeps the generated pages, and the command that regenerates them.
+#: Where the repository keeps the generated pages.
 PAGES_DIR = "docs/knowledge-base"
+#: The command that regenerates them.
 COMMAND = f"cramp kb docs -o {PAGES_DIR}/"
 #: What a single document names as the command that wrote it.
 SINGLE_COMMAND = "cramp kb docs"
