@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -96,48 +97,70 @@ def coverage(ctx: click.Context, fmt: str) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    default=Path("-"),
+    type=click.Path(allow_dash=True),
+    default="-",
     show_default=True,
-    metavar="FILE",
-    help="Where to write the Markdown (- for standard output).",
+    metavar="FILE|DIR/",
+    help=(
+        "Where to write: a Markdown file, a directory of pages (a name ending in / or an "
+        "existing directory), or - for standard output."
+    ),
 )
 @click.option(
-    "--force", is_flag=True, help="Overwrite FILE even if `cramp kb docs` did not write it."
+    "--force", is_flag=True, help="Overwrite files even if `cramp kb docs` did not write them."
 )
 @click.pass_context
-def docs(ctx: click.Context, output: Path, force: bool) -> None:
-    """Write the knowledge base as a Markdown document for runners and authors.
+def docs(ctx: click.Context, output: str, force: bool) -> None:
+    """Write the knowledge base as Markdown for runners and authors.
 
     Sources with their bias and voice, theories with the claims for and against,
-    advice by phase, conflicts, gaps and the question vocabulary. The repository
-    keeps a generated copy in docs/knowledge-base.md; a test fails when it is stale.
-    FILE is replaced at once if this command wrote it before; any other existing
-    file is kept unless --force is given.
+    advice by phase, conflicts, gaps and the question vocabulary. To a directory
+    (DIR/), it writes linked pages: index.md, one page per source with every claim
+    and its quote (sources/ID.md), and triage.md, theories.md, advice.md,
+    conflicts.md and questions.md; pages it wrote before and no longer writes are
+    removed. To a FILE, or standard output, the same in one document. The
+    repository keeps the pages in docs/knowledge-base/; a test fails when they are
+    stale. Files this command wrote before are replaced at once, each atomically;
+    any other existing file is kept unless --force is given.
 
     \b
-    Example:
-      cramp kb docs -o docs/knowledge-base.md
+    Examples:
+      cramp kb docs -o docs/knowledge-base/
+      cramp kb docs -o knowledge-base.md
     """
+    from .cli_report import output_errors
+
+    if output != "-" and (output.endswith(("/", os.sep)) or os.path.isdir(output)):
+        from explain.kb_docs import pages_in_the_way, render_kb_pages, write_kb_pages
+
+        directory = Path(output)
+        pages = render_kb_pages(load_kb(ctx))
+        if not force and (blocked := pages_in_the_way(directory, pages)):
+            fail(f"{blocked[0]}: already exists; use --force to overwrite it")
+        with output_errors(output):
+            written, removed = write_kb_pages(directory, pages, force=force)
+        gone = f", removed {len(removed)} no longer generated" if removed else ""
+        click.echo(printable(f"wrote {len(written)} pages to {output}{gone}"), err=True)
+        return
     from explain.kb_docs import render_kb_docs
 
     text = render_kb_docs(load_kb(ctx))
-    if str(output) == "-":
+    if output == "-":
         click.echo(text, nl=False)
         return
     from explain.kb_docs import is_generated_docs
 
-    from .cli_report import output_errors
     from .files import write_atomically
 
-    with output_errors(str(output)):
-        output.parent.mkdir(parents=True, exist_ok=True)
+    target = Path(output)
+    with output_errors(output):
+        target.parent.mkdir(parents=True, exist_ok=True)
         # Regenerating its own output is what this command is for; anything else at
         # FILE may be someone's work.
-        replace = force or is_generated_docs(output)
-        if output.exists() and not replace:
-            raise FileExistsError(str(output))
-        write_atomically(output, text.encode("utf-8"), replace=replace)
+        replace = force or is_generated_docs(target)
+        if target.exists() and not replace:
+            raise FileExistsError(output)
+        write_atomically(target, text.encode("utf-8"), replace=replace)
     click.echo(printable(f"wrote {output}"), err=True)
 
 

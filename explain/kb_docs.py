@@ -1,20 +1,28 @@
-"""Render the whole knowledge base as one Markdown document for runners and authors.
+"""Render the knowledge base as Markdown for runners and authors: a directory of pages,
+or one document.
 
-The template ``knowledge-base.md.j2`` receives a single :class:`KbDocs` object, built
-here from the loaded knowledge base; every field is documented below so other templates
-can be written against the same contract. The output is deterministic (no dates, no
-content hash), so the committed ``docs/knowledge-base.md`` changes only when content
-does.
+The pages (:func:`render_kb_pages`, templates ``kb-pages/*.md.j2``) are what the
+documentation site shows under ``docs/knowledge-base/``: an index, one page per source
+with every claim it makes and its verbatim quote, and pages for the triage tiers, the
+theories, the advice, the disagreements and the questions, linked to one another. The
+single document (:func:`render_kb_docs`, template ``knowledge-base.md.j2``) holds the
+same content on one page.
+
+Every template receives a single :class:`KbDocs` object, built here from the loaded
+knowledge base; every field is documented below so other templates can be written
+against the same contract. The output is deterministic (no dates, no content hash), so
+the committed pages change only when content does.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from knowledge.coverage import Coverage, coverage, positions
+from knowledge.coverage import KINDS, Coverage, coverage, positions
 from knowledge.schema import PHASES, TIERS, Question
 
 from .render import PHASE_TITLES, environment
@@ -23,8 +31,27 @@ if TYPE_CHECKING:
     from knowledge import Condition, KnowledgeBase
 
 TEMPLATE = "knowledge-base.md.j2"
-#: The command that regenerates the committed document.
-COMMAND = "cramp kb docs -o docs/knowledge-base.md"
+#: Templates of the pages, under explain/templates/.
+PAGES = "kb-pages"
+#: Where the repository keeps the generated pages.
+PAGES_DIR = "docs/knowledge-base"
+#: The command that regenerates them.
+COMMAND = f"cramp kb docs -o {PAGES_DIR}/"
+#: What a single document names as the command that wrote it.
+SINGLE_COMMAND = "cramp kb docs"
+#: Pages other than the index and the sources', in the order the index lists them.
+TOPIC_PAGES = ("triage", "theories", "advice", "conflicts", "questions")
+#: Headings for the claims of each kind on a source's page.
+KIND_TITLES = {
+    "cause": "Causes",
+    "mechanism": "Mechanisms",
+    "diagnostic": "Patterns that point to a cause",
+    "relief": "Relief during a cramp",
+    "aftercare": "Aftercare",
+    "prevention": "Prevention",
+    "referral": "When to see a professional",
+    "red_flag": "Warning signs",
+}
 
 KIND_LABELS = {
     "coach_blog": "coach's blog",
@@ -57,6 +84,10 @@ class ClaimView:
     when: str  #: the runner it applies to, in words ("always" when unconditional)
     triage: str | None  #: triage tier title it sets, if any
     withholds: tuple[str, ...]  #: titles of advice it withholds
+    theory: str | None  #: id of the theory it concerns, if any
+    advice: str | None  #: id of the advice it concerns, if any
+    tier: str | None  #: id of the triage tier it sets, if any
+    withheld: tuple[str, ...]  #: ids of the advice it withholds
 
 
 @dataclass(frozen=True)
@@ -84,6 +115,7 @@ class SourceView:
     counts: tuple[tuple[str, int], ...]  #: (claim kind, count) for kinds with claims
     total: int  #: number of claims
     gaps: tuple[str, ...]  #: what the source announces and does not give
+    claims: tuple[ClaimView, ...]  #: its claims, in file order
 
 
 @dataclass(frozen=True)
@@ -107,6 +139,7 @@ class AdviceView:
     backing: tuple[ClaimView, ...]  #: claims recommending it
     disputing: tuple[ClaimView, ...]  #: claims disputing it
     conflicts: tuple[tuple[str, str], ...]  #: (conflict id, title of the other advice)
+    conflicts_with: tuple[tuple[str, str], ...]  #: (conflict id, id of the other advice)
     withheld_by: tuple[str, ...]  #: ids of claims that withhold it
 
 
@@ -151,12 +184,12 @@ class SectionView:
 
 @dataclass(frozen=True)
 class KbDocs:
-    """Everything ``knowledge-base.md.j2`` renders."""
+    """Everything ``knowledge-base.md.j2`` and the ``kb-pages/`` templates render."""
 
     title: str  #: the knowledge base's title
     version: str  #: content version from the manifest
     disclaimer: str  #: notice shown with every report
-    command: str  #: the command that regenerates the document
+    command: str  #: the command that regenerates the document or pages
     counts: dict[str, int]  #: sources, claims, theories, advice, conflicts, questions
     sources: tuple[SourceView, ...]  #: every source, in file order
     tiers: tuple[TierView, ...]  #: triage tiers, most urgent first
@@ -165,10 +198,14 @@ class KbDocs:
     coverage: Coverage  #: counts and disagreements (see knowledge.coverage)
     source_titles: dict[str, str]  #: source id -> title
     sections: tuple[SectionView, ...]  #: the question vocabulary
+    claims: dict[str, ClaimView]  #: every claim, by id
+    theory_titles: dict[str, str]  #: theory id -> title
+    advice_titles: dict[str, str]  #: advice id -> title
+    kind_titles: dict[str, str]  #: claim kind -> heading for its claims, in report order
 
 
-def build_context(kb: KnowledgeBase) -> KbDocs:
-    """The documented context the Markdown template renders."""
+def build_context(kb: KnowledgeBase, command: str = COMMAND) -> KbDocs:
+    """The documented context the Markdown templates render."""
     cov = coverage(kb)
     counted = {s.id: s.by_kind for s in cov.sources}
     cited = {cid: _claim(kb, cid) for cid in kb.claims}
@@ -179,8 +216,8 @@ def build_context(kb: KnowledgeBase) -> KbDocs:
     conflicts_of: dict[str, list[tuple[str, str]]] = {}
     for conflict in kb.conflicts.values():
         a, b = conflict.between
-        conflicts_of.setdefault(a, []).append((conflict.id, kb.advice[b].title))
-        conflicts_of.setdefault(b, []).append((conflict.id, kb.advice[a].title))
+        conflicts_of.setdefault(a, []).append((conflict.id, b))
+        conflicts_of.setdefault(b, []).append((conflict.id, a))
 
     def stances(claim_ids: list[str]) -> tuple[StanceView, ...]:
         return tuple(
@@ -202,6 +239,7 @@ def build_context(kb: KnowledgeBase) -> KbDocs:
             tuple((k, n) for k, n in counted[s.id].items() if n),
             len(s.claims),
             tuple(str(g) for g in s.gaps),
+            tuple(cited[c.id] for c in s.claims),
         )
         for s in kb.sources.values()
     )
@@ -235,6 +273,7 @@ def build_context(kb: KnowledgeBase) -> KbDocs:
                     a.text,
                     tuple(cited[c.id] for c in kb.claims_by_advice[a.id] if c.stance != "disputes"),
                     tuple(cited[c.id] for c in kb.claims_by_advice[a.id] if c.stance == "disputes"),
+                    tuple((c, kb.advice[other].title) for c, other in conflicts_of.get(a.id, ())),
                     tuple(conflicts_of.get(a.id, ())),
                     tuple(withheld_by.get(a.id, ())),
                 )
@@ -260,7 +299,7 @@ def build_context(kb: KnowledgeBase) -> KbDocs:
         title=kb.manifest.title,
         version=kb.version,
         disclaimer=kb.manifest.disclaimer,
-        command=COMMAND,
+        command=command,
         counts={
             "sources": len(kb.sources),
             "claims": len(kb.claims),
@@ -276,12 +315,33 @@ def build_context(kb: KnowledgeBase) -> KbDocs:
         coverage=cov,
         source_titles={s.id: s.title for s in kb.sources.values()},
         sections=tuple(SectionView(title, tuple(qs)) for title, qs in sections.items()),
+        claims=cited,
+        theory_titles={t.id: t.title for t in kb.theories.values()},
+        advice_titles={a.id: a.title for a in kb.advice.values()},
+        kind_titles={kind: KIND_TITLES.get(kind, kind) for kind in KINDS},
     )
 
 
 def render_kb_docs(kb: KnowledgeBase) -> str:
-    """The knowledge base as Markdown (what ``cramp kb docs`` writes)."""
-    return environment().get_template(TEMPLATE).render(d=build_context(kb))
+    """The knowledge base as one Markdown document (what ``cramp kb docs -o FILE`` writes)."""
+    return environment().get_template(TEMPLATE).render(d=build_context(kb, SINGLE_COMMAND))
+
+
+def render_kb_pages(kb: KnowledgeBase) -> dict[str, str]:
+    """The knowledge base as pages (what ``cramp kb docs -o DIR/`` writes), by path.
+
+    ``index.md``, ``sources/ID.md`` for each source, and one page for each of
+    :data:`TOPIC_PAGES`; paths are relative to the directory and use ``/``.
+    """
+    env = environment()
+    d = build_context(kb)
+    pages = {"index.md": env.get_template(f"{PAGES}/index.md.j2").render(d=d)}
+    source = env.get_template(f"{PAGES}/source.md.j2")
+    for s in d.sources:
+        pages[f"sources/{s.id}.md"] = source.render(d=d, s=s)
+    for name in TOPIC_PAGES:
+        pages[f"{name}.md"] = env.get_template(f"{PAGES}/{name}.md.j2").render(d=d)
+    return pages
 
 
 #: What the template puts near the top of every document it generates.
@@ -300,6 +360,50 @@ def is_generated_docs(path: Path | str) -> bool:
     return GENERATED_MARK in head and b"by `cramp kb docs" in head
 
 
+def pages_in_the_way(directory: Path, pages: dict[str, str]) -> list[Path]:
+    """Existing files the pages would replace that this command did not write."""
+    return [
+        directory / name
+        for name in pages
+        if os.path.lexists(directory / name) and not is_generated_docs(directory / name)
+    ]
+
+
+def write_kb_pages(
+    directory: Path, pages: dict[str, str], *, force: bool = False
+) -> tuple[list[Path], list[Path]]:
+    """Write ``pages`` under ``directory``; return the files written and those removed.
+
+    Each page is written atomically. A page this command wrote before is replaced; any
+    other file in the way is kept (FileExistsError) unless ``force``. Pages it wrote
+    before that are no longer generated (a source that was removed) are deleted, and
+    nothing else in ``directory`` is touched.
+    """
+    from expert.files import write_atomically
+
+    if not force and (blocked := pages_in_the_way(directory, pages)):
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(blocked[0]))
+    wanted = {directory / name for name in pages}
+    stale = (
+        sorted(
+            path
+            for path in directory.rglob("*.md")
+            if path not in wanted and is_generated_docs(path)
+        )
+        if directory.is_dir()
+        else []
+    )
+    written = []
+    for name, text in pages.items():
+        target = directory / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(target, text.encode("utf-8"), replace=os.path.lexists(target))
+        written.append(target)
+    for path in stale:
+        path.unlink()
+    return written, stale
+
+
 def _claim(kb: KnowledgeBase, claim_id: str) -> ClaimView:
     claim = kb.claims[claim_id]
     return ClaimView(
@@ -315,6 +419,10 @@ def _claim(kb: KnowledgeBase, claim_id: str) -> ClaimView:
         when=_describe(kb.conditions[claim_id]) or "always",
         triage=kb.manifest.tiers[claim.triage].title if claim.triage else None,
         withholds=tuple(kb.advice[a].title for a in claim.withholds),
+        theory=claim.theory,
+        advice=claim.advice,
+        tier=claim.triage,
+        withheld=tuple(claim.withholds),
     )
 
 
@@ -331,4 +439,14 @@ def _answers(question: Question) -> str:
     return f"{TYPE_LABELS[question.type]}: {values}"
 
 
-__all__ = ["COMMAND", "KbDocs", "build_context", "is_generated_docs", "render_kb_docs"]
+__all__ = [
+    "COMMAND",
+    "PAGES_DIR",
+    "KbDocs",
+    "build_context",
+    "is_generated_docs",
+    "pages_in_the_way",
+    "render_kb_docs",
+    "render_kb_pages",
+    "write_kb_pages",
+]

@@ -137,3 +137,69 @@ def test_the_json_output_page_documents_exactly_the_fields_diagnose_emits():
         cli, ["diagnose", str(example_path("long-hot-run")), "--format", "json"]
     )
     assert documented == set(json.loads(result.output))
+
+
+def console_blocks() -> list[tuple[str, str]]:
+    """Every ```console block in docs/, as (page, block)."""
+    import re
+
+    return [
+        (page.relative_to(DOCS).as_posix(), block)
+        for page in sorted(DOCS.rglob("*.md"))
+        for block in re.findall(r"^```console\n(.*?)^```", page.read_text("utf-8"), re.M | re.S)
+    ]
+
+
+def shown_commands(block: str) -> list[str]:
+    """The commands of a console block: each line after a `$ ` prompt, with its `\\` lines."""
+    found: list[str] = []
+    continued = False
+    for line in block.splitlines():
+        if continued:
+            found[-1] = found[-1][:-1] + " " + line.strip()
+        elif line.startswith("$ "):
+            found.append(line[2:])
+        continued = bool(found) and found[-1].endswith("\\")
+    return found
+
+
+def test_every_console_block_in_the_docs_starts_with_a_command_after_a_prompt():
+    # A block without prompts is all "output": a reader cannot tell what to type.
+    blocks = console_blocks()
+    assert len(blocks) >= 15
+    for page, block in blocks:
+        assert block.startswith("$ "), f"{page}: {block.splitlines()[0]!r} has no `$ ` prompt"
+
+
+def test_every_cramp_command_the_docs_show_exists_with_its_options():
+    import shlex
+
+    checked = 0
+    for page, block in console_blocks():
+        for shown in shown_commands(block):
+            words = shlex.split(shown, comments=True)
+            while words and words[0] in {"uv", "run", ".venv/bin/cramp"} | {"cramp"}:
+                is_cramp = words[0].endswith("cramp")
+                words = words[1:]
+                if is_cramp:
+                    break
+            else:
+                continue
+            command: click.Command = cli
+            path = [cli]
+            for word in words:
+                if isinstance(command, click.Group) and word in command.commands:
+                    command = command.commands[word]
+                    path.append(command)
+            assert len(path) > 1 or words == [], f"{page}: {shown}: no such command"
+            known = {"--help", "-h"} | {
+                opt
+                for step in path
+                for param in step.params
+                for opt in (*param.opts, *param.secondary_opts)
+            }
+            for word in words:
+                if word.startswith("-") and word != "-":
+                    assert word.split("=")[0] in known, f"{page}: {shown}: {word}"
+            checked += 1
+    assert checked >= 10

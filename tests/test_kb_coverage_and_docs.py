@@ -12,11 +12,11 @@ from conftest import REPO
 
 from expert.cli import cli
 from explain import kb_docs
-from explain.kb_docs import COMMAND, render_kb_docs
+from explain.kb_docs import COMMAND, render_kb_docs, render_kb_pages
 from knowledge import KnowledgeBase
 from knowledge.coverage import KINDS, coverage
 
-DOCS = REPO / "docs" / "knowledge-base.md"
+DOCS = REPO / "docs" / "knowledge-base"
 
 
 def run_cli(*args: str) -> tuple[int, str]:
@@ -59,15 +59,107 @@ def test_cramp_kb_coverage_json_has_counts_and_conflicts(kb: KnowledgeBase) -> N
     assert {c["id"] for c in data["advice_conflicts"]} == set(kb.conflicts)
 
 
-def test_the_committed_knowledge_base_document_is_up_to_date(kb: KnowledgeBase) -> None:
-    expected = render_kb_docs(kb)
-    committed = DOCS.read_text(encoding="utf-8") if DOCS.is_file() else ""
-    assert committed == expected, (
-        f"{DOCS.relative_to(REPO)} is stale; regenerate it with `uv run {COMMAND}`"
+def committed_pages() -> dict[str, str]:
+    return {
+        path.relative_to(DOCS).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(DOCS.rglob("*.md"))
+    }
+
+
+def test_the_committed_knowledge_base_pages_are_up_to_date(kb: KnowledgeBase) -> None:
+    expected = render_kb_pages(kb)
+    committed = committed_pages()
+    fix = f"regenerate them with `uv run {COMMAND}`"
+    assert sorted(committed) == sorted(expected), f"{DOCS.relative_to(REPO)}: {fix}"
+    stale = [name for name in expected if committed[name] != expected[name]]
+    assert stale == [], f"stale in {DOCS.relative_to(REPO)}: {', '.join(stale)}; {fix}"
+
+
+def test_the_pages_are_an_index_one_page_per_source_and_the_topics(kb: KnowledgeBase) -> None:
+    pages = render_kb_pages(kb)
+    assert set(pages) == {
+        "index.md",
+        *(f"sources/{s}.md" for s in kb.sources),
+        *(f"{name}.md" for name in kb_docs.TOPIC_PAGES),
+    }
+    for name in pages:
+        if name != "index.md":
+            assert f"]({name})" in pages["index.md"] or name.startswith("sources/"), name
+    for source in kb.sources:
+        assert f"](sources/{source}.md)" in pages["index.md"]
+    # No page is the whole knowledge base again.
+    assert max(len(text.split()) for text in pages.values()) < 7000
+
+
+def test_every_claim_is_on_its_source_s_page_once_with_its_quote(kb: KnowledgeBase) -> None:
+    pages = render_kb_pages(kb)
+    for claim_id, claim in kb.claims.items():
+        page = pages[f"sources/{kb.claim_source[claim_id]}.md"]
+        assert page.count(f'<a id="{claim_id}"></a>') == 1, claim_id
+        if claim.quote is not None:
+            assert f"> {' '.join(claim.quote.split())}\n" in page, claim_id
+        else:
+            # A safety-net claim: the page's summary, never in quote marks.
+            assert kb.words_of(claim_id) in page, claim_id
+            assert f"> {claim.summary}" not in page, claim_id
+        others = [n for n, text in pages.items() if f'<a id="{claim_id}"></a>' in text]
+        assert others == [f"sources/{kb.claim_source[claim_id]}.md"]
+
+
+def test_every_theory_advice_tier_and_conflict_has_its_own_anchor(kb: KnowledgeBase) -> None:
+    pages = render_kb_pages(kb)
+    for theory in kb.theories:
+        assert f" {{#{theory}}}\n" in pages["theories.md"]
+    for advice in kb.advice:
+        assert f" {{#{advice}}}\n" in pages["advice.md"]
+    for tier in kb.manifest.tiers:
+        assert f" {{#{tier}}}\n" in pages["triage.md"]
+    for conflict in kb.conflicts:
+        assert f'<a id="{conflict}"></a>' in pages["conflicts.md"]
+    for question in kb.questions:
+        assert f'<a id="{question}"></a>' in pages["questions.md"]
+
+
+def test_cramp_kb_docs_writes_the_pages_and_replaces_only_its_own(
+    tmp_path: Path, kb: KnowledgeBase
+) -> None:
+    out = tmp_path / "kb"
+    code, _ = run_cli("kb", "docs", "-o", f"{out}/")
+    assert code == 0
+    expected = render_kb_pages(kb)
+    written = {p.relative_to(out).as_posix(): p.read_text("utf-8") for p in out.rglob("*.md")}
+    assert written == expected
+    # Its own pages are replaced; a page it no longer generates is removed; other files
+    # are left alone.
+    (out / "sources" / "gone.md").write_text(expected["sources/steve.md"])
+    (out / "notes.md").write_text("# my notes\n")
+    (out / "theories.md").write_text(expected["theories.md"] + "edited\n")
+    code, _ = run_cli("kb", "docs", "-o", str(out))  # an existing directory, no slash
+    assert code == 0
+    assert not (out / "sources" / "gone.md").exists()
+    assert (out / "notes.md").read_text() == "# my notes\n"
+    assert (out / "theories.md").read_text("utf-8") == expected["theories.md"]
+
+
+def test_cramp_kb_docs_never_replaces_a_page_it_did_not_write_without_force(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "kb"
+    (out / "sources").mkdir(parents=True)
+    (out / "sources" / "steve.md").write_text("# my page about steve\n")
+    result = CliRunner().invoke(cli, ["kb", "docs", "-o", f"{out}/"])
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == f"cramp: {out}/sources/steve.md: already exists; use --force to overwrite it\n"
     )
+    assert [p.name for p in out.rglob("*") if p.is_file()] == ["steve.md"]
+    assert (out / "sources" / "steve.md").read_text() == "# my page about steve\n"
+    assert CliRunner().invoke(cli, ["kb", "docs", "-o", f"{out}/", "--force"]).exit_code == 0
+    assert "Generated from" in (out / "sources" / "steve.md").read_text()
 
 
-def test_cramp_kb_docs_writes_the_document(tmp_path: Path, kb: KnowledgeBase) -> None:
+def test_cramp_kb_docs_writes_one_document(tmp_path: Path, kb: KnowledgeBase) -> None:
     target = tmp_path / "out" / "kb.md"
     code, _ = run_cli("kb", "docs", "-o", str(target))
     assert code == 0
@@ -76,6 +168,7 @@ def test_cramp_kb_docs_writes_the_document(tmp_path: Path, kb: KnowledgeBase) ->
     for conflict in kb.conflicts.values():
         assert conflict.reason.split()[0] in text
     assert "Seek immediate medical attention if your cramps are accompanied by:" in text
+    assert "by `cramp kb docs`" in text
 
 
 def test_every_field_of_the_docs_context_is_documented() -> None:

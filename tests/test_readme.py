@@ -1,8 +1,8 @@
 """Every command the README shows works as written, and the output it shows is real.
 
-Console blocks hold commands (a leading ``$ `` marks a command whose output follows;
-blocks without it are commands only). Lines of shown output must appear in the real
-output, except lines with an ellipsis (…), which mark what the README leaves out.
+Console blocks hold commands, each after a ``$ `` prompt, and the output that follows a
+command, with no prompt. Lines of shown output must appear in the real output, except
+lines with an ellipsis (…), which mark what the README leaves out.
 """
 
 from __future__ import annotations
@@ -30,15 +30,14 @@ class Shown:
     output: list[str] = field(default_factory=list)
 
 
+CONSOLE_BLOCKS = re.findall(r"```console\n(.*?)```", README, flags=re.DOTALL)
+
+
 def readme_commands() -> list[Shown]:
-    """Commands in the README's console blocks, in order."""
+    """Commands in the README's console blocks, in order, each with its shown output."""
     found: list[Shown] = []
-    for block in re.findall(r"```console\n(.*?)```", README, flags=re.DOTALL):
-        lines = block.splitlines()
-        if not any(line.startswith("$ ") for line in lines):
-            found.extend(Shown(line) for line in lines if line.strip())
-            continue
-        for line in lines:
+    for block in CONSOLE_BLOCKS:
+        for line in block.splitlines():
             if line.startswith("$ "):
                 found.append(Shown(line[2:]))
             elif found:
@@ -77,6 +76,13 @@ def assert_shows(shown: Shown, result: subprocess.CompletedProcess) -> None:
         assert line.rstrip() in actual, (
             f"README shows {line!r}, the command printed:\n" + "\n".join(actual[:40])
         )
+
+
+def test_every_console_block_starts_with_a_command_after_a_prompt():
+    # Without the prompt a command reads (and is styled) as the output of nothing.
+    assert len(CONSOLE_BLOCKS) >= 4
+    for block in CONSOLE_BLOCKS:
+        assert block.startswith("$ "), block
 
 
 def test_the_readme_shows_the_two_quick_start_commands_first():
