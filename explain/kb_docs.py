@@ -18,17 +18,18 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from knowledge.conditions import FindingTest
 from knowledge.coverage import KINDS, Coverage, coverage, positions
 from knowledge.schema import PHASES, TIERS, Question
 
 from .render import PHASE_TITLES, environment
 
 if TYPE_CHECKING:
-    from knowledge import Condition, KnowledgeBase
+    from knowledge import KnowledgeBase
 
 TEMPLATE = "knowledge-base.md.j2"
 #: Templates of the pages, under explain/templates/.
@@ -40,7 +41,7 @@ COMMAND = f"cramp kb docs -o {PAGES_DIR}/"
 #: What a single document names as the command that wrote it.
 SINGLE_COMMAND = "cramp kb docs"
 #: Pages other than the index and the sources', in the order the index lists them.
-TOPIC_PAGES = ("triage", "theories", "advice", "conflicts", "questions")
+TOPIC_PAGES = ("triage", "findings", "theories", "advice", "conflicts", "questions")
 #: Headings for the claims of each kind on a source's page.
 KIND_TITLES = {
     "cause": "Causes",
@@ -62,6 +63,7 @@ KIND_LABELS = {
 EVIDENCE_LABELS = {
     "anecdote": "personal anecdote",
     "opinion": "opinion",
+    "claims_research": "says research shows it (references not on the page)",
     "cites_research": "cites research",
     "public_health": "public health guidance",
 }
@@ -83,11 +85,11 @@ class ClaimView:
     reason: str | None  #: the source's reason, for a disputing claim
     when: str  #: the runner it applies to, in words ("always" when unconditional)
     triage: str | None  #: triage tier title it sets, if any
-    withholds: tuple[str, ...]  #: titles of advice it withholds
+    withholds: tuple[str, ...]  #: titles of advice withheld by the findings it backs
     theory: str | None  #: id of the theory it concerns, if any
     advice: str | None  #: id of the advice it concerns, if any
     tier: str | None  #: id of the triage tier it sets, if any
-    withheld: tuple[str, ...]  #: ids of the advice it withholds
+    withheld: tuple[str, ...]  #: ids of that advice
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,22 @@ class AdviceView:
     disputing: tuple[ClaimView, ...]  #: claims disputing it
     conflicts: tuple[tuple[str, str], ...]  #: (conflict id, title of the other advice)
     conflicts_with: tuple[tuple[str, str], ...]  #: (conflict id, id of the other advice)
-    withheld_by: tuple[str, ...]  #: ids of claims that withhold it
+    withheld_by: tuple[str, ...]  #: ids of the findings that withhold it
+
+
+@dataclass(frozen=True)
+class FindingView:
+    """A finding: when it holds, who says so, and what it withholds."""
+
+    id: str  #: finding id
+    title: str  #: short title
+    says: str  #: what it may mean, in plain words
+    warning_sign: bool  #: whether it may not be a cramp at all
+    clauses: tuple[str, ...]  #: each way it can hold, in words
+    backed_by: tuple[str, ...]  #: ids of the claims that describe it
+    withholds: tuple[tuple[str, str, tuple[str, ...]], ...]  #: (tags, because, claim ids)
+    cautions: tuple[tuple[str, str, tuple[str, ...]], ...]  #: (tags, says, claim ids)
+    policy: str | None  #: what the safety policy requires of it, in words
 
 
 @dataclass(frozen=True)
@@ -202,6 +219,8 @@ class KbDocs:
     theory_titles: dict[str, str]  #: theory id -> title
     advice_titles: dict[str, str]  #: advice id -> title
     kind_titles: dict[str, str]  #: claim kind -> heading for its claims, in report order
+    findings: tuple[FindingView, ...] = ()  #: every finding, in file order
+    finding_titles: dict[str, str] = field(default_factory=dict)  #: finding id -> title
 
 
 def build_context(kb: KnowledgeBase, command: str = COMMAND) -> KbDocs:
@@ -210,9 +229,11 @@ def build_context(kb: KnowledgeBase, command: str = COMMAND) -> KbDocs:
     counted = {s.id: s.by_kind for s in cov.sources}
     cited = {cid: _claim(kb, cid) for cid in kb.claims}
     withheld_by: dict[str, list[str]] = {}
-    for claim in kb.claims.values():
-        for advice_id in claim.withholds:
-            withheld_by.setdefault(advice_id, []).append(claim.id)
+    for fid, finding in kb.findings.items():
+        tags = {t for g in finding.withholds for t in g.tags}
+        for advice in kb.advice.values():
+            if tags & set(advice.acts_on):
+                withheld_by.setdefault(advice.id, []).append(fid)
     conflicts_of: dict[str, list[tuple[str, str]]] = {}
     for conflict in kb.conflicts.values():
         a, b = conflict.between
@@ -319,6 +340,34 @@ def build_context(kb: KnowledgeBase, command: str = COMMAND) -> KbDocs:
         theory_titles={t.id: t.title for t in kb.theories.values()},
         advice_titles={a.id: a.title for a in kb.advice.values()},
         kind_titles={kind: KIND_TITLES.get(kind, kind) for kind in KINDS},
+        findings=tuple(_finding(kb, fid) for fid in kb.findings),
+        finding_titles={f.id: f.title for f in kb.findings.values()},
+    )
+
+
+def _finding(kb: KnowledgeBase, fid: str) -> FindingView:
+    finding = kb.findings[fid]
+    rule = next((r for r in kb.policy if r.finding == fid), None)
+    policy = None
+    if rule is not None:
+        parts = []
+        if rule.min_tier:
+            parts.append(f"at least the tier {kb.manifest.tiers[rule.min_tier].title}")
+        if rule.forbids:
+            parts.append(f"never advice that acts on {', '.join(rule.forbids)}")
+        if rule.cautions:
+            parts.append(f"a caution beside advice that acts on {', '.join(rule.cautions)}")
+        policy = "; ".join(parts) + f". {rule.why}"
+    return FindingView(
+        fid,
+        finding.title,
+        finding.says,
+        finding.warning_sign,
+        tuple(_describe(clause, kb) for clause in kb.finding_clauses[fid]),
+        finding.backed_by,
+        tuple((", ".join(g.tags), g.because, g.backed_by) for g in finding.withholds),
+        tuple((", ".join(g.tags), g.says, g.backed_by) for g in finding.cautions),
+        policy,
     )
 
 
@@ -406,6 +455,15 @@ def write_kb_pages(
 
 def _claim(kb: KnowledgeBase, claim_id: str) -> ClaimView:
     claim = kb.claims[claim_id]
+    # Advice withheld by the findings whose withholding this claim gives the reason for.
+    tags = {
+        t
+        for finding in kb.findings.values()
+        for g in finding.withholds
+        if claim_id in g.backed_by
+        for t in g.tags
+    }
+    withheld = tuple(a.id for a in kb.advice.values() if tags & set(a.acts_on))
     return ClaimView(
         id=claim.id,
         source=kb.claim_source[claim_id],
@@ -416,18 +474,26 @@ def _claim(kb: KnowledgeBase, claim_id: str) -> ClaimView:
         quote=" ".join(claim.quote.split()) if claim.quote else None,
         summary=kb.words_of(claim_id) if claim.quote is None else None,
         reason=claim.reason,
-        when=_describe(kb.conditions[claim_id]) or "always",
+        when=_describe(kb.conditions[claim_id], kb) or "always",
         triage=kb.manifest.tiers[claim.triage].title if claim.triage else None,
-        withholds=tuple(kb.advice[a].title for a in claim.withholds),
+        withholds=tuple(kb.advice[a].title for a in withheld),
         theory=claim.theory,
         advice=claim.advice,
         tier=claim.triage,
-        withheld=tuple(claim.withholds),
+        withheld=withheld,
     )
 
 
-def _describe(conditions: tuple[Condition, ...]) -> str:
-    return "; ".join(c.describe(f"`{c.question}`") for c in conditions)
+def _describe(conditions: tuple[Any, ...], kb: KnowledgeBase | None = None) -> str:
+    """Conditions in words: answers by question id, findings by title."""
+    words = []
+    for c in conditions:
+        if isinstance(c, FindingTest):
+            title = kb.findings[c.finding].title if kb is not None else c.finding
+            words.append(f"finding “{title}” (`{c.finding}`)")
+        else:
+            words.append(c.describe(f"`{c.question}`"))
+    return "; ".join(words)
 
 
 def _answers(question: Question) -> str:
