@@ -64,3 +64,37 @@ def test_the_guide_shows_the_claim_that_can_never_fire_as_reported(tmp_path: Pat
     case = next(c for c in BROKEN if c["name"] == "claim_that_can_never_fire")
     kb = load_knowledge_base(broken_copy(tmp_path, case["base"], case["edits"]))
     assert format_failure(check_invariant(kb, BY_NAME[case["invariant"]])) in GUIDE
+
+
+def test_every_condition_block_in_the_guide_is_valid_for_the_real_questions_and_findings(
+    kb: KnowledgeBase,
+) -> None:
+    blocks = [b for b in yaml_blocks() if b.startswith("when:")]
+    assert len(blocks) >= 2
+    ops = set()
+    for block in blocks:
+        conditions, errors = parse_conditions(
+            yaml.safe_load(block)["when"], kb.questions, kb.findings
+        )
+        assert errors == []
+        ops |= {getattr(c, "op", "finding") for c in conditions}
+    assert {"any", "none", "all", "unless", "finding"} <= ops
+
+
+def test_the_finding_and_red_flag_in_the_guide_are_the_real_ones(kb: KnowledgeBase) -> None:
+    finding = next(b for b in yaml_blocks() if "id: possible_clot" in b)
+    [shown] = yaml.safe_load(finding)
+    real = kb.findings["possible_clot"]
+    assert (shown["title"], shown["says"]) == (real.title, real.says)
+    clauses = tuple(
+        tuple(parse_conditions(clause, kb.questions, kb.findings)[0])
+        for clause in shown["when_any"]
+    )
+    assert clauses == kb.finding_clauses["possible_clot"]
+    assert [tuple(g["tags"]) for g in shown["withholds"]] == [g.tags for g in real.withholds]
+    claim = next(b for b in yaml_blocks() if "id: safety-dvt-signs" in b)
+    [shown] = yaml.safe_load(claim)
+    claim = kb.claims["safety-dvt-signs"]
+    for key in ("kind", "triage", "says", "summary", "modality"):
+        assert getattr(claim, key) == shown[key], key
+    assert list(claim.pages) == shown["pages"]
