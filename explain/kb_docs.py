@@ -20,7 +20,8 @@ from knowledge.schema import PHASES, TIERS, Question
 from .render import PHASE_TITLES, environment
 
 if TYPE_CHECKING:
-    from knowledge import Condition, KnowledgeBase
+    from knowledge import KnowledgeBase
+    from knowledge.conditions import Test
 
 TEMPLATE = "knowledge-base.md.j2"
 #: The command that regenerates the committed document.
@@ -56,7 +57,6 @@ class ClaimView:
     reason: str | None  #: the source's reason, for a disputing claim
     when: str  #: the runner it applies to, in words ("always" when unconditional)
     triage: str | None  #: triage tier title it sets, if any
-    withholds: tuple[str, ...]  #: titles of advice it withholds
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,9 @@ class AdviceView:
     backing: tuple[ClaimView, ...]  #: claims recommending it
     disputing: tuple[ClaimView, ...]  #: claims disputing it
     conflicts: tuple[tuple[str, str], ...]  #: (conflict id, title of the other advice)
-    withheld_by: tuple[str, ...]  #: ids of claims that withhold it
+    acts_on: tuple[str, ...]  #: what following it acts on (its ``acts_on`` tags)
+    withheld_by: tuple[str, ...]  #: ids of findings that withhold it
+    cautioned_by: tuple[str, ...]  #: ids of findings that put a caution beside it
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,32 @@ class PhaseView:
     id: str  #: now, next_days, prevention or professional
     title: str  #: heading, e.g. "Now, during a cramp"
     advice: tuple[AdviceView, ...]  #: advice in file order
+
+
+@dataclass(frozen=True)
+class RuleGroupView:
+    """What a finding withholds or cautions: advice, by what it acts on, and why."""
+
+    tags: tuple[str, ...]  #: ``acts_on`` tags it covers
+    advice: tuple[str, ...]  #: titles of the advice those tags reach
+    says: str  #: the reason (withholding) or the caution, in plain words
+    claims: tuple[str, ...]  #: ids of the claims behind it
+
+
+@dataclass(frozen=True)
+class FindingView:
+    """A finding: what a runner probably has, when it holds, and what it does."""
+
+    id: str  #: finding id
+    title: str  #: short title
+    says: str  #: what it may mean, in plain words
+    warning_sign: bool  #: something that may not be a cramp at all
+    when_any: tuple[str, ...]  #: its clauses in words; any one of them makes it hold
+    backed_by: tuple[ClaimView, ...]  #: claims whose sources describe it
+    withholds: tuple[RuleGroupView, ...]  #: advice it withholds, with the reason
+    cautions: tuple[RuleGroupView, ...]  #: advice it puts a caution beside
+    min_tier: str | None  #: the least triage tier the safety policy gives it (title)
+    policy: str | None  #: why the safety policy says so
 
 
 @dataclass(frozen=True)
@@ -138,7 +166,7 @@ class QuestionView:
     help: str  #: why it is asked, from the sources
     answers: str  #: allowed answers, in words
     ask_if: str | None  #: when it is asked at all, in words
-    used_by: int  #: number of claims that test it
+    used_by: int  #: number of claims and findings that test it
 
 
 @dataclass(frozen=True)
@@ -157,9 +185,10 @@ class KbDocs:
     version: str  #: content version from the manifest
     disclaimer: str  #: notice shown with every report
     command: str  #: the command that regenerates the document
-    counts: dict[str, int]  #: sources, claims, theories, advice, conflicts, questions
+    counts: dict[str, int]  #: sources, claims, findings, theories, advice, conflicts, questions
     sources: tuple[SourceView, ...]  #: every source, in file order
     tiers: tuple[TierView, ...]  #: triage tiers, most urgent first
+    findings: tuple[FindingView, ...]  #: every finding, in file order
     theories: tuple[TheoryView, ...]  #: every theory, in file order
     phases: tuple[PhaseView, ...]  #: advice grouped by phase
     coverage: Coverage  #: counts and disagreements (see knowledge.coverage)
@@ -173,9 +202,36 @@ def build_context(kb: KnowledgeBase) -> KbDocs:
     counted = {s.id: s.by_kind for s in cov.sources}
     cited = {cid: _claim(kb, cid) for cid in kb.claims}
     withheld_by: dict[str, list[str]] = {}
-    for claim in kb.claims.values():
-        for advice_id in claim.withholds:
-            withheld_by.setdefault(advice_id, []).append(claim.id)
+    cautioned_by: dict[str, list[str]] = {}
+
+    def group(g: object, text: str) -> RuleGroupView:
+        tags = tuple(g.tags)  # type: ignore[attr-defined]
+        reached = [a.title for a in kb.advice.values() if set(tags) & set(a.acts_on)]
+        return RuleGroupView(tags, tuple(reached), text, tuple(g.backed_by))  # type: ignore[attr-defined]
+
+    policy = {rule.finding: rule for rule in kb.policy}
+    findings = []
+    for fid, finding in kb.findings.items():
+        for target, groups in ((withheld_by, finding.withholds), (cautioned_by, finding.cautions)):
+            tags = {t for g in groups for t in g.tags}
+            for advice in kb.advice.values():
+                if tags & set(advice.acts_on) and fid not in target.get(advice.id, ()):
+                    target.setdefault(advice.id, []).append(fid)
+        rule = policy.get(fid)
+        findings.append(
+            FindingView(
+                fid,
+                finding.title,
+                finding.says,
+                finding.warning_sign,
+                tuple(_describe(clause) for clause in kb.finding_clauses[fid]),
+                tuple(cited[c] for c in finding.backed_by),
+                tuple(group(g, g.because) for g in finding.withholds),
+                tuple(group(g, g.says) for g in finding.cautions),
+                kb.manifest.tiers[rule.min_tier].title if rule and rule.min_tier else None,
+                " ".join(rule.why.split()) if rule else None,
+            )
+        )
     conflicts_of: dict[str, list[tuple[str, str]]] = {}
     for conflict in kb.conflicts.values():
         a, b = conflict.between
@@ -236,7 +292,9 @@ def build_context(kb: KnowledgeBase) -> KbDocs:
                     tuple(cited[c.id] for c in kb.claims_by_advice[a.id] if c.stance != "disputes"),
                     tuple(cited[c.id] for c in kb.claims_by_advice[a.id] if c.stance == "disputes"),
                     tuple(conflicts_of.get(a.id, ())),
+                    a.acts_on,
                     tuple(withheld_by.get(a.id, ())),
+                    tuple(cautioned_by.get(a.id, ())),
                 )
                 for a in kb.advice.values()
                 if a.phase == phase
@@ -264,6 +322,7 @@ def build_context(kb: KnowledgeBase) -> KbDocs:
         counts={
             "sources": len(kb.sources),
             "claims": len(kb.claims),
+            "findings": len(kb.findings),
             "theories": len(kb.theories),
             "advice": len(kb.advice),
             "conflicts": len(kb.conflicts),
@@ -271,6 +330,7 @@ def build_context(kb: KnowledgeBase) -> KbDocs:
         },
         sources=sources,
         tiers=tiers,
+        findings=tuple(findings),
         theories=theories,
         phases=phases,
         coverage=cov,
@@ -314,12 +374,18 @@ def _claim(kb: KnowledgeBase, claim_id: str) -> ClaimView:
         reason=claim.reason,
         when=_describe(kb.conditions[claim_id]) or "always",
         triage=kb.manifest.tiers[claim.triage].title if claim.triage else None,
-        withholds=tuple(kb.advice[a].title for a in claim.withholds),
     )
 
 
-def _describe(conditions: tuple[Condition, ...]) -> str:
-    return "; ".join(c.describe(f"`{c.question}`") for c in conditions)
+def _describe(conditions: tuple[Test, ...]) -> str:
+    from knowledge.conditions import FindingTest
+
+    return "; ".join(
+        f"finding `{c.finding}` holds"
+        if isinstance(c, FindingTest)
+        else c.describe(f"`{c.question}`")
+        for c in conditions
+    )
 
 
 def _answers(question: Question) -> str:
