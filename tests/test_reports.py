@@ -340,6 +340,80 @@ def test_every_recommendation_in_any_report_cites_a_claim_with_source_and_quote(
                 assert f'id="claim-{claim.id}"' in html  # the quote a link leads to
 
 
+def _shown_as_advice(kb, context) -> set[str]:
+    return {a.id for p in context.phases for a in p.advice}
+
+
+def _forbidden(kb, finding_ids) -> set[str]:
+    """Advice tags the safety policy forbids while these findings hold."""
+    return {t for rule in kb.policy if rule.finding in finding_ids for t in rule.forbids}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_red_flag_tear_runner_is_never_told_to_heat_massage_stretch_or_run(fmt):
+    from knowledge import load_profile_text
+    from knowledge.bundled import example_path
+
+    path = example_path("red-flag-calf-tear")
+    profile = load_profile_text(path.read_bytes(), REAL_KB, path.name)
+    context = report_context(REAL_KB, profile)
+    found = {f.id for f in context.findings}
+    assert {"possible_strain_or_tear", "possible_clot"} <= found
+    forbidden = _forbidden(REAL_KB, found)
+    assert {"heat", "massage", "stretch", "running"} <= forbidden
+    for advice_id in _shown_as_advice(REAL_KB, context):
+        assert not forbidden & set(REAL_KB.advice[advice_id].acts_on), advice_id
+    assert {"heat_on_cramp", "massage_cramp", "stretch_cramped_muscle"} <= {
+        w.id for w in context.withheld
+    }
+    text = _flat(_render(context, REAL_KB, profile, fmt))
+    for w in context.withheld:
+        assert _flat(REAL_KB.advice[w.id].text) not in text, w.id
+    if fmt != "json":
+        # The referral comes before anything to do, and what is withheld says why first.
+        urgent, withheld = "Urgent", "Not advised for you now"
+        if fmt == "text":
+            urgent, withheld = urgent.upper(), withheld.upper()
+        assert text.index(urgent) < text.index(withheld)
+
+
+def _with_warning_signs():
+    """Any runner, with the answers that make one warning-sign finding hold laid over."""
+    from hypothesis import strategies as st
+
+    from knowledge.conditions import FindingTest
+    from knowledge.satisfy import satisfying_answers
+
+    witnesses = [
+        satisfying_answers(REAL_KB, [FindingTest(f)])
+        for f, finding in REAL_KB.findings.items()
+        if finding.warning_sign
+    ]
+    witnesses = [w for w in witnesses if w]
+
+    def overlay(pair):
+        runner, answers = pair
+        kept = {**runner.answers, **answers}
+        return Profile(kept, runner.unknown - set(answers), runner.name, runner.notes)
+
+    return st.tuples(profiles(REAL_KB), st.sampled_from(witnesses)).map(overlay)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_with_warning_signs())
+def test_no_format_shows_withheld_advice_as_something_to_do(profile):
+    context = report_context(REAL_KB, profile)
+    forbidden = _forbidden(REAL_KB, {f.id for f in context.findings})
+    for advice_id in _shown_as_advice(REAL_KB, context):
+        assert not forbidden & set(REAL_KB.advice[advice_id].acts_on), advice_id
+    texts = [_flat(_render(context, REAL_KB, profile, fmt)) for fmt in ("text", "md", "html")]
+    for w in context.withheld:
+        assert w.reasons and all(r.because and r.claims for r in w.reasons)
+        for text in texts:
+            assert _flat(REAL_KB.advice[w.id].text) not in text, w.id
+            assert w.reasons[0].finding_title in text
+
+
 # --- runner text is untrusted ------------------------------------------------------------
 
 
