@@ -44,7 +44,8 @@ Filters available besides Jinja2's own:
 | `yesno` | an answer value as the profile writes it |
 | `svg(title)` | `report.graph` as inline SVG markup (laid out in Python, no scripts) |
 | `mermaid` | `report.graph` as a Mermaid flowchart |
-| `withholding` | `report.withheld` grouped by reason: each reason once (`.reason`, a `WithholdReasonView`), with the withheld items it applies to (`.advice`) and a `.number` from 1 for anchors |
+| `withholding` | `report.withheld` by reason: each reason once (`.reason`), the items it \
+withholds (`.advice`), and `.number` (from 1, for anchors) |
 
 A minimal template, for example `my-report.txt.j2`:
 
