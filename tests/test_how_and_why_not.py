@@ -333,3 +333,18 @@ def test_dont_know_is_not_no_for_an_unless_test_and_the_change_honours_it():
     assert len(why.change) == 1  # one answer: one_leg_only, or a sign that the clot moved
     for change in ({"one_leg_only": True}, explain_why_not_changes(kb, run, why.item)):
         assert "possible_clot" in Reasoner.for_kb(kb).run(apply_changes(profile, change)).findings
+
+
+def test_how_cautioned_advice_shows_the_caution_and_the_finding_behind_it():
+    from explain.render import render_how
+
+    kb = REAL_KB
+    answers = {"cramp_timing": ["after_run"], "hot_weather": "yes", "medications": ["diuretic"]}
+    run = Reasoner.for_kb(kb).run(parse_profile(answers, kb))
+    how = explain_how(kb, run, resolve_item(kb, "replace_electrolytes"))
+    assert how.fired and [c.finding for c in how.advice.cautions] == ["salt_needs_doctor"]
+    assert [f.id for f in how.findings] == ["salt_needs_doctor"]
+    assert "caution:salt_needs_doctor:0" in [s.rule for s in how.steps]
+    text = render_how(how, command="cramp explain PROFILE")
+    assert "Caution (Salt or electrolyte supplements need a doctor's" in text
+    assert "Check with your doctor or pharmacist" in text
