@@ -33,12 +33,14 @@ from ._cli_support import EXIT_ERROR, fail, load_kb, load_profile, printable, sa
 def report(ctx: click.Context, profile: str, output: str, fmt: str | None, force: bool) -> None:
     """Write a full report for a runner's answers: Markdown, HTML or JSON.
 
-    Triage and the disclaimer come first; then the likely causes with the sources for
-    and against each, what to do, the derivation graph, the sources with the quotes
-    used, the answers, and the knowledge-base version. The HTML report is one file
-    with no scripts that loads nothing from the network; the JSON report follows the
-    schema shipped as explain/schema/report.schema.json. An existing FILE is never
-    replaced without --force, and a report appears whole or not at all.
+    The triage comes first, with what the answers point to (the findings), the warning
+    signs not checked yet, and the disclaimer; then any advice not advised for the
+    runner now, with the reason; then the likely causes with the sources for and
+    against each, what to do, the derivation graph, the sources with the quotes used,
+    the answers, and the knowledge-base version. The HTML report is one file with no
+    scripts that loads nothing from the network; the JSON report follows the schema
+    shipped as explain/schema/report.schema.json. An existing FILE is never replaced
+    without --force, and a report appears whole or not at all.
 
     \b
     Examples:
@@ -79,17 +81,22 @@ def explain(ctx: click.Context, profile: str, item: str, why_not: bool) -> None:
     """How one conclusion was reached (or, with --why-not, why it was not).
 
     ITEM is a cause (a theory id such as `dehydration`), a piece of advice (such as
-    `rest_few_days`), `triage` for the triage level, or `triage:TIER` (emergency,
-    urgent, see_doctor, self_care). *How* lists every answer the conclusion rests on,
-    every rule that fired with its claim, source and verbatim quote, and for a cause
-    the arithmetic of its standing. *Why not* lists each claim that could have
-    produced it with the state of each condition, and the smallest change of answers
-    that makes it fire, checked by running the engine on the changed answers.
+    `rest_few_days`), a finding (`finding:possible_clot`, or the bare finding id when
+    no cause or advice has that id), `triage` for the triage level, or `triage:TIER`
+    (emergency, urgent, see_doctor, self_care). *How* lists every answer the
+    conclusion rests on, the findings it goes through, every rule that fired with its
+    claim, source and words (and what it needed to be absent), and for a cause the
+    arithmetic of its standing. *Why not* lists each claim (or each clause of a
+    finding) that could have produced it with the state of each test, following a
+    finding that does not hold into its own clauses; for advice a finding withholds,
+    the finding and its reason; and the smallest change of answers that makes it fire,
+    checked by running the engine on the changed answers.
 
     \b
     Examples:
       cramp explain examples/night-cramps-after-hard-week.yaml insufficient_recovery
       cramp explain examples/night-cramps-after-hard-week.yaml dehydration --why-not
+      cramp explain examples/red-flag-calf-tear.yaml finding:tear_grade_3
       cramp explain profile.yaml triage:urgent --why-not
     """
     from expert.engine import Reasoner

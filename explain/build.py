@@ -10,10 +10,12 @@ from .context import (
     AdviceView,
     AnswerView,
     CauseView,
+    CautionView,
     ClaimView,
     ConflictView,
     ContradictionView,
     EdgeView,
+    FindingView,
     GraphView,
     KnowledgeBaseView,
     NodeView,
@@ -26,7 +28,9 @@ from .context import (
     SourceView,
     TermView,
     TriageView,
+    UncheckedView,
     WithheldView,
+    WithholdReasonView,
 )
 
 if TYPE_CHECKING:
@@ -35,10 +39,13 @@ if TYPE_CHECKING:
     from expert.conclusions import AdviceItem, ClaimRef, Diagnosis
     from expert.engine import Run
     from knowledge import KnowledgeBase, Profile
+    from knowledge.conditions import Test
 
 #: Where each kind of graph node links to in the HTML report.
 _ANCHORS = {
     "answer": "answer-",
+    "given": "answer-",
+    "finding": "finding-",
     "cause": "cause-",
     "advice": "advice-",
     "withheld": "withheld-",
@@ -65,7 +72,17 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
 
     d = diagnosis
     triage = TriageView(
-        d.triage.tier, d.triage.title, d.triage.action, d.triage.is_referral, cite(d.triage.claims)
+        tier=d.triage.tier,
+        title=d.triage.title,
+        action=d.triage.action,
+        is_referral=d.triage.is_referral,
+        claims=cite(d.triage.claims),
+        all_clear=d.triage.all_clear,
+        findings=d.triage.findings,
+        unchecked=tuple(UncheckedView(u.question, u.prompt) for u in d.triage.unchecked),
+    )
+    findings = tuple(
+        FindingView(f.id, f.title, f.says, f.warning_sign, cite(f.claims)) for f in d.findings
     )
     causes = tuple(
         CauseView(
@@ -89,7 +106,17 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
 
     def advice_view(a: AdviceItem) -> AdviceView:
         return AdviceView(
-            a.id, a.phase, a.title, a.text, cite(a.claims), cite(a.disputed_by), a.conflicts
+            id=a.id,
+            phase=a.phase,
+            title=a.title,
+            text=a.text,
+            claims=cite(a.claims),
+            disputed_by=cite(a.disputed_by),
+            conflicts=a.conflicts,
+            acts_on=a.acts_on,
+            cautions=tuple(
+                CautionView(c.finding, c.finding_title, c.says, cite(c.claims)) for c in a.cautions
+            ),
         )
 
     phases = tuple(
@@ -99,11 +126,18 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
     backing = {f["claim"]: f["advice"] for f in run.derived("Support") if f["stance"] != "disputes"}
     withheld = tuple(
         WithheldView(
-            w.id,
-            w.phase,
-            w.title,
-            tuple(claim_view(kb, c) for c in sorted(c for c, a in backing.items() if a == w.id)),
-            cite(w.withheld_by),
+            id=w.id,
+            phase=w.phase,
+            title=w.title,
+            claims=tuple(
+                claim_view(kb, c) for c in sorted(c for c, a in backing.items() if a == w.id)
+            ),
+            withheld_by=cite(w.withheld_by),
+            acts_on=kb.advice[w.id].acts_on,
+            reasons=tuple(
+                WithholdReasonView(r.finding, r.finding_title, r.tags, r.because, cite(r.claims))
+                for r in w.reasons
+            ),
         )
         for w in d.withheld
     )
@@ -120,6 +154,8 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
     advised_against = tuple(advice_view(a) for a in d.advised_against)
     cited = [
         *triage.claims,
+        *(x for f in findings for x in f.claims),
+        *(x for p in phases for a in p.advice for c in a.cautions for x in c.claims),
         *(x for c in causes for x in (*c.supporting, *c.disputing)),
         *(x for p in phases for a in p.advice for x in (*a.claims, *a.disputed_by)),
         *(x for w in withheld for x in (*w.claims, *w.withheld_by)),
@@ -130,11 +166,12 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
         title=kb.manifest.title,
         runner=RunnerView(d.name, d.notes),
         triage=triage,
+        findings=findings,
         disclaimer=d.disclaimer,
+        withheld=withheld,
         causes=causes,
         conflicts=conflicts,
         phases=phases,
-        withheld=withheld,
         advised_against=advised_against,
         graph=graph_view(relevant(derivation_graph(kb, run, d))),
         sources=_sources(kb, d, cited),
@@ -168,10 +205,20 @@ def claim_view(kb: KnowledgeBase, ref: ClaimRef | str) -> ClaimView:
         quote=ref.quote,
         reason=ref.reason,
         weight=ref.weight,
-        conditions=tuple(c.describe() for c in kb.conditions[ref.id]),
+        conditions=tuple(test_words(kb, t) for t in kb.conditions[ref.id]),
         summary=ref.summary,
         pages=tuple(PageView(p["title"], p["url"]) for p in ref.pages),
     )
+
+
+def test_words(kb: KnowledgeBase, test: Test) -> str:
+    """One test of a rule in words; a finding is named by its title."""
+    from knowledge.conditions import FindingTest
+
+    if isinstance(test, FindingTest):
+        finding = kb.findings.get(test.finding)
+        return test.describe(finding.title if finding else None)
+    return test.describe()
 
 
 def term_view(kb: KnowledgeBase, claim_id: str) -> TermView:
@@ -259,7 +306,7 @@ def _answers(kb: KnowledgeBase, run: Run) -> tuple[AnswerView, ...]:
     used: dict[str, set[str]] = {}
     for firing in run.trace:
         for fact in firing.matched:
-            if fact.type == "Answer":
+            if fact.type in ("Answer", "Given"):
                 used.setdefault(fact["question"], set()).add(firing.claim or firing.rule)
     out = []
     for qid, question in kb.questions.items():

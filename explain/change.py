@@ -1,13 +1,18 @@
 """The smallest change of answers that makes a conclusion fire, checked by the engine.
 
-Any change that works must make at least one candidate claim fire, so it must change
-every answer that claim's conditions currently fail (and, where a question's ``ask_if``
-would then not hold, the answers its precondition needs, since the engine sets aside an
-answer to a question that does not apply). Proposals are built that way and tried in
-order of how many answers they change, fewest first; each is verified by running the
-engine on the changed profile. When a proposal makes the claim fire but the conclusion
-still does not (a safety rule withholds the advice), it is extended by one more change
-that stops that safety rule, and tried again. The first verified proposal is the answer.
+Any change that works must make at least one candidate rule fire (a claim, or a clause
+of a finding), so it must change every answer that rule's tests currently fail. A test
+that a finding holds is met through one of the finding's clauses, so each candidate's
+tests are first expanded into conjunctions of answer conditions
+(:func:`knowledge.satisfy.alternatives`). An ``unless`` test already holds while its
+question is unanswered or "don't know"; only an answer that rules it out is changed.
+Where a question's ``ask_if`` would then not hold, the answers its precondition needs
+are changed too, since the engine sets aside an answer to a question that does not
+apply. Proposals are built that way and tried in order of how many answers they
+change, fewest first; each is verified by running the engine on the changed profile.
+When a proposal makes the rule fire but the conclusion still does not (a finding
+withholds the advice), it is extended by the fewest changes that stop that finding
+holding, and tried again. The first verified proposal is the answer.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from expert.engine import Run
     from knowledge import Condition, KnowledgeBase, Profile
+    from knowledge.conditions import Test
     from knowledge.schema import Question
 
 #: Most answers a proposal may change, and most engine runs one search may make.
@@ -61,10 +67,12 @@ def smallest_change(
 ) -> Found | NotFound:
     """Search for the fewest answers to change so that ``target`` holds for the run.
 
-    ``candidates`` are the claims that could produce the conclusion; ``blockers`` the
-    claims that can stop it (a safety rule withholding advice).
+    ``candidates`` are the rules that could produce the conclusion: claim ids, or
+    ``finding:<id>`` for a finding (any of its clauses); ``blockers`` the findings that
+    can stop it (by withholding the advice).
     """
     from expert.engine import Reasoner
+    from knowledge.satisfy import alternatives
 
     reasoner = Reasoner.for_kb(kb)
     answers = dict(profile.answers)
@@ -79,9 +87,10 @@ def smallest_change(
             seen.add(key)
             heapq.heappush(queue, (len(changes), key, next(tiebreak), changes))
 
-    for claim in sorted(candidates):
-        for option in satisfy(kb, kb.conditions[claim], answers):
-            push(option)
+    for rule in sorted(candidates):
+        for alternative in alternatives(kb, rule_tests(kb, rule)):
+            for option in satisfy(kb, alternative, answers):
+                push(option)
     runs = 0
     while queue and runs < max_runs:
         _, _, _, changes = heapq.heappop(queue)
@@ -90,12 +99,20 @@ def smallest_change(
         runs += 1
         if target(run):
             return Found(dict(sorted(changes.items())), run, runs)
-        fired = run.fired_claims
-        for blocker in blockers:
-            if blocker in fired:
-                for option in unsatisfy(kb, kb.conditions[blocker], dict(changed.answers), changes):
+        for finding in blockers:
+            if finding in run.findings:
+                for option in unsatisfy_finding(kb, finding, dict(changed.answers), changes):
                     push({**changes, **option})
     return NotFound(runs, exhausted=not queue)
+
+
+def rule_tests(kb: KnowledgeBase, rule: str) -> tuple[Test, ...]:
+    """The tests of a candidate rule: a claim's conditions, or ``finding:<id>`` itself."""
+    from knowledge.conditions import FindingTest
+
+    if rule.startswith("finding:"):
+        return (FindingTest(rule.removeprefix("finding:")),)
+    return tuple(kb.conditions[rule])
 
 
 def apply_changes(profile: Profile, changes: Mapping[str, Any]) -> Profile:
@@ -117,6 +134,8 @@ def satisfy(
         q = cond.question
         if q in answers and cond.holds(answers[q]):
             continue
+        if q not in answers and cond.holds_unanswered:
+            continue
         values = satisfying_values(kb.questions[q], cond, answers.get(q))
         options = [{**o, q: v} for o in options for v in values][:MAX_OPTIONS]
     out: list[Changes] = []
@@ -135,7 +154,10 @@ def _keep_applicable(
     """Extend ``option`` so each question the conditions test also passes its ``ask_if``."""
     applied = {**answers, **option}
     kept = kb.applicable(applied)
-    missing = sorted({c.question for c in conditions if c.question not in kept})
+    # An ``unless`` test holds whether or not its question applies.
+    missing = sorted(
+        {c.question for c in conditions if c.question not in kept and not c.holds_unanswered}
+    )
     if not missing:
         return [option]
     if depth >= len(kb.questions):  # preconditions are acyclic; this only guards the loop
@@ -151,22 +173,60 @@ def _keep_applicable(
 def unsatisfy(
     kb: KnowledgeBase, conditions: Iterable[Condition], answers: Mapping[str, Any], keep: Changes
 ) -> list[Changes]:
-    """Single changed answers that make one of the conditions fail (not touching ``keep``)."""
+    """Single changed answers that make one of the conditions fail (not touching ``keep``).
+
+    A positive test on an unanswered question fails already; an ``unless`` test on one
+    fails once the question is answered with a value that rules it out.
+    """
     out = []
     for cond in conditions:
         q = cond.question
-        if q in keep or q not in answers:
+        if q in keep or (q not in answers and not cond.holds_unanswered):
             continue
-        out.extend({q: v} for v in failing_values(kb.questions[q], cond, answers[q]))
+        out.extend({q: v} for v in failing_values(kb.questions[q], cond, answers.get(q)))
     return out
+
+
+def unsatisfy_finding(
+    kb: KnowledgeBase, finding: str, answers: Mapping[str, Any], keep: Changes
+) -> list[Changes]:
+    """The fewest changed answers (not touching ``keep``) under which ``finding`` fails.
+
+    Every way the finding holds now (each of its clauses, expanded into answer
+    conditions) must be broken; one changed answer may break several.
+    """
+    from knowledge.conditions import FindingTest, holds_all
+    from knowledge.satisfy import alternatives
+
+    ways = alternatives(kb, (FindingTest(finding),))
+    options: list[Changes] = [{}]
+    for way in ways:
+        grown: list[Changes] = []
+        for option in options:
+            applied = kb.applicable({**answers, **option})
+            if not holds_all(way, applied):
+                grown.append(option)
+                continue
+            for extra in unsatisfy(kb, way, {**answers, **option}, {**keep, **option}):
+                grown.append({**option, **extra})
+        seen: set[str] = set()
+        options = []
+        for option in sorted(grown, key=lambda o: (len(o), _key(o))):
+            if _key(option) not in seen:
+                seen.add(_key(option))
+                options.append(option)
+        options = options[:MAX_OPTIONS]
+    return [o for o in options if o]
 
 
 def satisfying_values(question: Question, cond: Condition, current: Any) -> list[Any]:
     """Answers to ``question`` that pass ``cond``, as close to ``current`` as the test allows."""
     if question.type == "multi":
         have = set(current) if isinstance(current, tuple) else set()
-        if cond.op == "none":
+        if cond.op in ("none", "unless"):
             return [tuple(sorted(have - cond.values))]
+        if cond.op == "all":
+            return [tuple(sorted(have | cond.values))]
         return [tuple(sorted(have | {v})) for v in sorted(cond.values)]
     if question.type == "number":
         ends = [float(v) for v in cond.satisfying(question)]
@@ -182,6 +242,8 @@ def failing_values(question: Question, cond: Condition, current: Any) -> list[An
         have = set(current) if isinstance(current, tuple) else set()
         if cond.op == "any":
             return [tuple(sorted(have - cond.values))]
+        if cond.op == "all":
+            return [tuple(sorted(have - {v})) for v in sorted(cond.values)]
         return [tuple(sorted(have | {v})) for v in sorted(cond.values)]
     if question.type == "number":
         outside = []

@@ -48,7 +48,7 @@ class ClaimView:
     kind: str = field(
         metadata=_help(
             "Claim kind: cause, mechanism, diagnostic, relief, aftercare, prevention, "
-            "referral or red_flag."
+            "referral, red_flag or caution (a reason to hold advice back)."
         )
     )
     stance: str = field(
@@ -74,7 +74,8 @@ class ClaimView:
     )
     conditions: tuple[str, ...] = field(
         metadata=_help(
-            "The answers under which the claim applies, in words; empty if it applies to everyone."
+            "The answers (and findings, by title) under which the claim applies, in words; "
+            "empty if it applies to everyone."
         )
     )
     summary: str | None = field(
@@ -91,12 +92,25 @@ class ClaimView:
 
 
 @dataclass(frozen=True)
+class UncheckedView:
+    """A warning-sign question the answers leave open (unanswered, or "don't know")."""
+
+    question: str = field(metadata=_help("Question id."))
+    prompt: str = field(metadata=_help("The question as put to the runner."))
+
+
+@dataclass(frozen=True)
 class TriageView:
     """The triage level: always the first thing a report shows."""
 
     tier: str = field(metadata=_help("emergency, urgent, see_doctor or self_care."))
     title: str = field(metadata=_help("The tier's name for people, e.g. `Urgent`."))
-    action: str = field(metadata=_help("What the runner should do at this tier."))
+    action: str = field(
+        metadata=_help(
+            "What the runner should do at this tier. For self-care while warning signs are "
+            "unchecked, it says this is not an all-clear."
+        )
+    )
     is_referral: bool = field(metadata=_help("True when the runner should contact a professional."))
     claims: tuple[ClaimView, ...] = field(
         metadata=_help(
@@ -104,6 +118,59 @@ class TriageView:
             "when no warning sign applied (self-care by default)."
         )
     )
+    all_clear: bool = field(
+        metadata=_help(
+            "True only for self-care with every warning-sign question answered and none "
+            "found; never while `unchecked` is not empty."
+        ),
+    )
+    findings: tuple[str, ...] = field(
+        metadata=_help("Ids of the warning-sign findings that hold (see `findings`)."),
+    )
+    unchecked: tuple[UncheckedView, ...] = field(
+        metadata=_help(
+            'Warning-sign questions not answered yet (or answered "don\'t know"): not ruled '
+            "out, so the result is not an all-clear. Empty at the emergency tier."
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class FindingView:
+    """A finding that holds for the runner: what their answers point to."""
+
+    id: str = field(metadata=_help("Finding id in the knowledge base, e.g. `possible_clot`."))
+    title: str = field(metadata=_help("The finding's title, e.g. `A possible clot in a leg vein`."))
+    says: str = field(metadata=_help("What it may mean, in plain words."))
+    warning_sign: bool = field(
+        metadata=_help("True for a warning sign: something that may not be a cramp at all.")
+    )
+    claims: tuple[ClaimView, ...] = field(
+        metadata=_help("The claims whose sources describe the finding (its provenance).")
+    )
+
+
+@dataclass(frozen=True)
+class WithholdReasonView:
+    """Why a finding withholds a piece of advice: what the advice acts on, and the reason."""
+
+    finding: str = field(metadata=_help("Id of the finding that withholds the advice."))
+    finding_title: str = field(metadata=_help("Title of that finding."))
+    tags: tuple[str, ...] = field(
+        metadata=_help("What the advice acts on (its `acts_on` tags) that the finding forbids.")
+    )
+    because: str = field(metadata=_help("The reason, in plain words."))
+    claims: tuple[ClaimView, ...] = field(metadata=_help("The claims that say why."))
+
+
+@dataclass(frozen=True)
+class CautionView:
+    """A caution a finding puts beside a piece of advice (e.g. check with a doctor first)."""
+
+    finding: str = field(metadata=_help("Id of the finding that puts the caution."))
+    finding_title: str = field(metadata=_help("Title of that finding."))
+    says: str = field(metadata=_help("The caution, in plain words."))
+    claims: tuple[ClaimView, ...] = field(metadata=_help("The claims behind the caution."))
 
 
 @dataclass(frozen=True)
@@ -183,6 +250,14 @@ class AdviceView:
     conflicts: tuple[str, ...] = field(
         metadata=_help("Ids of conflicts (see `conflicts`) it is part of.")
     )
+    acts_on: tuple[str, ...] = field(
+        metadata=_help(
+            "What following it acts on (`acts_on` tags: heat, massage, running, drinking...)."
+        ),
+    )
+    cautions: tuple[CautionView, ...] = field(
+        metadata=_help("Cautions shown beside it because of a finding; empty if none."),
+    )
 
 
 @dataclass(frozen=True)
@@ -198,13 +273,21 @@ class PhaseView:
 
 @dataclass(frozen=True)
 class WithheldView:
-    """Advice that would apply but that a safety rule forbids for this runner."""
+    """Advice a source would back for this runner, but that a finding withholds."""
 
     id: str = field(metadata=_help("Advice id."))
     phase: str = field(metadata=_help("The advice's phase."))
-    title: str = field(metadata=_help("The advice's title."))
+    title: str = field(metadata=_help("The advice's title (its text is never shown)."))
     claims: tuple[ClaimView, ...] = field(metadata=_help("Claims that would back the advice."))
-    withheld_by: tuple[ClaimView, ...] = field(metadata=_help("Safety claims that withhold it."))
+    withheld_by: tuple[ClaimView, ...] = field(
+        metadata=_help("Every claim behind the reasons it is withheld.")
+    )
+    acts_on: tuple[str, ...] = field(
+        metadata=_help("What the advice acts on (its `acts_on` tags).")
+    )
+    reasons: tuple[WithholdReasonView, ...] = field(
+        metadata=_help("Each finding that withholds it, with the reason and its claims."),
+    )
 
 
 @dataclass(frozen=True)
@@ -241,16 +324,28 @@ class NodeView:
 
     id: str = field(
         metadata=_help(
-            "Stable node id: `answer:<question>`, `premise:always`, `firing:<rule>`, a fact key "
-            "such as `evidence:<claim>`, or a conclusion: `cause:<theory>`, `advice:<advice>`, "
-            "`withheld:<advice>`, `against:<advice>`, `triage`."
+            "Stable node id: `answer:<question>`, `given:<question>` (the raw answer to a "
+            "question asked only under a condition), `premise:always`, `premise:absent`, "
+            "`firing:<rule>` (rules are `gate:`, `finding:`, `claim:`, `contradiction:`, "
+            "`withhold:`, `caution:`, `level:` and `recommend:`), `finding:<finding>`, a fact "
+            "key such as `evidence:<claim>` or `level:<tier>`, or a conclusion: "
+            "`cause:<theory>`, `advice:<advice>`, `withheld:<advice>`, `against:<advice>`, "
+            "`triage`."
         )
     )
-    kind: str = field(metadata=_help("answer, premise, firing, fact or conclusion."))
-    label: str = field(metadata=_help("Short label."))
-    sublabel: str = field(metadata=_help("Second line: what sort of node it is."))
+    kind: str = field(metadata=_help("answer, premise, firing, finding, fact or conclusion."))
+    label: str = field(metadata=_help("Short label (a finding's title for a finding)."))
+    sublabel: str = field(
+        metadata=_help(
+            "Second line: what sort of node it is; for a rule that needed something absent "
+            "(no more urgent tier, no withholding, an `unless` test), what."
+        )
+    )
     detail: str = field(
-        metadata=_help("Longer description (for a firing: the source title and quote).")
+        metadata=_help(
+            "Longer description (for a claim's firing: the source title and its words; for "
+            "any firing, what it needed to be absent)."
+        )
     )
     layer: int = field(metadata=_help("Column of the layered drawing, 0 = answers."))
     row: int = field(metadata=_help("Position within its column in the drawing."))
@@ -267,15 +362,16 @@ class EdgeView:
     target: str = field(metadata=_help("Node id it points to."))
     role: str = field(
         metadata=_help(
-            "matched, unconditional, declared, for, hedged, against, contradicts, recommends, "
-            "backs, withholds or sets."
+            "matched, unconditional, absent, declared, for, hedged, against, contradicts, "
+            "recommends, backs, withholds, cautions, sets (the level sets the triage) or also "
+            "(a claim that set a lower tier than the level)."
         )
     )
 
 
 @dataclass(frozen=True)
 class GraphView:
-    """The derivation graph, limited to what leads to a conclusion."""
+    """The derivation graph, limited to what leads to a conclusion or a finding."""
 
     nodes: tuple[NodeView, ...] = field(metadata=_help("Nodes, by layer then row."))
     edges: tuple[EdgeView, ...] = field(metadata=_help("Edges, sorted by source then target."))
@@ -343,7 +439,8 @@ class AnswerView:
     )
     used_by: tuple[str, ...] = field(
         metadata=_help(
-            "Rules whose firing used this answer (claim ids, or `contradiction:<theory>:<n>`)."
+            "Rules whose firing used this answer: claim ids, or rule names such as "
+            "`finding:<finding>:<n>`, `gate:<question>` or `contradiction:<theory>:<n>`."
         )
     )
 
@@ -375,9 +472,20 @@ class ReportContext:
     report_format: int = field(metadata=_help("Version of this structure; see REPORT_FORMAT."))
     title: str = field(metadata=_help("Report title."))
     runner: RunnerView = field(metadata=_help("The runner's free text (untrusted)."))
-    triage: TriageView = field(metadata=_help("Triage level and the claims that set it."))
+    triage: TriageView = field(
+        metadata=_help("Triage level, the claims that set it, and what is unchecked.")
+    )
+    findings: tuple[FindingView, ...] = field(
+        metadata=_help("What the answers point to: findings that hold, warning signs first.")
+    )
     disclaimer: str = field(
         metadata=_help("Information, not a diagnosis: shown next to the triage.")
+    )
+    withheld: tuple[WithheldView, ...] = field(
+        metadata=_help(
+            "Advice not advised for the runner now: a finding withholds it, with the reason. "
+            "Shown before any advice."
+        )
     )
     causes: tuple[CauseView, ...] = field(
         metadata=_help("Likely causes, strongest first; contradicted ones last.")
@@ -387,9 +495,6 @@ class ReportContext:
     )
     phases: tuple[PhaseView, ...] = field(
         metadata=_help("What to do: now, in the next days, to prevent, when to see a professional.")
-    )
-    withheld: tuple[WithheldView, ...] = field(
-        metadata=_help("Advice withheld for safety, with the reason.")
     )
     advised_against: tuple[AdviceView, ...] = field(
         metadata=_help("Advice that applying claims argue against and none backs.")

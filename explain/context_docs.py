@@ -23,6 +23,11 @@ It is the stable contract (format {REPORT_FORMAT}): fields may be added, but a f
 is only removed or changes meaning with a new `report_format`. The JSON report is this
 same structure, and `explain/schema/report.schema.json` is its JSON Schema.
 
+Show the triage first, then `report.findings`, `report.triage.unchecked` and
+`report.withheld`, before any advice: a withheld item is named by its title with its
+reasons and never shown as something to do, and while `report.triage.unchecked` is not
+empty the result is not an all-clear (`report.triage.all_clear` is false).
+
 Templates are rendered with `StrictUndefined` (a misspelt name is an error, not an
 empty string) and, for names ending `.html.j2`, HTML autoescaping. Runner text
 (`report.runner.name`, `report.runner.notes`) is untrusted: in Markdown, pass it and
@@ -39,6 +44,8 @@ Filters available besides Jinja2's own:
 | `yesno` | an answer value as the profile writes it |
 | `svg(title)` | `report.graph` as inline SVG markup (laid out in Python, no scripts) |
 | `mermaid` | `report.graph` as a Mermaid flowchart |
+| `withholding` | `report.withheld` by reason: each reason once (`.reason`), the items it \
+withholds (`.advice`), and `.number` (from 1, for anchors) |
 
 A minimal template, for example `my-report.txt.j2`:
 

@@ -16,10 +16,13 @@ _STYLE = {
     "firing": 'shape=box, style=filled, fillcolor="#fff8e1"',
     "claim": 'shape=box, style=filled, fillcolor="#fff8e1"',
     "fact": 'shape=ellipse, style=filled, fillcolor="#f3eefa"',
+    "finding": 'shape=box, style="filled,bold", color="#b3261e", fillcolor="#fdecea"',
     "conclusion": 'shape=hexagon, style=filled, fillcolor="#e7f5ea"',
     "target": 'shape=hexagon, style=filled, fillcolor="#e7f5ea"',
 }
-_DASHED = frozenset({"against", "withholds", "disputes", "contradicts", "hedged"})
+_DASHED = frozenset(
+    {"against", "withholds", "disputes", "contradicts", "hedged", "absent", "also", "cautions"}
+)
 
 
 def to_dot(graph: nx.DiGraph, *, name: str = "cramp") -> str:

@@ -2,19 +2,29 @@
 
 Built from the run's trace alone (never from experta's logs). Nodes, by ``kind``:
 
-* ``answer``: a known answer the engine reasoned with (``answer:<question>``);
-* ``premise``: the single node ``premise:always``, parent of every firing of a claim
-  with no conditions, which rests on no answer at all and says so;
-* ``firing``: one rule firing (``firing:<rule>``), carrying the claim, its source and
-  the verbatim quote for claim rules;
-* ``fact``: a derived fact, named by its stable key (``evidence:<claim>``,
-  ``support:<claim>``, ``triage:<claim>``, ``withhold:<claim>:<advice>``,
-  ``contradiction:<theory>:<n>``, ``recommendation:<advice>``);
+* ``answer``: an answer the runner gave: ``answer:<question>``, or for a question asked
+  only under a condition (``ask_if``) first ``given:<question>``, the raw answer, which a
+  ``gate`` firing admits as ``answer:<question>`` once the condition holds;
+* ``premise``: ``premise:always``, parent of every firing of a claim with no conditions
+  (it rests on no answer at all and says so), and ``premise:absent``, parent of a firing
+  that matched no fact because all it needed was that something was *not* there (no
+  more urgent tier, no answer ruling out an ``unless`` test);
+* ``firing``: one rule firing (``firing:<rule>``, e.g. ``firing:claim:<claim>``,
+  ``firing:finding:<finding>:<n>``, ``firing:withhold:<finding>:<n>``,
+  ``firing:level:<tier>``), carrying the claim, its source and its words for claim
+  rules, and in ``absent`` what the rule needed not to be there;
+* ``finding``: a finding that holds (``finding:<id>``), labelled with its title;
+* ``fact``: another derived fact, named by its stable key (``evidence:<claim>``,
+  ``support:<claim>``, ``triage:<claim>``, ``withhold:<finding>:<n>:<advice>``,
+  ``caution:<finding>:<n>:<advice>``, ``contradiction:<theory>:<n>``,
+  ``level:<tier>``, ``recommendation:<advice>``);
 * ``conclusion``: what the diagnosis reports: ``cause:<theory>``, ``advice:<advice>``,
   ``withheld:<advice>``, ``against:<advice>`` and ``triage``.
 
 Edges point from what was used to what was derived, so the graph is a DAG and the
-*how* of a conclusion is the set of its ancestors.
+*how* of a conclusion is the set of its ancestors. A referral that comes from a finding
+therefore reads answer → finding rule → finding → claim → triage fact → level rule →
+level → triage.
 """
 
 from __future__ import annotations
@@ -31,11 +41,12 @@ if TYPE_CHECKING:
     from knowledge import KnowledgeBase
 
 PREMISE = "premise:always"
+ABSENT = "premise:absent"
 TRIAGE = "triage"
 _ADVICE_WORDS = {
     "advice": "advice",
     "against": "advised against",
-    "withheld": "withheld for safety",
+    "withheld": "not advised for you now",
 }
 
 
@@ -48,9 +59,12 @@ def derivation_graph(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis | None = 
     diagnosis = diagnosis or diagnose_run(kb, run)
     graph = nx.DiGraph(knowledge_base=kb.content_hash)
     facts = {f.key: f for f in run.facts}
+    gated = {d.key for firing in run.trace for d in firing.declared if d.type == "Answer"}
     for key, fact in facts.items():
-        if fact.type == "Answer":
-            _add_answer(graph, kb, key, fact["question"], fact["value"])
+        if fact.type in ("Answer", "Given"):
+            _add_answer(graph, kb, key, fact, admitted=key in gated)
+        elif fact.type == "Finding":
+            _add_finding(graph, kb, key, fact["id"])
         else:
             graph.add_node(
                 key,
@@ -66,14 +80,12 @@ def derivation_graph(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis | None = 
         node = firing_node_id(firing, repeated=repeats[firing.rule] > 1)
         graph.add_node(node, kind="firing", **_firing_attributes(kb, firing))
         if not firing.matched:
-            graph.add_node(
-                PREMISE,
-                kind="premise",
-                label="No condition",
-                sublabel="applies to every runner",
-                detail="Applies to every runner: the claim has no conditions on any answer.",
-            )
-            graph.add_edge(PREMISE, node, role="unconditional")
+            if firing.claim is not None and not kb.conditions[firing.claim]:
+                _add_premise(graph, PREMISE)
+                graph.add_edge(PREMISE, node, role="unconditional")
+            else:
+                _add_premise(graph, ABSENT)
+                graph.add_edge(ABSENT, node, role="absent")
         for matched in firing.matched:
             graph.add_edge(matched.key, node, role="matched")
         for declared in firing.declared:
@@ -94,11 +106,54 @@ def conclusions(graph: nx.DiGraph) -> list[str]:
     return sorted(n for n, k in graph.nodes(data="kind") if k == "conclusion")
 
 
-def _add_answer(graph: nx.DiGraph, kb: KnowledgeBase, key: str, qid: str, value: Any) -> None:
+def findings(graph: nx.DiGraph) -> list[str]:
+    """Finding nodes (``finding:<id>``) in a stable order."""
+    return sorted(n for n, k in graph.nodes(data="kind") if k == "finding")
+
+
+def _add_premise(graph: nx.DiGraph, node: str) -> None:
+    if node in graph:
+        return
+    if node == PREMISE:
+        graph.add_node(
+            PREMISE,
+            kind="premise",
+            label="No condition",
+            sublabel="applies to every runner",
+            detail="Applies to every runner: the claim has no conditions on any answer.",
+        )
+    else:
+        graph.add_node(
+            ABSENT,
+            kind="premise",
+            label="Nothing against it",
+            sublabel="rests on what is absent",
+            detail=(
+                "The rule needed only that something was not there: no more urgent tier, "
+                "no withholding, or no answer ruling it out. Each rule says what."
+            ),
+        )
+
+
+def _add_answer(
+    graph: nx.DiGraph, kb: KnowledgeBase, key: str, fact: Any, *, admitted: bool
+) -> None:
     from .values import answer_text
 
+    qid = fact["question"]
+    value = fact["value"]
     question = kb.questions[qid]
     shown = answer_text(value)
+    if fact.type == "Given":
+        sublabel = "your answer, asked only if…"
+        ask_if = " and ".join(c.describe() for c in kb.preconditions.get(qid, ()))
+        detail = f"{question.prompt} (asked only if {ask_if})" if ask_if else question.prompt
+    elif admitted:
+        sublabel = "answer, its question applies"
+        detail = question.prompt
+    else:
+        sublabel = "answer"
+        detail = question.prompt
     graph.add_node(
         key,
         kind="answer",
@@ -106,8 +161,21 @@ def _add_answer(graph: nx.DiGraph, kb: KnowledgeBase, key: str, qid: str, value:
         value=value,
         shown=shown,
         label=f"{qid} = {shown}",
-        sublabel="answer",
-        detail=question.prompt,
+        sublabel=sublabel,
+        detail=detail,
+    )
+
+
+def _add_finding(graph: nx.DiGraph, kb: KnowledgeBase, key: str, finding_id: str) -> None:
+    finding = kb.findings[finding_id]
+    graph.add_node(
+        key,
+        kind="finding",
+        finding=finding_id,
+        warning_sign=finding.warning_sign,
+        label=finding.title,
+        sublabel="finding" + (" · warning sign" if finding.warning_sign else ""),
+        detail=f"{finding.title}: {finding.says}",
     )
 
 
@@ -116,8 +184,30 @@ def _fact_detail(fact: Any) -> str:
     return f"{fact.type}({fields})"
 
 
+def describe_tests(kb: KnowledgeBase, tests: Any) -> str:
+    """A rule's tests in words: answer conditions and the findings it needs, by title."""
+    from knowledge.conditions import FindingTest
+
+    parts = []
+    for test in tests:
+        if isinstance(test, FindingTest):
+            finding = kb.findings.get(test.finding)
+            parts.append(test.describe(finding.title if finding else None))
+        else:
+            parts.append(test.describe())
+    return " and ".join(parts)
+
+
 def _firing_attributes(kb: KnowledgeBase, firing: Firing) -> dict[str, Any]:
-    attrs: dict[str, Any] = {"rule": firing.rule, "salience": firing.salience}
+    attrs: dict[str, Any] = {
+        "rule": firing.rule,
+        "salience": firing.salience,
+        "sequence": firing.sequence,
+        "absent": tuple(firing.absent),
+    }
+    absent = "; ".join(firing.absent)
+    needs_absent = f" (needed absent: {absent})" if absent else ""
+    kind, _, rest = firing.rule.partition(":")
     if firing.claim is not None:
         claim = kb.claims[firing.claim]
         source = kb.source_of(firing.claim)
@@ -133,10 +223,10 @@ def _firing_attributes(kb: KnowledgeBase, firing: Firing) -> dict[str, Any]:
             evidence=claim.evidence,
             label=claim.id,
             sublabel=f"{source.id} · {claim.kind}, {claim.stance}",
-            detail=f"{source.title}: {kb.words_of(claim.id)}",
+            detail=f"{source.title}: {kb.words_of(claim.id)}{needs_absent}",
         )
-    elif firing.rule.startswith("contradiction:"):
-        _, theory, index = firing.rule.split(":")
+    elif kind == "contradiction":
+        theory, _, index = rest.rpartition(":")
         because = kb.contradictions[theory][int(index)][1]
         attrs.update(
             theory=theory,
@@ -145,8 +235,59 @@ def _firing_attributes(kb: KnowledgeBase, firing: Firing) -> dict[str, Any]:
             sublabel="your answers contradict the theory",
             detail=f"{kb.theories[theory].title} does not fit: {because}",
         )
+    elif kind == "gate":
+        ask_if = " and ".join(c.describe() for c in kb.preconditions.get(rest, ()))
+        attrs.update(
+            question=rest,
+            label=firing.rule,
+            sublabel="the question applies",
+            detail=f"{rest} is asked only if {ask_if}: the answer is used",
+        )
+    elif kind == "finding":
+        finding_id, _, index = rest.rpartition(":")
+        finding = kb.findings[finding_id]
+        clauses = kb.finding_clauses[finding_id]
+        clause = clauses[int(index)]
+        attrs.update(
+            finding=finding_id,
+            label=firing.rule,
+            sublabel=absent or f"finding rule, clause {int(index) + 1} of {len(clauses)}",
+            detail=f"{finding.title} holds when {describe_tests(kb, clause)}{needs_absent}",
+        )
+    elif kind in ("withhold", "caution"):
+        finding_id, _, index = rest.rpartition(":")
+        finding = kb.findings[finding_id]
+        groups = finding.withholds if kind == "withhold" else finding.cautions
+        group = groups[int(index)]
+        tags = ", ".join(group.tags)
+        if kind == "withhold":
+            sublabel = f"withholds advice on {tags}"
+            detail = f"{finding.title}: {group.because}"  # type: ignore[union-attr]
+        else:
+            sublabel = f"caution on {tags}"
+            detail = f"{finding.title}: {group.says}"  # type: ignore[union-attr]
+        attrs.update(finding=finding_id, label=firing.rule, sublabel=sublabel, detail=detail)
+    elif kind == "level":
+        title = kb.manifest.tiers[rest].title
+        attrs.update(
+            tier=rest,
+            label=firing.rule,
+            sublabel=absent or "triage level",
+            detail=f"The triage level is {title}{needs_absent}",
+        )
+    elif kind == "recommend":
+        attrs.update(
+            advice=rest,
+            label=firing.rule,
+            sublabel=absent or "recommends",
+            detail=f"Recommended: backed by a claim{needs_absent}",
+        )
     else:
-        attrs.update(label=firing.rule, sublabel="rule", detail=f"rule {firing.rule}")
+        attrs.update(
+            label=firing.rule,
+            sublabel=absent or "rule",
+            detail=f"rule {firing.rule}{needs_absent}",
+        )
     return attrs
 
 
@@ -171,25 +312,34 @@ def _add_conclusions(graph: nx.DiGraph, run: Run, d: Diagnosis) -> None:
         for fact in run.derived("Contradiction"):
             if fact["theory"] == cause.id:
                 graph.add_edge(fact.key, node, role="contradicts")
+    cautions: dict[str, list[str]] = {}
+    for fact in run.derived("Caution"):
+        cautions.setdefault(fact["advice"], []).append(fact.key)
     for item in d.advice:
         node = f"advice:{item.id}"
         _advice_node(graph, node, "advice", item.id, item.title, item.phase)
         graph.add_edge(f"recommendation:{item.id}", node, role="recommends")
         for ref in item.disputed_by:
             graph.add_edge(f"support:{ref.id}", node, role="against")
+        for key in cautions.get(item.id, ()):
+            graph.add_edge(key, node, role="cautions")
     for item in d.advised_against:
         node = f"against:{item.id}"
         _advice_node(graph, node, "against", item.id, item.title, item.phase)
         for ref in item.disputed_by:
             graph.add_edge(f"support:{ref.id}", node, role="against")
+    withholds: dict[str, list[str]] = {}
+    for fact in run.derived("Withhold"):
+        withholds.setdefault(fact["advice"], []).append(fact.key)
     for withheld in d.withheld:
         node = f"withheld:{withheld.id}"
         _advice_node(graph, node, "withheld", withheld.id, withheld.title, withheld.phase)
-        for ref in withheld.withheld_by:
-            graph.add_edge(f"withhold:{ref.id}:{withheld.id}", node, role="withholds")
+        for key in withholds.get(withheld.id, ()):
+            graph.add_edge(key, node, role="withholds")
         for fact in run.derived("Support"):
             if fact["advice"] == withheld.id and fact["stance"] != "disputes":
                 graph.add_edge(fact.key, node, role="backs")
+    default = not d.triage.claims
     graph.add_node(
         TRIAGE,
         kind="conclusion",
@@ -197,13 +347,20 @@ def _add_conclusions(graph: nx.DiGraph, run: Run, d: Diagnosis) -> None:
         item=TRIAGE,
         tier=d.triage.tier,
         title=d.triage.title,
-        default=not d.triage.claims,
+        default=default,
         label=f"Triage: {d.triage.title}",
-        sublabel="triage level" + (" (no warning sign)" if not d.triage.claims else ""),
+        sublabel="triage level" + (" (no warning sign)" if default else ""),
         detail=d.triage.action,
     )
+    for fact in run.derived("Level"):
+        graph.add_edge(fact.key, TRIAGE, role="sets")
+    # A claim that set a lower tier than the level is cited too, though no level rule
+    # needed it: it is another reason to see someone, at a lower tier.
+    needed = {m.key for f in run.trace if f.rule.startswith("level:") for m in f.matched}
     for ref in d.triage.claims:
-        graph.add_edge(f"triage:{ref.id}", TRIAGE, role="sets")
+        key = f"triage:{ref.id}"
+        if key not in needed:
+            graph.add_edge(key, TRIAGE, role="also")
 
 
 def _advice_node(
@@ -223,11 +380,11 @@ def _advice_node(
 
 
 def relevant(graph: nx.DiGraph) -> nx.DiGraph:
-    """The part of the graph that leads to a conclusion (answers nothing used are left out)."""
+    """The part of the graph that leads to a conclusion or a finding (unused answers left out)."""
     keep: set[str] = set()
     import networkx as nx
 
-    for node in conclusions(graph):
+    for node in (*conclusions(graph), *findings(graph)):
         keep.add(node)
         keep |= nx.ancestors(graph, node)
     return graph.subgraph(sorted(keep)).copy()

@@ -1,4 +1,4 @@
-"""What ``cramp explain`` can explain: a cause (theory id), a piece of advice, or the triage."""
+"""What ``cramp explain`` can explain: a cause, a piece of advice, a finding, or the triage."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Item:
-    """One explainable conclusion: ``kind`` is cause, advice or triage; ``id`` names it."""
+    """One explainable conclusion: ``kind`` is cause, advice, finding or triage."""
 
     kind: str
     id: str
@@ -26,6 +26,8 @@ class Item:
         """How the item is written on the command line."""
         if self.kind == "triage":
             return f"triage:{self.id}" if self.id else "triage"
+        if self.kind == "finding":
+            return f"finding:{self.id}"
         return self.id
 
 
@@ -34,20 +36,31 @@ class UnknownItem(ValueError):
 
 
 def resolve_item(kb: KnowledgeBase, text: str) -> Item:
-    """Look ITEM up: a theory id, an advice id, ``triage`` or ``triage:TIER``."""
+    """Look ITEM up: a theory id, an advice id, ``finding:ID`` (or a finding id that names
+    nothing else), ``triage`` or ``triage:TIER``."""
     if text in kb.theories:
         return Item("cause", text, kb.theories[text].title)
     if text in kb.advice:
         return Item("advice", text, kb.advice[text].title)
+    finding = text.removeprefix("finding:")
+    if finding in kb.findings and (text.startswith("finding:") or finding == text):
+        return Item("finding", finding, kb.findings[finding].title)
     if text == "triage":
         return Item("triage", "", "Triage level")
     if text.startswith("triage:") and text.removeprefix("triage:") in TIERS:
         tier = text.removeprefix("triage:")
         return Item("triage", tier, f"Triage level {kb.manifest.tiers[tier].title}")
-    names = [*kb.theories, *kb.advice, "triage", *(f"triage:{t}" for t in TIERS)]
+    names = [
+        *kb.theories,
+        *kb.advice,
+        *(f"finding:{f}" for f in kb.findings),
+        "triage",
+        *(f"triage:{t}" for t in TIERS),
+    ]
     raise UnknownItem(
         f"unknown item {text!r}{did_you_mean(text, names)}; expected a cause "
         f"({', '.join(kb.theories)}), a piece of advice ({', '.join(kb.advice)}), "
+        f"a finding (finding:ID; {', '.join(kb.findings)}), "
         f"triage, or triage:TIER ({', '.join(TIERS)})"
     )
 
@@ -56,8 +69,8 @@ def has_fired(item: Item, run: Run) -> bool:
     """Whether the run reached the item.
 
     A cause fired when a claim supporting it applies (even if the answers contradict it);
-    advice when it is recommended; ``triage`` always has a level; ``triage:TIER`` when
-    the runner's level is that tier.
+    advice when it is recommended; a finding when it holds; ``triage`` always has a
+    level; ``triage:TIER`` when the runner's level is that tier.
     """
     if item.kind == "cause":
         return any(
@@ -65,12 +78,13 @@ def has_fired(item: Item, run: Run) -> bool:
         )
     if item.kind == "advice":
         return any(f["advice"] == item.id for f in run.derived("Recommendation"))
+    if item.kind == "finding":
+        return item.id in run.findings
     if not item.id:
         return True
     return triage_tier(run) == item.id
 
 
 def triage_tier(run: Run) -> str:
-    """The most urgent tier any firing claim set (``self_care`` when none did)."""
-    tiers = [f["tier"] for f in run.derived("Triage")]
-    return min(tiers, key=TIERS.index) if tiers else "self_care"
+    """The runner's triage level, as the engine's ``level`` rules decided it."""
+    return run.tier

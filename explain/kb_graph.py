@@ -1,10 +1,13 @@
 """The knowledge base's own graph: which source makes which claim about which theory or advice.
 
-Nodes, by ``kind``: ``source`` (``source:<id>``), ``claim`` (``claim:<id>``) and
-``target``: a theory (``theory:<id>``), a piece of advice (``advice:<id>``), a triage
-tier (``tier:<tier>``) or a conflict between two pieces of advice (``conflict:<id>``).
-Edges carry the claim's stance (``supports``, ``hedged``, ``disputes``), ``withholds``,
-``sets`` for triage, and ``conflicts`` from advice to the conflict it is part of.
+Nodes, by ``kind``: ``source`` (``source:<id>``), ``claim`` (``claim:<id>``),
+``finding`` (``finding:<id>``) and ``target``: a theory (``theory:<id>``), a piece of
+advice (``advice:<id>``), a triage tier (``tier:<tier>``) or a conflict between two
+pieces of advice (``conflict:<id>``). Edges carry the claim's stance (``supports``,
+``hedged``, ``disputes``), ``sets`` for triage, ``describes`` from a claim to the
+finding it backs, ``leads_to`` from a finding to a finding one of whose clauses tests
+it, ``withholds`` and ``cautions`` from a finding to the advice its tags reach, and
+``conflicts`` from advice to the conflict it is part of.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ if TYPE_CHECKING:
 
 
 def knowledge_graph(kb: KnowledgeBase) -> nx.DiGraph:
-    """Sources → claims → theories, advice and triage tiers (→ conflicts), as a DAG."""
+    """Sources → claims → findings, theories, advice and triage tiers (→ conflicts), a DAG."""
     import networkx as nx
+
+    from knowledge.conditions import FindingTest
 
     graph = nx.DiGraph(knowledge_base=kb.content_hash)
     for source in kb.sources.values():
@@ -53,10 +58,29 @@ def knowledge_graph(kb: KnowledgeBase) -> nx.DiGraph:
             tier = kb.manifest.tiers[claim.triage]
             _target(graph, f"tier:{claim.triage}", tier.title, "triage tier")
             graph.add_edge(node, f"tier:{claim.triage}", role="sets")
-        for withheld in claim.withholds:
-            advice = kb.advice[withheld]
-            _target(graph, f"advice:{advice.id}", advice.title, f"advice · {advice.phase}")
-            graph.add_edge(node, f"advice:{advice.id}", role="withholds")
+    for finding_id, finding in kb.findings.items():
+        node = f"finding:{finding_id}"
+        graph.add_node(
+            node,
+            kind="finding",
+            label=finding.title,
+            sublabel="finding" + (" · warning sign" if finding.warning_sign else ""),
+            detail=finding.says,
+        )
+        for claim_id in finding.backed_by:
+            graph.add_edge(f"claim:{claim_id}", node, role="describes")
+        for clause in kb.finding_clauses[finding_id]:
+            for test in clause:
+                if isinstance(test, FindingTest):
+                    graph.add_edge(f"finding:{test.finding}", node, role="leads_to")
+        for role, groups in (("withholds", finding.withholds), ("cautions", finding.cautions)):
+            for group in groups:
+                for advice_id in sorted(
+                    {a for t in group.tags for a in kb.advice_by_tag.get(t, ())}
+                ):
+                    advice = kb.advice[advice_id]
+                    _target(graph, f"advice:{advice_id}", advice.title, f"advice · {advice.phase}")
+                    graph.add_edge(node, f"advice:{advice_id}", role=role)
     for conflict in kb.conflicts.values():
         node = f"conflict:{conflict.id}"
         _target(graph, node, conflict.id, "conflict", detail=conflict.reason)

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
 # Node shapes by kind: stadium for answers and sources, boxes for rules and claims,
-# rounded for facts, hexagons for conclusions.
+# rounded for facts, double-edged boxes for findings, hexagons for conclusions.
 _SHAPES = {
     "answer": ('(["', '"])'),
     "source": ('(["', '"])'),
@@ -18,10 +18,13 @@ _SHAPES = {
     "firing": ('["', '"]'),
     "claim": ('["', '"]'),
     "fact": ('("', '")'),
+    "finding": ('[["', '"]]'),
     "conclusion": ('{{"', '"}}'),
     "target": ('{{"', '"}}'),
 }
-_DASHED = frozenset({"against", "withholds", "disputes", "contradicts", "hedged"})
+_DASHED = frozenset(
+    {"against", "withholds", "disputes", "contradicts", "hedged", "absent", "also", "cautions"}
+)
 _CLASSES = {
     "answer": "fill:#e8f1fb,stroke:#555",
     "source": "fill:#e8f1fb,stroke:#555",
@@ -29,6 +32,7 @@ _CLASSES = {
     "firing": "fill:#fff8e1,stroke:#555",
     "claim": "fill:#fff8e1,stroke:#555",
     "fact": "fill:#f3eefa,stroke:#555",
+    "finding": "fill:#fdecea,stroke:#b3261e",
     "conclusion": "fill:#e7f5ea,stroke:#333",
     "target": "fill:#e7f5ea,stroke:#333",
 }

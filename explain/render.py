@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +48,45 @@ def environment() -> jinja2.Environment:
     env.filters["yesno"] = answer_text
     env.filters["svg"] = graph_svg
     env.filters["mermaid"] = graph_mermaid
+    env.filters["withholding"] = withholding
     return env
+
+
+@dataclass(frozen=True)
+class ReasonGroup:
+    """One reason advice is withheld, once, with every piece of advice it withholds.
+
+    ``reason`` is a :class:`~explain.context.WithholdReasonView` (or the diagnosis's
+    ``WithholdReason``); ``advice`` the withheld items it applies to, in report order;
+    ``number`` counts from 1 in order of first use, for anchors (``#reason-<number>``).
+    """
+
+    number: int
+    reason: Any
+    advice: tuple[Any, ...]
+
+
+def withholding(withheld: Any) -> list[ReasonGroup]:
+    """Group withheld advice by reason (finding and its words), each reason once.
+
+    A runner with a possible tear and a possible clot may have ten pieces of advice
+    withheld for the same two reasons: the reasons are shown once, each item names them.
+    """
+    order: list[tuple[str, str]] = []
+    reasons: dict[tuple[str, str], Any] = {}
+    items: dict[tuple[str, str], list[Any]] = {}
+    for item in withheld:
+        for reason in item.reasons:
+            key = (reason.finding, reason.because)
+            if key not in reasons:
+                order.append(key)
+                reasons[key] = reason
+                items[key] = []
+            items[key].append(item)
+    return [
+        ReasonGroup(number, reasons[key], tuple(items[key]))
+        for number, key in enumerate(order, start=1)
+    ]
 
 
 def signed(x: float) -> str:

@@ -30,10 +30,12 @@ _STYLE = """
 .node .l1{font-size:11px;font-weight:600}.node .l2{font-size:9.5px;fill:#444}
 .answer rect{fill:#e8f1fb}.premise rect{fill:#f4f4f4;stroke-dasharray:3 2}
 .firing rect{fill:#fff8e1}.fact rect{fill:#f3eefa}.conclusion rect{fill:#e7f5ea;stroke-width:1.6}
+.finding rect{fill:#fdecea;stroke:#b3261e}
 .source rect{fill:#e8f1fb}.claim rect{fill:#fff8e1}.target rect{fill:#e7f5ea}
 .edge{fill:none;stroke:#8a8a8a;stroke-width:1}
 .edge.against,.edge.withholds,.edge.disputes,.edge.contradicts{stroke:#b3261e;stroke-dasharray:4 3}
-.edge.hedged{stroke-dasharray:2 2}
+.edge.hedged,.edge.absent,.edge.also{stroke-dasharray:2 2}
+.edge.cautions{stroke:#a16207;stroke-dasharray:4 3}
 """.strip()
 
 

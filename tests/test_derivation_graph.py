@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import networkx as nx
 import pytest
 from fixture_data import HOSTILE, NIGHT, fixture_kb, fixture_profile
@@ -10,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from expert.conclusions import diagnose_run
 from expert.engine import Reasoner
 from explain.dot import to_dot
-from explain.graph import PREMISE, conclusions, derivation_graph, relevant
+from explain.graph import ABSENT, PREMISE, conclusions, derivation_graph, findings, relevant
 from explain.kb_graph import knowledge_graph
 from explain.layout import layered_layout
 from explain.mermaid import to_mermaid
@@ -32,36 +34,56 @@ def check_graph(kb, profile) -> None:
     graph = derivation_graph(kb, run, diagnosis)
     assert nx.is_directed_acyclic_graph(graph)
     kinds = dict(graph.nodes(data="kind"))
-    for node in conclusions(graph):
+    for node in (*conclusions(graph), *findings(graph)):
         ancestors = nx.ancestors(graph, node)
-        roots = {a for a in ancestors if kinds[a] in ("answer", "premise")}
+        roots = {a for a in ancestors if graph.in_degree(a) == 0}
+        assert roots, f"{node} has no ancestors"
+        # Every chain starts from an answer the runner gave, or from a premise that says
+        # the rule needed nothing (no condition) or only an absence.
+        assert {kinds[r] for r in roots} <= {"answer", "premise"}, (node, roots)
         if node == "triage" and graph.nodes[node]["default"]:
-            assert not ancestors  # self-care by default rests on no firing at all
-        else:
-            assert roots, f"{node} reaches no answer and no premise"
+            # Self-care by default rests on nothing but the absence of a higher tier.
+            assert ancestors == {ABSENT, "firing:level:self_care", "level:self_care"}
+        elif node != "triage" or diagnosis.triage.claims:
+            assert roots - {ABSENT}, f"{node} rests on nothing"
     for node, kind in kinds.items():
         if kind != "firing":
             continue
         parents = set(graph.predecessors(node))
+        firing = graph.nodes[node]
         if PREMISE in parents:
             # Only a claim with no conditions rests on no answer, and it says so.
-            assert kb.conditions[graph.nodes[node]["claim"]] == ()
+            assert kb.conditions[firing["claim"]] == ()
             assert parents == {PREMISE}
+        elif ABSENT in parents:
+            # A rule that matched no fact needed only something absent, and says what.
+            assert parents == {ABSENT} and firing["absent"]
         else:
             assert parents
-        claim = graph.nodes[node].get("claim")
+        claim = firing.get("claim")
         if claim:
-            assert graph.nodes[node]["quote"] == kb.claims[claim].quote
-            assert graph.nodes[node]["source"] == kb.claim_source[claim]
-    # Every derived fact was declared by a firing in the trace.
+            assert firing["quote"] == kb.claims[claim].quote
+            assert firing["source"] == kb.claim_source[claim]
+            # A firing is linked to every answer and finding its claim tests positively.
+            for test in kb.conditions[claim]:
+                key = getattr(test, "finding", None)
+                if key is not None:
+                    assert f"finding:{key}" in parents
+                elif not test.holds_unanswered:
+                    assert f"answer:{test.question}" in parents
+    # Every derived fact and finding was declared by a firing in the trace.
     for node, kind in kinds.items():
-        if kind == "fact":
+        if kind in ("fact", "finding"):
             assert any(kinds[p] == "firing" for p in graph.predecessors(node))
-    # Each reported conclusion is a node.
+    # Each reported conclusion and finding is a node.
     expected = {f"cause:{c.id}" for c in diagnosis.causes} | {
         f"advice:{a.id}" for a in diagnosis.advice
     }
+    expected |= {f"withheld:{w.id}" for w in diagnosis.withheld}
     assert expected <= set(conclusions(graph))
+    assert {f"finding:{f.id}" for f in diagnosis.findings} == set(findings(graph))
+    # The triage rests on the runner's level, as the level rule derived it.
+    assert (f"level:{diagnosis.triage.tier}", "triage") in graph.edges
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -89,12 +111,101 @@ def test_a_recommendation_is_derived_from_the_claims_that_back_it():
     assert "answer:recovery" not in ancestors
 
 
-def test_withheld_advice_points_back_to_the_safety_rule_that_withholds_it():
+def test_withheld_advice_points_back_to_the_finding_that_withholds_it():
     graph = _graph(fixture_kb(), fixture_profile(HOSTILE))
     node = "withheld:hydrate_before_during"
-    assert "withhold:safety-hyponatraemia:hydrate_before_during" in graph.pred[node]
-    assert "answer:drank_lots_plain_water" in nx.ancestors(graph, node)
+    assert graph.edges["withhold:possible_hyponatraemia:0:hydrate_before_during", node] == {
+        "role": "withholds"
+    }
+    ancestors = nx.ancestors(graph, node)
+    assert {
+        "firing:withhold:possible_hyponatraemia:0",
+        "finding:possible_hyponatraemia",
+        "firing:finding:possible_hyponatraemia:0",
+        "answer:drank_lots_plain_water",
+    } <= ancestors
     assert graph.nodes["triage"]["tier"] == "emergency"
+
+
+def test_a_referral_from_a_finding_is_derived_in_several_hops():
+    kb = fixture_kb()
+    graph = _graph(kb, fixture_profile(HOSTILE))
+    chain = [
+        "answer:drank_lots_plain_water",
+        "firing:finding:possible_hyponatraemia:0",
+        "finding:possible_hyponatraemia",
+        "firing:claim:safety-hyponatraemia",
+        "triage:safety-hyponatraemia",
+        "firing:level:emergency",
+        "level:emergency",
+        "triage",
+    ]
+    missing = [edge for edge in pairwise(chain) if edge not in graph.edges]
+    assert missing == []
+    # Shortest route from an answer to the emergency: at least two hops of reasoning.
+    assert nx.shortest_path_length(graph, "answer:drank_lots_plain_water", "triage") >= 4
+    finding = graph.nodes["finding:possible_hyponatraemia"]
+    assert finding["kind"] == "finding" and finding["label"] == "Possible low blood sodium"
+
+
+def test_the_real_red_flag_tear_goes_answer_finding_claim_triage_level():
+    from knowledge import load_profile_text
+    from knowledge.bundled import example_path
+
+    path = example_path("red-flag-calf-tear")
+    run = Reasoner.for_kb(REAL_KB).run(load_profile_text(path.read_bytes(), REAL_KB, path.name))
+    graph = relevant(derivation_graph(REAL_KB, run))
+    for route in nx.all_simple_paths(graph, "answer:calf_can_contract", "triage"):
+        kinds = [graph.nodes[n]["kind"] for n in route]
+        assert "finding" in kinds  # every route from the answer goes through a finding
+    shortest = nx.shortest_path(graph, "answer:calf_can_contract", "triage")
+    assert [graph.nodes[n]["kind"] for n in shortest] == [
+        "answer",
+        "firing",  # finding:tear_grade_3:0
+        "finding",  # Possibly a severe (grade III) calf tear
+        "firing",  # a red-flag claim about the finding
+        "fact",  # triage:<claim>
+        "firing",  # level:urgent
+        "fact",  # level:urgent
+        "conclusion",
+    ]
+    assert shortest[2] == "finding:tear_grade_3" and shortest[-2] == "level:urgent"
+
+
+def test_a_gated_answer_enters_through_its_gate_rule():
+    from knowledge import load_profile_text
+    from knowledge.bundled import example_path
+
+    path = example_path("red-flag-calf-tear")
+    run = Reasoner.for_kb(REAL_KB).run(load_profile_text(path.read_bytes(), REAL_KB, path.name))
+    graph = derivation_graph(REAL_KB, run)
+    assert ("given:could_continue", "firing:gate:could_continue") in graph.edges
+    assert ("answer:sudden_sharp_pain", "firing:gate:could_continue") in graph.edges
+    assert ("firing:gate:could_continue", "answer:could_continue") in graph.edges
+    assert graph.nodes["given:could_continue"]["kind"] == "answer"
+    assert graph.in_degree("given:could_continue") == 0
+
+
+def test_a_rule_that_needed_something_absent_says_what():
+    from knowledge import load_profile_text
+    from knowledge.bundled import example_path
+
+    path = example_path("red-flag-calf-tear")
+    run = Reasoner.for_kb(REAL_KB).run(load_profile_text(path.read_bytes(), REAL_KB, path.name))
+    graph = derivation_graph(REAL_KB, run)
+    clause = graph.nodes["firing:finding:tear_grade_3:1"]
+    assert clause["absent"] == ("calf_can_contract is not yes (or is not known)",)
+    assert "calf_can_contract is not yes" in clause["sublabel"]
+    assert "needed absent" in clause["detail"]
+    level = next(n for n in graph if n.startswith("firing:level:urgent"))
+    assert graph.nodes[level]["sublabel"] == "no claim sets a higher tier"
+
+
+def test_self_care_by_default_rests_only_on_the_absence_of_a_higher_tier():
+    kb = fixture_kb()
+    graph = derivation_graph(kb, Reasoner.for_kb(kb).run(fixture_profile(NIGHT)))
+    assert set(graph.predecessors("firing:level:self_care")) == {ABSENT}
+    assert graph.nodes[ABSENT]["kind"] == "premise"
 
 
 def test_the_relevant_part_leaves_out_answers_no_rule_used():
@@ -113,11 +224,12 @@ def test_the_layout_puts_every_conclusion_in_the_last_layer_after_its_parents():
     assert sorted(n for layer in layout.layers for n in layer) == sorted(graph)
 
 
-def test_the_same_graph_gives_byte_identical_svg_mermaid_and_dot():
+@pytest.mark.parametrize("path", [NIGHT, HOSTILE], ids=["night", "hostile"])
+def test_the_same_graph_gives_byte_identical_svg_mermaid_and_dot(path):
     kb = fixture_kb()
-    first = relevant(_graph(kb, fixture_profile(NIGHT)))
+    first = relevant(_graph(kb, fixture_profile(path)))
     # A second graph built from a second run, with nodes inserted in another order.
-    second_raw = relevant(_graph(kb, fixture_profile(NIGHT)))
+    second_raw = relevant(_graph(kb, fixture_profile(path)))
     second = nx.DiGraph()
     second.add_nodes_from(sorted(second_raw.nodes(data=True), reverse=True))
     second.add_edges_from(sorted(second_raw.edges(data=True), reverse=True))
@@ -148,6 +260,12 @@ def test_the_knowledge_base_graph_links_sources_to_claims_to_what_they_concern()
     kb = fixture_kb()
     fixture = knowledge_graph(kb)
     assert ("advice:ice_sore_areas", "conflict:ice-or-heat") in fixture.edges
-    assert fixture.edges["claim:safety-hyponatraemia", "advice:hydrate_before_during"] == {
+    assert fixture.edges["finding:possible_hyponatraemia", "advice:hydrate_before_during"] == {
         "role": "withholds"
     }
+    assert fixture.edges["claim:safety-hyponatraemia", "finding:possible_hyponatraemia"] == {
+        "role": "describes"
+    }
+    real = graph
+    assert ("finding:possible_strain_or_tear", "finding:tear_grade_2") in real.edges
+    assert real.nodes["finding:possible_clot"]["label"] == "A possible clot in a leg vein (DVT)"

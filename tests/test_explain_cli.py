@@ -108,20 +108,75 @@ def test_explain_how_on_a_conclusion_that_did_not_fire_points_to_why_not():
     assert "hydrate_before_during --why-not" in result.output
 
 
-def test_explain_why_not_for_withheld_advice_shows_the_safety_rule():
+def test_explain_why_not_for_withheld_advice_shows_the_finding_and_reason():
     result = run("explain", str(HOSTILE), "hydrate_before_during", "--why-not")
     assert result.exit_code == 0, result.output
-    assert "Safety rules that withhold it for you:" in result.output
-    assert "[safety-hyponatraemia]" in result.output
-    assert "Smallest change that makes it fire (1 answer" in result.output
+    out = result.output
+    assert "Safety rules that withhold it for you:" in out
+    assert (
+        "Possible low blood sodium (finding:possible_hyponatraemia) withholds advice on "
+        "drinking: Drinking more can make low blood sodium worse" in out
+    )
+    assert "[safety-no-more-water]" in out and "[safety-hyponatraemia]" in out
+    assert "ok   drank_lots_plain_water is yes: you answered yes" in out
+    assert "Smallest change that makes it fire (1 answer" in out
 
 
 def test_explain_triage_shows_the_warning_sign_behind_an_emergency():
     result = run("explain", str(HOSTILE), "triage")
     assert result.exit_code == 0
-    assert "Your triage level: Emergency." in result.output
-    assert "drank_lots_plain_water = yes" in result.output
-    assert "[safety-hyponatraemia]" in result.output
+    out = result.output
+    assert "Your triage level: Emergency." in out
+    assert "drank_lots_plain_water = yes" in out
+    assert "[safety-hyponatraemia]" in out
+    # answer -> finding -> claim -> level, in the order the rules fired
+    assert "Possible low blood sodium (finding:possible_hyponatraemia, warning sign)" in out
+    steps = [
+        "1. finding:possible_hyponatraemia:0: answer:drank_lots_plain_water",
+        "2. claim:safety-hyponatraemia: finding:possible_hyponatraemia",
+        "3. level:emergency: triage:safety-hyponatraemia -> level:emergency",
+    ]
+    assert [out.index(s) for s in steps] == sorted(out.index(s) for s in steps)
+
+
+def test_explain_a_finding_shows_the_clause_that_holds():
+    result = run("explain", str(HOSTILE), "finding:possible_hyponatraemia")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert out.startswith("HOW: Possible low blood sodium (finding:possible_hyponatraemia)")
+    assert "It holds for your answers, and it is a warning sign" in out
+    assert "general_symptoms = confusion, nausea or vomiting" in out
+    assert "(clause 1 of 1: drank_lots_plain_water is yes and general_symptoms includes" in out
+    assert_snapshot("explain-how-finding.txt", out.replace(str(HOSTILE), "PROFILE"))
+
+
+def test_explain_why_not_a_finding_by_its_bare_id_shows_each_clause_and_the_change():
+    result = run("explain", str(NIGHT), "possible_hyponatraemia", "--why-not")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "It does not hold for these answers." in out
+    assert "finding:possible_hyponatraemia:0 (Possible low blood sodium, clause 1 of 1)" in out
+    assert "?    drank_lots_plain_water is yes: not answered" in out
+    assert "FAIL general_symptoms includes confusion" in out
+    assert "Smallest change that makes it hold (2 answers" in out
+    assert_snapshot("explain-why-not-finding.txt", out.replace(str(NIGHT), "PROFILE"))
+
+
+def test_explain_why_not_an_emergency_follows_the_finding_it_needs():
+    result = run("explain", str(NIGHT), "triage:emergency", "--why-not")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "FAIL finding: Possible low blood sodium: it does not hold; it would if" in out
+    assert "finding:possible_hyponatraemia:0 (Possible low blood sodium, clause 1 of 1)" in out
+
+
+def test_explain_how_withheld_advice_gives_the_finding_and_its_reason():
+    result = run("explain", str(HOSTILE), "hydrate_before_during")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Not advised for you now, although claims back it, because of:" in out
+    assert "Possible low blood sodium (finding:possible_hyponatraemia): Drinking more" in out
+    assert "withhold:possible_hyponatraemia:0: finding:possible_hyponatraemia" in out
 
 
 def test_explain_with_an_unknown_item_suggests_the_closest_and_lists_what_is_allowed():
@@ -131,6 +186,7 @@ def test_explain_with_an_unknown_item_suggests_the_closest_and_lists_what_is_all
     assert line.count("\n") == 1
     assert line.startswith("cramp: ITEM: unknown item 'dehydratoin' (did you mean 'dehydration'?)")
     assert "triage:TIER (emergency, urgent, see_doctor, self_care)" in line
+    assert "a finding (finding:ID; possible_hyponatraemia)" in line
 
 
 def test_explain_with_a_bad_profile_is_one_line_per_problem_with_exit_status_2(tmp_path):

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from expert.engine import Reasoner
 from explain.change import apply_changes
 from explain.how import explain_how
-from explain.items import Item, UnknownItem, has_fired, resolve_item, triage_tier
-from explain.why_not import explain_why_not
+from explain.items import Item, UnknownItem, resolve_item, triage_tier
+from explain.why_not import explain_why_not, target_of
 from knowledge import load_knowledge_base, parse_profile
 from knowledge.runners import profiles
 from knowledge.schema import TIERS
@@ -20,14 +20,17 @@ REAL_KB = load_knowledge_base()
 
 
 def items(kb) -> list[str]:
-    return [*kb.theories, *kb.advice, "triage", *(f"triage:{t}" for t in TIERS)]
+    return [
+        *kb.theories,
+        *kb.advice,
+        *(f"finding:{f}" for f in kb.findings),
+        "triage",
+        *(f"triage:{t}" for t in TIERS),
+    ]
 
 
 def _fires(kb, profile, item: Item) -> bool:
-    run = Reasoner.for_kb(kb).run(profile)
-    if item.kind == "triage":
-        return any(f["tier"] == item.id for f in run.derived("Triage"))
-    return has_fired(item, run)
+    return target_of(item)(Reasoner.for_kb(kb).run(profile))
 
 
 def test_items_resolve_to_causes_advice_and_triage_tiers():
@@ -111,13 +114,7 @@ def explain_why_not_changes(kb, run, item):
     from explain.why_not import candidate_claims
 
     candidates, blockers = candidate_claims(kb, item)
-
-    def target(r):
-        if item.kind == "triage":
-            return any(f["tier"] == item.id for f in r.derived("Triage"))
-        return has_fired(item, r)
-
-    return smallest_change(kb, run.profile, candidates, target, blockers=blockers).changes
+    return smallest_change(kb, run.profile, candidates, target_of(item), blockers=blockers).changes
 
 
 def _single_changes(kb, profile):
@@ -213,3 +210,141 @@ def test_why_not_a_tier_below_the_current_level_says_the_level_is_already_higher
     assert triage_tier(run) == "emergency"
     why = explain_why_not(kb, run, resolve_item(kb, "triage:urgent"))
     assert not why.fired and not why.candidates and why.change is None
+
+
+# --- findings --------------------------------------------------------------------------
+
+
+def test_a_finding_is_an_item_by_its_prefixed_or_bare_id():
+    kb = fixture_kb()
+    item = resolve_item(kb, "finding:possible_hyponatraemia")
+    assert item == Item("finding", "possible_hyponatraemia", "Possible low blood sodium")
+    assert item.name == "finding:possible_hyponatraemia"
+    assert resolve_item(kb, "possible_hyponatraemia") == item
+    with pytest.raises(UnknownItem, match=r"did you mean 'finding:possible_hyponatraemia'\?"):
+        resolve_item(kb, "finding:possible_hyponatremia")
+
+
+def test_how_a_finding_holds_names_its_clause_and_the_answers_it_rests_on():
+    kb = fixture_kb()
+    run = Reasoner.for_kb(kb).run(fixture_profile(HOSTILE))
+    how = explain_how(kb, run, resolve_item(kb, "finding:possible_hyponatraemia"))
+    assert how.fired and how.finding.title == "Possible low blood sodium"
+    assert {a.question for a in how.rests_on} == {"drank_lots_plain_water", "general_symptoms"}
+    (step,) = how.steps
+    assert step.rule == "finding:possible_hyponatraemia:0"
+    assert step.declared == ("finding:possible_hyponatraemia",)
+    assert "drank_lots_plain_water is yes" in step.note
+
+
+def test_how_an_emergency_was_reached_goes_through_the_finding():
+    kb = fixture_kb()
+    run = Reasoner.for_kb(kb).run(fixture_profile(HOSTILE))
+    how = explain_how(kb, run, resolve_item(kb, "triage"))
+    assert [f.id for f in how.findings] == ["possible_hyponatraemia"]
+    assert [s.rule for s in how.steps] == [
+        "finding:possible_hyponatraemia:0",
+        "claim:safety-hyponatraemia",
+        "level:emergency",
+    ]
+    assert how.steps[1].matched == ("finding:possible_hyponatraemia",)
+
+
+def test_how_withheld_advice_gives_the_finding_and_its_reason():
+    kb = fixture_kb()
+    run = Reasoner.for_kb(kb).run(fixture_profile(HOSTILE))
+    how = explain_how(kb, run, resolve_item(kb, "hydrate_before_during"))
+    assert not how.fired and how.withheld is not None
+    (reason,) = how.withheld.reasons
+    assert reason.finding == "possible_hyponatraemia"
+    rules = [s.rule for s in how.steps]
+    assert "withhold:possible_hyponatraemia:0" in rules
+    withhold = next(s for s in how.steps if s.rule == "withhold:possible_hyponatraemia:0")
+    # Only the Withhold fact for this advice is part of its chain.
+    assert withhold.declared == ("withhold:possible_hyponatraemia:0:hydrate_before_during",)
+
+
+def test_why_not_a_finding_lists_each_clause_and_the_smallest_change_that_makes_it_hold():
+    kb = fixture_kb()
+    run = Reasoner.for_kb(kb).run(fixture_profile(NIGHT))
+    why = explain_why_not(kb, run, resolve_item(kb, "possible_hyponatraemia"))
+    assert not why.fired
+    (clause,) = why.candidates
+    assert clause.rule == "finding:possible_hyponatraemia:0" and clause.claim is None
+    assert {s.question: s.state for s in clause.conditions} == {
+        "drank_lots_plain_water": "unanswered",
+        "general_symptoms": "fails",
+    }
+    assert {c.question: c.after for c in why.change} == {
+        "drank_lots_plain_water": "yes",
+        "general_symptoms": "confusion",
+    }
+    assert why.change_fires == ("finding:possible_hyponatraemia",)
+
+
+def test_why_not_a_claim_that_needs_a_finding_follows_the_finding_into_its_clauses():
+    kb = fixture_kb()
+    run = Reasoner.for_kb(kb).run(fixture_profile(NIGHT))
+    why = explain_why_not(kb, run, resolve_item(kb, "triage:emergency"))
+    (candidate,) = [c for c in why.candidates if c.claim.id == "safety-hyponatraemia"]
+    (state,) = candidate.conditions
+    assert state.finding == "possible_hyponatraemia" and state.state == "fails"
+    (clause,) = state.clauses
+    assert clause.rule == "finding:possible_hyponatraemia:0" and not clause.fired
+    assert {s.question for s in clause.conditions} == {"drank_lots_plain_water", "general_symptoms"}
+    assert why.change is not None and _fires(
+        kb,
+        apply_changes(fixture_profile(NIGHT), explain_why_not_changes(kb, run, why.item)),
+        why.item,
+    )
+
+
+def test_why_not_withheld_advice_names_the_finding_its_reason_and_the_clause_that_holds():
+    kb = fixture_kb()
+    run = Reasoner.for_kb(kb).run(fixture_profile(HOSTILE))
+    why = explain_why_not(kb, run, resolve_item(kb, "hydrate_before_during"))
+    (blocker,) = why.blockers
+    assert blocker.finding == "possible_hyponatraemia" and blocker.tags == ("drinking",)
+    assert blocker.because.startswith("Drinking more can make low blood sodium worse")
+    assert [c.id for c in blocker.reason_claims] == ["safety-no-more-water"]
+    assert [c.rule for c in blocker.clauses] == ["finding:possible_hyponatraemia:0"]
+    # The smallest change stops the finding holding, and the engine confirms it.
+    assert [(c.question, c.after) for c in why.change] == [("drank_lots_plain_water", "no")]
+
+
+def test_dont_know_is_not_no_for_an_unless_test_and_the_change_honours_it():
+    kb = REAL_KB
+    profile = parse_profile({"leg_signs": ["warm_skin"], "one_leg_only": "unknown"}, kb)
+    run = Reasoner.for_kb(kb).run(profile)
+    assert "possible_clot" in run.findings
+    how = explain_how(kb, run, resolve_item(kb, "possible_clot"))
+    assert any("one_leg_only is not no" in a for s in how.steps for a in s.absent)
+    # Answered "no", the clause fails; why-not shows it and the change puts it back.
+    profile = parse_profile({"leg_signs": ["warm_skin"], "one_leg_only": "no"}, kb)
+    run = Reasoner.for_kb(kb).run(profile)
+    why = explain_why_not(kb, run, resolve_item(kb, "finding:possible_clot"))
+    unless = next(
+        s
+        for c in why.candidates
+        for s in c.conditions
+        if s.question == "one_leg_only" and "not known" in s.test
+    )
+    assert unless.state == "fails"
+    assert len(why.change) == 1  # one answer: one_leg_only, or a sign that the clot moved
+    for change in ({"one_leg_only": True}, explain_why_not_changes(kb, run, why.item)):
+        assert "possible_clot" in Reasoner.for_kb(kb).run(apply_changes(profile, change)).findings
+
+
+def test_how_cautioned_advice_shows_the_caution_and_the_finding_behind_it():
+    from explain.render import render_how
+
+    kb = REAL_KB
+    answers = {"cramp_timing": ["after_run"], "hot_weather": "yes", "medications": ["diuretic"]}
+    run = Reasoner.for_kb(kb).run(parse_profile(answers, kb))
+    how = explain_how(kb, run, resolve_item(kb, "replace_electrolytes"))
+    assert how.fired and [c.finding for c in how.advice.cautions] == ["salt_needs_doctor"]
+    assert [f.id for f in how.findings] == ["salt_needs_doctor"]
+    assert "caution:salt_needs_doctor:0" in [s.rule for s in how.steps]
+    text = render_how(how, command="cramp explain PROFILE")
+    assert "Caution (Salt or electrolyte supplements need a doctor's" in text
+    assert "Check with your doctor or pharmacist" in text

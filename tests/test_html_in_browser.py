@@ -96,3 +96,28 @@ def test_runner_text_shows_as_text_in_chromium(browser, tmp_path):
     assert dialogs == []
     assert page.locator("a[href='https://example.invalid']").count() == 0
     page.close()
+
+
+def test_the_referral_findings_and_withheld_advice_come_first_on_the_page(browser, tmp_path):
+    report = write_report(fixture_kb(), fixture_profile(HOSTILE), tmp_path / "report.html")
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(report.as_uri())
+    top = {
+        name: page.locator(selector).bounding_box()["y"]
+        for name, selector in [
+            ("action", "#triage .action"),
+            ("finding", "#finding-possible_hyponatraemia"),
+            ("withheld", "#withheld"),
+            ("causes", "#causes"),
+            ("advice", "#advice"),
+        ]
+    }
+    assert list(top) == sorted(top, key=top.__getitem__)
+    # The action is on the first screen, and the finding is drawn inside the triage box.
+    assert top["action"] < 900
+    assert page.locator("#triage #finding-possible_hyponatraemia").is_visible()
+    withheld = page.locator("#withheld-hydrate_before_during")
+    assert withheld.is_visible() and "Possible low blood sodium" in withheld.inner_text()
+    reason = withheld.locator("a").first.get_attribute("href")
+    assert "no advice to drink" in page.locator(reason).inner_text()
+    page.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import os
 import re
@@ -147,13 +148,146 @@ def test_triage_and_the_disclaimer_come_before_anything_else(hostile, fmt):
     assert json_keys.index("triage") < json_keys.index("causes") < json_keys.index("phases")
 
 
-def test_withheld_advice_is_shown_with_the_safety_rule_and_not_recommended(hostile):
+def test_withheld_advice_is_shown_with_the_finding_and_reason_and_not_recommended(hostile):
     recommended = {a.id for p in hostile.phases for a in p.advice}
-    assert "hydrate_before_during" not in recommended
-    (withheld,) = hostile.withheld
-    assert withheld.id == "hydrate_before_during"
-    assert [c.id for c in withheld.withheld_by] == ["safety-hyponatraemia"]
-    assert "Withheld for your safety" in render_report(hostile, "html")
+    withheld = {w.id: w for w in hostile.withheld}
+    assert set(withheld) == {"hydrate_before_during", "replace_electrolytes"}
+    assert not recommended & set(withheld)
+    (reason,) = withheld["hydrate_before_during"].reasons
+    assert reason.finding == "possible_hyponatraemia" and reason.tags == ("drinking",)
+    assert reason.because.startswith("Drinking more can make low blood sodium worse")
+    assert [c.id for c in reason.claims] == ["safety-no-more-water"]
+    assert "Not advised for you now" in render_report(hostile, "html")
+
+
+# --- the clinical reasoning, referral first, in every format -----------------------------
+
+FORMATS = ["text", "md", "html", "json"]
+
+
+def _render(context, kb, profile, fmt: str) -> str:
+    if fmt == "text":
+        return render_text(diagnose(kb, profile), title=kb.manifest.title)
+    text = render_report(context, fmt)
+    return html.unescape(re.sub(r"<[^>]+>", " ", text)) if fmt == "html" else text
+
+
+def _flat(text: str) -> str:
+    """Words only: Markdown escapes and line breaks do not split a phrase."""
+    return " ".join(text.replace("\\", "").split())
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_shows_the_findings_after_the_triage_and_before_the_causes(hostile, fmt):
+    kb = fixture_kb()
+    text = _flat(_render(hostile, kb, fixture_profile(HOSTILE), fmt))
+    finding = "Possible low blood sodium"
+    says = "Confusion or vomiting after a lot of plain water can be low blood sodium."
+    assert finding in text and says in text
+    if fmt == "json":
+        data = json.loads(render_report(hostile, "json"))
+        assert [f["id"] for f in data["findings"]] == ["possible_hyponatraemia"]
+        assert data["findings"][0]["warning_sign"] is True
+        assert [c["id"] for c in data["findings"][0]["claims"]] == ["safety-hyponatraemia"]
+        assert data["triage"]["findings"] == ["possible_hyponatraemia"]
+        return
+    triage = text.index("TRIAGE: EMERGENCY" if fmt == "text" else "Triage: Emergency")
+    causes = text.index("LIKELY CAUSES" if fmt == "text" else "Likely causes")
+    assert triage < text.index("What your answers point to") < text.index(says) < causes
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_shows_withheld_advice_with_its_reason_before_any_advice(hostile, fmt):
+    kb = fixture_kb()
+    text = _flat(_render(hostile, kb, fixture_profile(HOSTILE), fmt))
+    because = "Drinking more can make low blood sodium worse, so no advice to drink is given."
+    if fmt == "json":
+        data = json.loads(render_report(hostile, "json"))
+        keys = list(data)
+        assert keys.index("triage") < keys.index("withheld") < keys.index("phases")
+        reasons = {w["id"]: w["reasons"] for w in data["withheld"]}
+        assert reasons["hydrate_before_during"][0]["because"] == because
+        assert reasons["hydrate_before_during"][0]["finding_title"] == "Possible low blood sodium"
+        return
+    heading = "NOT ADVISED FOR YOU NOW" if fmt == "text" else "Not advised for you now"
+    start = text.index(heading)
+    advice = text.index("WHAT TO DO" if fmt == "text" else "What to do")
+    assert text.index("mergency") < start < text.index(because) < advice
+    section = text[start:advice]
+    assert "Drink before and during runs" in section  # the title, with its finding
+    assert "because of Possible low blood sodium" in section
+    assert "Safety net" in section or "safety-no-more-water" in section  # the source
+    # Its full text is never shown as something to do.
+    assert fixture_kb().advice["hydrate_before_during"].text not in text
+
+
+SPARSE = {"cramp_timing": ["night"], "muscles": ["calf"]}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_sparse_answers_list_the_unchecked_warning_signs_and_are_never_an_all_clear(fmt):
+    from knowledge import parse_profile
+
+    profile = parse_profile(SPARSE, REAL_KB)
+    context = report_context(REAL_KB, profile)
+    assert context.triage.tier == "self_care" and not context.triage.all_clear
+    assert context.triage.unchecked
+    text = _flat(_render(context, REAL_KB, profile, fmt))
+    all_clear = _flat(REAL_KB.manifest.tiers["self_care"].action)
+    assert all_clear not in text
+    assert _flat(REAL_KB.manifest.tiers["self_care"].action_unchecked) in text
+    if fmt == "json":
+        data = json.loads(render_report(context, "json"))
+        assert data["triage"]["all_clear"] is False
+        assert [u["question"] for u in data["triage"]["unchecked"]] == [
+            u.question for u in context.triage.unchecked
+        ]
+        return
+    start = text.index("Not checked yet, so this is not an all-clear")
+    for unchecked in context.triage.unchecked:
+        assert text.index(_flat(unchecked.prompt), start)
+    assert start < text.index("LIKELY CAUSES" if fmt == "text" else "Likely causes")
+    assert "You answered every warning-sign question" not in text
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_all_clear_wording_comes_only_when_every_warning_sign_was_answered(night, fmt):
+    kb = fixture_kb()
+    assert night.triage.all_clear and not night.triage.unchecked
+    text = _flat(_render(night, kb, fixture_profile(NIGHT), fmt))
+    assert _flat(kb.manifest.tiers["self_care"].action) in text
+    assert "not an all-clear" not in text
+    if fmt in ("md", "html"):
+        assert "You answered every warning-sign question" in text
+    if fmt == "json":
+        assert json.loads(render_report(night, "json"))["triage"]["all_clear"] is True
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_caution_is_shown_beside_the_advice_it_qualifies(fmt):
+    import yaml
+
+    from knowledge import parse_profile
+    from knowledge.bundled import example_path
+
+    data = yaml.safe_load(example_path("long-hot-run").read_text(encoding="utf-8"))
+    profile = parse_profile({**data, "medications": ["diuretic"]}, REAL_KB)
+    context = report_context(REAL_KB, profile)
+    (advice,) = [a for p in context.phases for a in p.advice if a.id == "replace_electrolytes"]
+    (caution,) = advice.cautions
+    assert caution.finding == "salt_needs_doctor"
+    text = _flat(_render(context, REAL_KB, profile, fmt))
+    if fmt == "json":
+        data = json.loads(render_report(context, "json"))
+        shown = [a for p in data["phases"] for a in p["advice"] if a["id"] == advice.id]
+        assert shown[0]["cautions"][0]["says"] == caution.says
+        return
+    title = text.index(_flat(advice.text))
+    said = text.index(_flat(caution.says), title)
+    assert said - title < 2000  # beside the advice, not in a list far below
+    assert text.index(_flat(caution.says)) > text.index(
+        "WHAT TO DO" if fmt == "text" else "What to do"
+    )
 
 
 def test_conflicting_advice_is_shown_side_by_side(hostile):
@@ -204,6 +338,80 @@ def test_every_recommendation_in_any_report_cites_a_claim_with_source_and_quote(
             assert f'id="advice-{advice.id}"' in html
             for claim in advice.claims:
                 assert f'id="claim-{claim.id}"' in html  # the quote a link leads to
+
+
+def _shown_as_advice(kb, context) -> set[str]:
+    return {a.id for p in context.phases for a in p.advice}
+
+
+def _forbidden(kb, finding_ids) -> set[str]:
+    """Advice tags the safety policy forbids while these findings hold."""
+    return {t for rule in kb.policy if rule.finding in finding_ids for t in rule.forbids}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_red_flag_tear_runner_is_never_told_to_heat_massage_stretch_or_run(fmt):
+    from knowledge import load_profile_text
+    from knowledge.bundled import example_path
+
+    path = example_path("red-flag-calf-tear")
+    profile = load_profile_text(path.read_bytes(), REAL_KB, path.name)
+    context = report_context(REAL_KB, profile)
+    found = {f.id for f in context.findings}
+    assert {"possible_strain_or_tear", "possible_clot"} <= found
+    forbidden = _forbidden(REAL_KB, found)
+    assert {"heat", "massage", "stretch", "running"} <= forbidden
+    for advice_id in _shown_as_advice(REAL_KB, context):
+        assert not forbidden & set(REAL_KB.advice[advice_id].acts_on), advice_id
+    assert {"heat_on_cramp", "massage_cramp", "stretch_cramped_muscle"} <= {
+        w.id for w in context.withheld
+    }
+    text = _flat(_render(context, REAL_KB, profile, fmt))
+    for w in context.withheld:
+        assert _flat(REAL_KB.advice[w.id].text) not in text, w.id
+    if fmt != "json":
+        # The referral comes before anything to do, and what is withheld says why first.
+        urgent, withheld = "Urgent", "Not advised for you now"
+        if fmt == "text":
+            urgent, withheld = urgent.upper(), withheld.upper()
+        assert text.index(urgent) < text.index(withheld)
+
+
+def _with_warning_signs():
+    """Any runner, with the answers that make one warning-sign finding hold laid over."""
+    from hypothesis import strategies as st
+
+    from knowledge.conditions import FindingTest
+    from knowledge.satisfy import satisfying_answers
+
+    witnesses = [
+        satisfying_answers(REAL_KB, [FindingTest(f)])
+        for f, finding in REAL_KB.findings.items()
+        if finding.warning_sign
+    ]
+    witnesses = [w for w in witnesses if w]
+
+    def overlay(pair):
+        runner, answers = pair
+        kept = {**runner.answers, **answers}
+        return Profile(kept, runner.unknown - set(answers), runner.name, runner.notes)
+
+    return st.tuples(profiles(REAL_KB), st.sampled_from(witnesses)).map(overlay)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_with_warning_signs())
+def test_no_format_shows_withheld_advice_as_something_to_do(profile):
+    context = report_context(REAL_KB, profile)
+    forbidden = _forbidden(REAL_KB, {f.id for f in context.findings})
+    for advice_id in _shown_as_advice(REAL_KB, context):
+        assert not forbidden & set(REAL_KB.advice[advice_id].acts_on), advice_id
+    texts = [_flat(_render(context, REAL_KB, profile, fmt)) for fmt in ("text", "md", "html")]
+    for w in context.withheld:
+        assert w.reasons and all(r.because and r.claims for r in w.reasons)
+        for text in texts:
+            assert _flat(REAL_KB.advice[w.id].text) not in text, w.id
+            assert w.reasons[0].finding_title in text
 
 
 # --- runner text is untrusted ------------------------------------------------------------
