@@ -179,6 +179,7 @@ def render_coverage(cov: Coverage) -> str:
         "prevention": "prev",
         "referral": "refer",
         "red_flag": "red",
+        "caution": "caut",
     }
     width = max(len(s.id) for s in cov.sources) + 2
     head = "source".ljust(width) + "".join(f"{short[k]:>7}" for k in KINDS) + "  total  gaps"
