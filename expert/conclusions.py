@@ -20,7 +20,17 @@ from knowledge.schema import PHASES, TIERS
 
 from .engine import Run
 
-STATUSES = ("supported", "contested", "disputed", "contradicted")
+STATUSES = ("supported", "contested", "disputed", "contradicted", "general")
+
+#: How each modality is said beside a claim, so no output drops the source's hedge.
+MODALITY_WORDS = {
+    "asserts": "",
+    "hedged": "the source hedges: it may be so",
+    "belief": "the author's belief",
+    "anecdote": "the author's own experience",
+    "prevalence": "a figure on how common it is, not evidence of a cause",
+    "suggests": "a suggestion",
+}
 
 
 @dataclass(frozen=True)
@@ -243,6 +253,9 @@ class Diagnosis:
     fired_claims: tuple[str, ...] = field(default=())
     #: Up to three unanswered questions that would change the result most.
     suggested: tuple[SuggestedQuestion, ...] = field(default=())
+    #: What the sources observe for this runner that is neither a cause nor advice
+    #: (which muscles cramp, how long a torn calf takes to heal...): ``note`` claims.
+    observations: tuple[ClaimRef, ...] = field(default=())
 
     def advice_in(self, phase: str) -> tuple[AdviceItem, ...]:
         """Recommended advice of one phase (now, next_days, prevention, professional)."""
@@ -347,6 +360,11 @@ def diagnose_run(kb: KnowledgeBase, run: Run) -> Diagnosis:
     cited |= {c.source for c in triage.claims}
     cited |= {c.source for w in withheld for c in w.withheld_by}
     cited |= {c.source for f in findings for c in f.claims}
+    cited |= {c.source for a in advice for c in a.caveats}
+    observations = tuple(
+        claim_ref(kb, c) for c in sorted(run.fired_claims) if kb.claims[c].kind == "note"
+    )
+    cited |= {c.source for c in observations}
     cited |= {c.source for a in advice for note in a.cautions for c in note.claims}
     sources = tuple(
         SourceRef(
@@ -381,6 +399,7 @@ def diagnose_run(kb: KnowledgeBase, run: Run) -> Diagnosis:
         disclaimer=kb.manifest.disclaimer,
         fired_claims=tuple(sorted(run.fired_claims)),
         suggested=_suggested(kb, run),
+        observations=observations,
     )
 
 

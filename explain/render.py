@@ -49,6 +49,7 @@ def environment() -> jinja2.Environment:
     env.filters["svg"] = graph_svg
     env.filters["mermaid"] = graph_mermaid
     env.filters["withholding"] = withholding
+    env.filters["hedge"] = hedge
     return env
 
 
@@ -150,3 +151,12 @@ def render_how(how: Any, *, command: str) -> str:
 def render_why_not(why: Any, *, command: str) -> str:
     """Plain-text *why not* explanation."""
     return environment().get_template("explain_why_not.txt.j2").render(why=why, command=command)
+
+
+def hedge(claim: Any) -> str:
+    """How firmly a claim's source says it, as words to put after it: " (the author's
+    belief)", " (the source hedges: it may be so)"; nothing for a plain statement."""
+    from expert.conclusions import MODALITY_WORDS
+
+    words = MODALITY_WORDS.get(getattr(claim, "modality", "asserts"), "")
+    return f" ({words})" if words else ""

@@ -180,6 +180,7 @@ def render_coverage(cov: Coverage) -> str:
         "referral": "refer",
         "red_flag": "red",
         "caution": "caut",
+        "note": "note",
     }
     width = max(len(s.id) for s in cov.sources) + 2
     head = "source".ljust(width) + "".join(f"{short[k]:>7}" for k in KINDS) + "  total  gaps"

@@ -39,6 +39,7 @@ ClaimKind = Literal[
     "referral",
     "red_flag",
     "caution",
+    "note",
 ]
 Stance = Literal["supports", "disputes", "hedged"]
 #: How firmly the source says it: as fact, hedged ("may", "can"), as the author's
@@ -175,6 +176,11 @@ class Claim(_Model):
             raise ValueError(
                 "a caution claim says what not to do; findings cite it when they withhold "
                 "advice, so it names no advice and no triage tier"
+            )
+        if self.kind == "note" and (self.advice is not None or self.triage is not None):
+            raise ValueError(
+                "a note says what a source observes (which muscles, how long, when), shown "
+                "as such; it names no advice and no triage tier"
             )
         if self.stance == "disputes" and self.reason is None:
             raise ValueError("a disputing claim must give the source's reason")
