@@ -621,16 +621,19 @@ def _conflicts(
 ) -> tuple[ConflictItem, ...]:
     out = []
     for cause in causes:
-        if cause.supporting and cause.disputing:
+        # A dispute made for other runners (beyond its scope) still shows: no theory
+        # looks uncontested because its critic wrote about another kind of cramp.
+        against = (*cause.disputing, *cause.beyond_scope)
+        if cause.supporting and against:
             out.append(
                 ConflictItem(
                     id=f"theory:{cause.id}",
                     type="theory",
                     title=f"Sources disagree: {cause.title}",
-                    reason="; ".join(sorted({r.reason for r in cause.disputing if r.reason})),
+                    reason="; ".join(sorted({r.reason for r in against if r.reason})),
                     sides=(
                         Side("supports", cause.id, cause.supporting),
-                        Side("disputes", cause.id, cause.disputing),
+                        Side("disputes", cause.id, against),
                     ),
                 )
             )

@@ -440,8 +440,20 @@ def _check_both_sides(ctx: Context, profile: Profile) -> None:
     holding = ctx.holding(profile)
     shown = {c.id: c for c in diagnosis.conflicts}
     for theory_id, claims in kb.claims_by_theory.items():
-        pro = {c.id for c in claims if c.id in holding and c.stance != "disputes"}
+        # Background claims (no conditions) are shown apart, never as a side; a dispute
+        # with a scope that does not hold is shown beside a theory the runner is offered.
+        offered = any(c.id in holding and c.stance != "disputes" for c in claims)
+        pro = {
+            c.id
+            for c in claims
+            if c.id in holding and c.stance != "disputes" and kb.conditions[c.id]
+        }
         con = {c.id for c in claims if c.id in holding and c.stance == "disputes"}
+        con |= {
+            c.id
+            for c in claims
+            if c.stance == "disputes" and c.scope and offered and c.id not in holding
+        }
         if not (pro and con):
             continue
         conflict = shown.get(f"theory:{theory_id}")
