@@ -1,9 +1,9 @@
 """Load a knowledge-base directory, validate all of it, and report every problem at once.
 
 A directory holds ``knowledge-base.yaml`` (the manifest), ``questions.yaml``,
-``theories.yaml``, ``advice.yaml``, one file per source under ``sources/``, and
-optionally ``findings.yaml`` (what a runner probably has, derived from answers) and
-``safety-policy.yaml`` (what each warning-sign finding requires). Loading is all or
+``theories.yaml``, ``advice.yaml``, ``findings.yaml`` (what a runner probably has,
+derived from answers), ``safety-policy.yaml`` (what each warning-sign finding requires;
+both may be empty lists, never missing) and one file per source under ``sources/``. Loading is all or
 nothing: a knowledge base with any problem is never returned partially.
 """
 
@@ -42,12 +42,13 @@ FILES: dict[str, type[BaseModel]] = {
     "questions.yaml": QuestionsFile,
     "theories.yaml": TheoriesFile,
     "advice.yaml": AdviceFile,
-}
-#: Files a knowledge base may leave out (a small one may have no findings).
-OPTIONAL_FILES: dict[str, type[BaseModel]] = {
+    # Required even when empty: a deleted findings or policy file would otherwise load
+    # as a knowledge base with no warning signs.
     "findings.yaml": FindingsFile,
     "safety-policy.yaml": SafetyPolicyFile,
 }
+#: Files a knowledge base may leave out.
+OPTIONAL_FILES: dict[str, type[BaseModel]] = {}
 SOURCES_DIR = "sources"
 #: Keys a profile reserves for itself; no question may use them as an id.
 RESERVED_IDS = frozenset({"name", "notes", "finding"})

@@ -46,7 +46,8 @@ def test_lint_is_clean_with_every_quote_verified_against_the_real_articles() -> 
     assert result.kb is not None
     gaps = sum(1 for s in result.kb.sources.values() for g in s.gaps if g.quote is not None)
     quoted = sum(1 for c in result.kb.claims.values() if c.quote is not None)
-    assert result.quotes_checked == quoted + gaps
+    conditions = sum(1 for c in result.kb.claims.values() if c.condition_quote is not None)
+    assert result.quotes_checked == quoted + conditions + gaps
     # The safety net summarises public pages: none of its claims is a quotation.
     assert all(c.quote is None for c in result.kb.sources["safety-net"].claims)
 
@@ -64,7 +65,7 @@ def test_the_fixture_knowledge_base_lints_clean(tmp_path: Path, monkeypatch) -> 
     monkeypatch.chdir(tmp_path)
     code, out, _ = lint_cli("--kb", "kb", "kb", "lint", "--sources", "seeds")
     assert code == 0, out
-    assert "6 quotes verified" in out
+    assert "11 quotes verified" in out
 
 
 @pytest.mark.parametrize("case", BROKEN)
@@ -87,7 +88,7 @@ def test_a_quote_that_is_not_verbatim_is_reported_at_its_path_line_and_column(
     monkeypatch.chdir(tmp_path)
     [problem] = lint_knowledge_base("kb", seeds="seeds").problems
     text = (tmp_path / "kb" / "sources" / "alpha.yaml").read_text().splitlines()
-    assert (problem.path, problem.line, problem.col) == ("kb/sources/alpha.yaml", 40, 5)
+    assert (problem.path, problem.line, problem.col) == ("kb/sources/alpha.yaml", 46, 5)
     assert text[problem.line - 1].strip() == "quote: take a couple of days off from running"
 
 
