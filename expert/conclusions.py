@@ -497,9 +497,10 @@ def _causes(kb: KnowledgeBase, run: Run) -> tuple[Cause, ...]:
             )
             for i in sorted(contradicted.get(theory_id, []))
         )
+        backing = [r for r in background if r.stance != "disputes"]
         if contradictions:
             status = "contradicted"
-        elif supporting and (disputing or aside):
+        elif (supporting or backing) and (disputing or aside):
             status = "contested"
         elif supporting:
             status = "supported"
@@ -624,7 +625,10 @@ def _conflicts(
         # A dispute made for other runners (beyond its scope) still shows: no theory
         # looks uncontested because its critic wrote about another kind of cramp.
         against = (*cause.disputing, *cause.beyond_scope)
-        if cause.supporting and against:
+        # Both sides, what the articles say in general included: a disagreement shows
+        # even when only the general claims support the theory for this runner.
+        backing = (*cause.supporting, *(r for r in cause.background if r.stance != "disputes"))
+        if backing and against:
             out.append(
                 ConflictItem(
                     id=f"theory:{cause.id}",
@@ -632,7 +636,7 @@ def _conflicts(
                     title=f"Sources disagree: {cause.title}",
                     reason="; ".join(sorted({r.reason for r in against if r.reason})),
                     sides=(
-                        Side("supports", cause.id, cause.supporting),
+                        Side("supports", cause.id, backing),
                         Side("disputes", cause.id, against),
                     ),
                 )

@@ -440,14 +440,10 @@ def _check_both_sides(ctx: Context, profile: Profile) -> None:
     holding = ctx.holding(profile)
     shown = {c.id: c for c in diagnosis.conflicts}
     for theory_id, claims in kb.claims_by_theory.items():
-        # Background claims (no conditions) are shown apart, never as a side; a dispute
-        # with a scope that does not hold is shown beside a theory the runner is offered.
+        # A dispute with a scope that does not hold is shown beside a theory the runner is
+        # offered (by any claim, general ones included).
         offered = any(c.id in holding and c.stance != "disputes" for c in claims)
-        pro = {
-            c.id
-            for c in claims
-            if c.id in holding and c.stance != "disputes" and kb.conditions[c.id]
-        }
+        pro = {c.id for c in claims if c.id in holding and c.stance != "disputes"}
         con = {c.id for c in claims if c.id in holding and c.stance == "disputes"}
         con |= {
             c.id

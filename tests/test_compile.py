@@ -47,6 +47,22 @@ def expected_firings(kb: KnowledgeBase, profile: Profile) -> dict[str, tuple[str
     return out
 
 
+def expected_beyond(kb: KnowledgeBase, profile: Profile) -> set[str]:
+    """Rules showing a dispute beyond its scope, from the semantics."""
+    answers = kb.applicable(profile.answers)
+    findings = kb.holding_findings(answers)
+    holding = {c for c, conds in kb.conditions.items() if holds_all(conds, answers, findings)}
+    offered = {kb.claims[c].theory for c in holding if kb.claims[c].stance != "disputes"}
+    return {
+        f"beyond:{cid}"
+        for cid, claim in kb.claims.items()
+        if claim.stance == "disputes"
+        and claim.scope
+        and claim.theory in offered
+        and cid not in holding
+    }
+
+
 def expected_tier(kb: KnowledgeBase, profile: Profile) -> str:
     """The most urgent tier any holding claim sets, from the semantics."""
     answers = kb.applicable(profile.answers)
@@ -71,7 +87,7 @@ def expected_withheld(kb: KnowledgeBase, profile: Profile) -> set[str]:
 def test_every_rule_fires_once_exactly_when_its_conditions_hold(kb, data):
     profile = data.draw(profiles(kb))
     run = Reasoner.for_kb(kb).run(profile)
-    once = [f for f in run.trace if not f.rule.startswith(("recommend:", "level:"))]
+    once = [f for f in run.trace if not f.rule.startswith(("recommend:", "level:", "beyond:"))]
     fired = {f.rule: tuple(m.key for m in f.matched) for f in once}
     assert fired == expected_firings(kb, profile)
     assert len(fired) == len(once)
@@ -79,6 +95,11 @@ def test_every_rule_fires_once_exactly_when_its_conditions_hold(kb, data):
     # Each level rule that fires is the runner's level, once per claim setting that tier.
     levels = [f for f in run.trace if f.rule.startswith("level:")]
     assert {f.rule for f in levels} == {f"level:{run.tier}"}
+    # A dispute with a scope shows beyond it when the theory is offered and it does not
+    # hold itself (once per claim offering the theory).
+    assert {f.rule for f in run.trace if f.rule.startswith("beyond:")} == expected_beyond(
+        kb, profile
+    )
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -32,7 +32,10 @@ def test_a_theory_with_claims_on_both_sides_is_contested_and_listed_as_a_disagre
     d = diagnosis({"cramp_timing": ["night"]})
     dehydration = next(c for c in d.causes if c.id == "dehydration")
     assert dehydration.status == "contested"
-    assert dehydration.standing == 1.0  # cites research +2, anecdote dispute −1
+    # The research claim applies to every runner: background, shown, never counted; so
+    # only the anecdote's dispute (−1) counts, and the theory is not likely.
+    assert dehydration.standing == -1.0
+    assert [c.id for c in dehydration.background] and not dehydration.likely
     conflict = next(c for c in d.conflicts if c.id == "theory:dehydration")
     assert [s.label for s in conflict.sides] == ["supports", "disputes"]
     assert conflict.reason == "Never had them while dehydrated."

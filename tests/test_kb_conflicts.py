@@ -108,7 +108,10 @@ def test_sources_disputing_a_theory_are_shown_beside_those_supporting_it(
 def test_the_over_hydrated_runner_gets_an_emergency_and_no_advice_to_drink(
     kb: KnowledgeBase,
 ) -> None:
-    withheld = set(kb.claims["safety-hyponatraemia"].withholds)
+    drinking = {
+        t for f in ("hyponatraemia_signs",) for g in kb.findings[f].withholds for t in g.tags
+    }
+    withheld = {a.id for a in kb.advice.values() if drinking & set(a.acts_on)}
     code, out = run_cli(
         "diagnose", str(example_path("over-hydration-emergency")), "--format", "json"
     )
