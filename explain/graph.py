@@ -309,6 +309,12 @@ def _add_conclusions(graph: nx.DiGraph, run: Run, d: Diagnosis) -> None:
         for ref in (*cause.supporting, *cause.disputing):
             role = {"supports": "for", "hedged": "hedged", "disputes": "against"}[ref.stance]
             graph.add_edge(f"evidence:{ref.id}", node, role=role, weight=ref.weight)
+        # What the articles say in general: shown, weighing nothing.
+        for ref in cause.background:
+            graph.add_edge(f"evidence:{ref.id}", node, role="in general", weight=0.0)
+        for fact in run.derived("Beyond"):
+            if fact["theory"] == cause.id:
+                graph.add_edge(fact.key, node, role="beyond its scope", weight=0.0)
         for fact in run.derived("Contradiction"):
             if fact["theory"] == cause.id:
                 graph.add_edge(fact.key, node, role="contradicts")

@@ -944,7 +944,7 @@ _register(
 def _check_graph(ctx: Context, profile: Profile) -> None:
     import networkx as nx
 
-    from explain.graph import PREMISE, conclusions, derivation_graph
+    from explain.graph import conclusions, derivation_graph
 
     kb = ctx.kb
     run, diagnosis = ctx.diagnose(profile)
@@ -972,7 +972,8 @@ def _check_graph(ctx: Context, profile: Profile) -> None:
             continue
         parents = set(graph.predecessors(node))
         claim = graph.nodes[node].get("claim")
-        if PREMISE in parents and claim is not None and kb.conditions[claim]:
+        premises = {p for p in parents if kinds.get(p) == "premise"}
+        if premises and not parents - premises and claim is not None and kb.conditions[claim]:
             raise Violation(
                 f"{node} rests on no answer although its rule has conditions",
                 runners,

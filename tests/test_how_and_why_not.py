@@ -57,7 +57,8 @@ def test_how_lists_every_answer_and_claim_behind_a_cause():
     claims = {s.claim.id for s in how.steps if s.claim}
     assert claims == {"rodmell-never-dehydrated", "steve-dehydration-hedged"}
     assert [s.rule for s in how.steps if not s.claim] == ["contradiction:dehydration:0"]
-    assert how.cause.arithmetic.endswith("= -0.5")
+    # The hedged claim applies to every runner: background, shown, never counted.
+    assert how.cause.arithmetic.endswith("= -1")
     assert sum(t.weight for t in how.cause.terms) == how.cause.standing
 
 
