@@ -3,8 +3,9 @@
 A directory holds ``knowledge-base.yaml`` (the manifest), ``questions.yaml``,
 ``theories.yaml``, ``advice.yaml``, ``findings.yaml`` (what a runner probably has,
 derived from answers), ``safety-policy.yaml`` (what each warning-sign finding requires;
-both may be empty lists, never missing) and one file per source under ``sources/``. Loading is all or
-nothing: a knowledge base with any problem is never returned partially.
+both may be empty lists, never missing) and one file per source under ``sources/``.
+Loading is all or nothing: a knowledge base with any problem is never returned
+partially.
 """
 
 from __future__ import annotations
