@@ -355,7 +355,18 @@ def diagnose_run(kb: KnowledgeBase, run: Run) -> Diagnosis:
         )
         for a in advice
     )
-    cited = {c.source for cause in causes for c in (*cause.supporting, *cause.disputing)}
+    cited = {
+        c.source
+        for cause in causes
+        for c in (*cause.supporting, *cause.disputing, *cause.background, *cause.beyond_scope)
+    }
+    # Withheld advice is shown with the claims that would otherwise back it.
+    cited |= {
+        kb.claim_source[c]
+        for w in withheld
+        for c in run.fired_claims
+        if kb.claims[c].advice == w.id and kb.claims[c].stance != "disputes"
+    }
     cited |= {c.source for a in (*advice, *advised_against) for c in (*a.claims, *a.disputed_by)}
     cited |= {c.source for c in triage.claims}
     cited |= {c.source for w in withheld for c in w.withheld_by}

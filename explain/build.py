@@ -160,6 +160,11 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
         *(x for p in phases for a in p.advice for x in (*a.claims, *a.disputed_by)),
         *(x for w in withheld for x in (*w.claims, *w.withheld_by)),
         *(x for a in advised_against for x in a.disputed_by),
+        # What the graph also links to: general claims, disputes beyond their scope,
+        # observations and caveats.
+        *(claim_view(kb, r) for c in d.causes for r in (*c.background, *c.beyond_scope)),
+        *(claim_view(kb, r) for r in d.observations),
+        *(claim_view(kb, r) for a in d.advice for r in a.caveats),
     ]
     return ReportContext(
         report_format=REPORT_FORMAT,
