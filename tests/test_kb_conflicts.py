@@ -137,3 +137,61 @@ def test_the_conflicting_advice_example_shows_several_conflicts() -> None:
     assert code == 0
     shown = {c["id"] for c in json.loads(out)["conflicts"]}
     assert {"advice:heat-or-ice-first", "advice:rest-or-resume"} <= shown
+
+
+# --- the disagreements the articles contain, both sides visible with their sources ------
+
+#: Conflict → the authors that must be named on either side (golden: the real articles).
+GOLDEN = {
+    "advice:own-muscles-or-stretch-night-cramp": ({"rodmell"}, {"steve"}),
+    "theories:night-cramps-fatigue-or-foot-position": ({"rodmell"}, {"steve"}),
+    "theory:electrolyte_imbalance": ({"steve"}, {"rodmell"}),
+    "theory:dehydration": ({"steve"}, {"rodmell"}),
+}
+
+
+def test_a_night_cramp_runner_sees_every_night_disagreement_with_both_sides(
+    kb: KnowledgeBase,
+) -> None:
+    profile = parse_profile({"cramp_timing": ["night"], "bedding": True}, kb)
+    shown = {c.id: c for c in diagnose(kb, profile).conflicts}
+    for conflict_id, (left, right) in GOLDEN.items():
+        assert conflict_id in shown, conflict_id
+        sides = shown[conflict_id].sides
+        assert len(sides) == 2
+        assert left <= {c.source for c in sides[0].claims}, conflict_id
+        assert right <= {c.source for c in sides[1].claims}, conflict_id
+        # Each side cites its claims with their words, quoted from the article.
+        assert all(c.quote for side in sides for c in side.claims)
+
+
+def test_a_dispute_made_for_night_cramps_is_shown_to_a_runner_whose_cramps_come_on_runs(
+    kb: KnowledgeBase,
+) -> None:
+    profile = parse_profile(
+        {"cramp_timing": ["during_run"], "heavy_sweating": True, "long_run": True}, kb
+    )
+    result = diagnose(kb, profile)
+    electrolytes = next(c for c in result.causes if c.id == "electrolyte_imbalance")
+    assert electrolytes.status == "contested"
+    beyond = {c.id: c for c in electrolytes.beyond_scope}
+    assert "rodmell-salt-body-wide" in beyond
+    assert beyond["rodmell-salt-body-wide"].scope == "night cramps"
+    assert beyond["rodmell-salt-body-wide"].weight is None  # shown, not counted
+    assert "rodmell-salt-body-wide" not in {c.id for c in electrolytes.disputing}
+    conflict = next(c for c in result.conflicts if c.id == "theory:electrolyte_imbalance")
+    assert "rodmell" in {c.source for c in conflict.sides[1].claims}
+    text = run_cli(
+        "diagnose", "-", stdin="cramp_timing: [during_run]\nheavy_sweating: yes\nlong_run: yes\n"
+    )[1]
+    assert "not counted: argued for night cramps" in text
+
+
+def test_david_d_s_ballistic_stretches_stand_against_static_stretching(kb: KnowledgeBase) -> None:
+    a, b = kb.conflicts["ballistic-or-static-stretching"].between
+    assert {kb.source_of(c.id).id for c in kb.claims_by_advice[a]} == {"david-d"}
+    assert "spryng" in {kb.source_of(c.id).id for c in kb.claims_by_advice[b]}
+    answers = answers_for_both_sides(kb, "ballistic-or-static-stretching")
+    assert answers is not None
+    shown = diagnose(kb, Profile(answers)).conflicts
+    assert "advice:ballistic-or-static-stretching" in {c.id for c in shown}

@@ -309,6 +309,10 @@ def test_with_nothing_answered_no_cause_is_likely_and_nothing_is_an_all_clear() 
     assert not d.triage.all_clear
     assert d.triage.action == KB.manifest.tiers["self_care"].action_unchecked
     assert len(d.triage.unchecked) >= 8
+    # Claims that hold for everyone never make a cause likely, and the three questions
+    # that would tell most are named.
+    assert not any(c.likely for c in d.causes)
+    assert len(d.suggested) == 3
 
 
 @QUICK
