@@ -3,16 +3,18 @@
 Replays generated runners through `cramp ask`'s consultation. Each runner is a random
 complete profile (every question answered, from the vocabulary; by default 70 % of them
 drawn among profiles that trip no red flag); every question the consultation asks is
-answered from that profile. For each runner it records how many
-questions were asked and how long each step (answer → next question) took, then
-checks the conclusions:
+answered from that profile. Each runner is replayed twice:
 
-* when no red flag stopped the questions early, triage, causes (standing, status,
-  evidence, contradictions), advice, advice against, withheld advice and conflicts
-  must equal `cramp diagnose` on the complete profile (the raw answer lists differ
-  by design: the consultation never asked what could not matter);
-* when a red flag stopped the questions, the triage tier must equal the complete
-  profile's and the referral must be present.
+* **stopped**, as `cramp ask` runs: warning signs first, then the question most likely
+  to change the headline, until no answer can (:mod:`expert.headline`). Reported: the
+  questions asked (median, 90th percentile) and whether the headline shown then (tier,
+  first three causes, advice for now) equals the headline of `cramp diagnose` on the
+  complete profile; for red-flag runners, whether the tier does.
+* **refined**, as after `more` to the end: every question that can change any
+  conclusion. Then triage, causes (standing, status, evidence, contradictions), advice,
+  advice against, withheld advice and conflicts must equal `cramp diagnose` on the
+  complete profile when no red flag stopped the questions; after a red flag, the
+  triage tier must equal the complete profile's and the referral must be present.
 
 Run on demand (not a test)::
 
@@ -20,7 +22,7 @@ Run on demand (not a test)::
     uv run python bench/consultation.py --scale 10      # every claim ten times over
 
 Prints a table and writes ``bench/results/consultation.json``. Exit status 1 if any
-runner's conclusions differ.
+refined runner's conclusions differ, or any stopped runner's tier does.
 """
 
 from __future__ import annotations
@@ -38,8 +40,9 @@ from typing import Any
 
 from expert import diagnose
 from expert.consultation import RED_FLAG_TIERS, Consultation
+from expert.headline import headline
+from expert.relevance import Analysis, Rulebook
 from knowledge import KnowledgeBase, Profile, load_knowledge_base
-from knowledge.conditions import holds_all
 from knowledge.schema import Question
 
 RESULTS = Path(__file__).resolve().parent / "results" / "consultation.json"
@@ -73,12 +76,9 @@ def random_profile(kb: KnowledgeBase, rng: random.Random) -> Profile:
 
 
 def has_red_flag(kb: KnowledgeBase, profile: Profile) -> bool:
-    """Whether an emergency or urgent claim holds for the profile (data only, no engine)."""
-    answers = kb.applicable(profile.answers)
-    return any(
-        claim.triage in RED_FLAG_TIERS and holds_all(kb.conditions[cid], answers)
-        for cid, claim in kb.claims.items()
-    )
+    """Whether the complete profile sets an emergency or urgent tier (no engine run)."""
+    book = Rulebook.for_kb(kb)
+    return Analysis(book, profile.answers, profile.unknown).tier in RED_FLAG_TIERS
 
 
 def random_runner(kb: KnowledgeBase, rng: random.Random, red_flag_share: float) -> Profile:
@@ -126,85 +126,38 @@ def scaled(kb: KnowledgeBase, times: int) -> KnowledgeBase:
     )
 
 
-def replay(kb: KnowledgeBase, profile: Profile) -> dict[str, Any]:
+def replay(kb: KnowledgeBase, profile: Profile, *, refine: bool = False) -> dict[str, Any]:
     """Run one runner through the consultation; time every step."""
     consultation = Consultation(kb)
+    consultation.refine(refine)
     steps: list[float] = []
     start = time.perf_counter()
-    question = consultation.next_question()
+    step = consultation.next_step()
     steps.append(time.perf_counter() - start)
     why_times: list[float] = []
-    while question is not None:
+    screens = 0
+    while step:
+        screens += 1
         start = time.perf_counter()
-        consultation.why(question.id)
+        consultation.why(step[0].id)
         why_times.append(time.perf_counter() - start)
         start = time.perf_counter()
-        consultation.answer(question.id, profile.answers[question.id])
-        question = consultation.next_question()
+        consultation.answer_step({q.id: profile.answers[q.id] for q in step})
+        step = consultation.next_step()
         steps.append(time.perf_counter() - start)
     start = time.perf_counter()
     diagnosis = consultation.diagnosis()
     final = time.perf_counter() - start
     return {
-        "asked": len(consultation.history),
+        "asked": screens,
+        "questions": len(consultation.history),
+        "headline": consultation.headline,
         "red_flag": consultation.is_red_flag,
         "steps": steps,
         "why": why_times,
         "final": final,
         "diagnosis": diagnosis,
     }
-
-
-def hindsight(kb: KnowledgeBase, profile: Profile) -> int:
-    """Questions needed to settle every rule when all the answers are known in advance.
-
-    Every question of every rule that fires, plus (chosen greedily) questions whose
-    answers rule out each rule that does not fire, plus the ask_if questions they need.
-    An adaptive consultation cannot know the answers before asking, so this is a
-    yardstick for it, close to the best any questioner could do for this runner.
-    """
-    answers = kb.applicable(profile.answers)
-    rules = [*kb.conditions.values()]
-    rules += [conds for clauses in kb.contradictions.values() for conds, _ in clauses]
-    chosen: set[str] = set()
-    killers: list[set[str]] = []
-    for conditions in rules:
-        if holds_all(conditions, answers):
-            chosen.update(c.question for c in conditions)
-            continue
-        kill: set[str] = set()
-        for c in conditions:
-            if c.question in answers:
-                if not c.holds(answers[c.question]):
-                    kill.add(c.question)
-            else:  # not applicable: an ask_if question's answer closes it
-                kill.update(
-                    p.question
-                    for p in kb.preconditions[c.question]
-                    if p.question in answers and not p.holds(answers[p.question])
-                )
-        killers.append(kill)
-
-    def with_gates(questions: set[str]) -> set[str]:
-        out, stack = set(questions), list(questions)
-        while stack:
-            for c in kb.preconditions.get(stack.pop(), ()):
-                if c.question not in out:
-                    out.add(c.question)
-                    stack.append(c.question)
-        return out
-
-    chosen = with_gates(chosen)
-    open_rules = [k for k in killers if not k & chosen]
-    while open_rules:
-        counts: dict[str, int] = {}
-        for kill in open_rules:
-            for q in kill:
-                counts[q] = counts.get(q, 0) + 1
-        best = max(sorted(counts), key=counts.__getitem__)
-        chosen |= with_gates({best})
-        open_rules = [k for k in open_rules if not k & chosen]
-    return len(chosen)
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -237,17 +190,32 @@ def main(argv: list[str] | None = None) -> int:
 
     diagnose(kb, Profile())  # build the engine once, outside the timings
     rows: dict[str, list[int]] = {"all": [], "no_red_flag": [], "red_flag": []}
-    bounds: list[int] = []
+    stopped: dict[str, list[int]] = {"all": [], "no_red_flag": [], "red_flag": []}
+    agree: dict[str, list[bool]] = {"no_red_flag": [], "red_flag": []}
+    tier_agree: dict[str, list[bool]] = {"no_red_flag": [], "red_flag": []}
+    differs: dict[str, int] = {"tier": 0, "causes": 0, "now": 0}
     steps: list[float] = []
     whys: list[float] = []
     finals: list[float] = []
     mismatches: list[dict[str, Any]] = []
     for index in range(args.runners):
         profile = random_runner(kb, rng, args.red_flag_share)
-        result = replay(kb, profile)
         full = diagnose(kb, profile)
-        steps.extend(result["steps"])
-        whys.extend(result["why"])
+        early = replay(kb, profile)
+        steps.extend(early["steps"])
+        whys.extend(early["why"])
+        group = "red_flag" if has_red_flag(kb, profile) else "no_red_flag"
+        stopped["all"].append(early["asked"])
+        stopped[group].append(early["asked"])
+        wanted = headline(full)
+        agree[group].append(early["headline"] == wanted)
+        tier_agree[group].append(early["headline"].tier == wanted.tier)
+        for part in early["headline"].differences(wanted):
+            differs[part] += 1
+        if early["headline"].tier != wanted.tier:
+            mismatches.append({"runner": index, "profile": profile.to_data(), "stopped": True})
+
+        result = replay(kb, profile, refine=True)
         finals.append(result["final"])
         rows["all"].append(result["asked"])
         got = result["diagnosis"]
@@ -260,7 +228,6 @@ def main(argv: list[str] | None = None) -> int:
             )
         else:
             rows["no_red_flag"].append(result["asked"])
-            bounds.append(hindsight(kb, profile))
             ok = conclusions(got) == conclusions(full)
         if not ok:
             mismatches.append(
@@ -273,9 +240,14 @@ def main(argv: list[str] | None = None) -> int:
         return {
             "runners": len(asked),
             "asked_mean": round(statistics.fmean(asked), 2),
+            "asked_median": statistics.median(asked),
+            "asked_p90": percentile(asked, 90),
             "asked_max": max(asked),
             "asked_min": min(asked),
         }
+
+    def share(flags: list[bool]) -> float | None:
+        return round(100 * sum(flags) / len(flags), 2) if flags else None
 
     ms = 1000.0
     report = {
@@ -288,8 +260,16 @@ def main(argv: list[str] | None = None) -> int:
         "questions_tested_by_claims": used,
         "claims": len(kb.claims),
         "rules": len(kb.claims) + sum(len(c) for c in kb.contradictions.values()),
+        "stopped": {
+            name: {
+                **summary(asked),
+                "headline_agreement_pct": share(agree.get(name, [])),
+                "tier_agreement_pct": share(tier_agree.get(name, [])),
+            }
+            for name, asked in stopped.items()
+        },
+        "stopped_headline_differs_in": differs,
         "groups": {name: summary(asked) for name, asked in rows.items()},
-        "no_red_flag_hindsight_mean": round(statistics.fmean(bounds), 2) if bounds else None,
         "step_ms": {
             "median": round(statistics.median(steps) * ms, 3),
             "p95": round(percentile(steps, 95) * ms, 3),
@@ -325,6 +305,22 @@ def print_table(report: dict[str, Any]) -> None:
         f"vocabulary {report['vocabulary']} questions, "
         f"{report['questions_tested_by_rules']} tested by some rule"
     )
+    print("stopped at a stable headline (as `cramp ask` runs):")
+    print(
+        f"{'runners':<28}{'count':>8}{'median':>8}{'p90':>6}{'max':>6}"
+        f"{'headline agrees':>17}{'tier agrees':>13}"
+    )
+    for name, label in (("no_red_flag", "no red flag"), ("red_flag", "red flag")):
+        g = report["stopped"][name]
+        if not g["runners"]:
+            print(f"{label:<28}{0:>8}")
+            continue
+        print(
+            f"{label:<28}{g['runners']:>8}{g['asked_median']:>8}{g['asked_p90']:>6}"
+            f"{g['asked_max']:>6}{g['headline_agreement_pct']:>16}%{g['tier_agreement_pct']:>12}%"
+        )
+    print(f"  headline parts that differ: {report['stopped_headline_differs_in']}")
+    print("refined to the end (`more` until nothing can change anything):")
     print(f"{'runners':<28}{'count':>8}{'asked avg':>12}{'asked max':>12}{'asked min':>12}")
     for name, label in (
         ("all", "all"),
@@ -338,10 +334,6 @@ def print_table(report: dict[str, Any]) -> None:
         print(
             f"{label:<28}{g['runners']:>8}{g['asked_mean']:>12}"
             f"{g['asked_max']:>12}{g['asked_min']:>12}"
-        )
-    if report["no_red_flag_hindsight_mean"] is not None:
-        print(
-            f"{'  hindsight (answers known)':<28}{'':>8}{report['no_red_flag_hindsight_mean']:>12}"
         )
     s, w, f = report["step_ms"], report["why_ms"], report["final_diagnosis_ms"]
     print(

@@ -35,9 +35,27 @@ def fail(lines: list[str] | str, status: int = EXIT_INPUT) -> NoReturn:
     Each line is made inert first: a file name or a quoted value can carry newlines or
     terminal escape sequences, which are shown as ``\\n`` or ``\\x1b`` instead.
     """
+    from explain.terminal import wrap
+
+    # Wrapped only on a terminal: a script reading stderr gets one line per message.
+    wrapping = _stderr_is_tty()
     for line in [lines] if isinstance(lines, str) else lines:
-        click.echo(f"cramp: {printable(line)}", err=True)
+        text = f"cramp: {printable(line)}"
+        click.echo(wrap(text, _width()) if wrapping else text, err=True)
     sys.exit(status)
+
+
+def _stderr_is_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _width() -> int:
+    from explain.terminal import width
+
+    return width(err=True)
 
 
 def load_kb(ctx: click.Context) -> KnowledgeBase:

@@ -76,8 +76,14 @@ def _silence_stdout() -> None:
     metavar="DIR",
     help="Knowledge-base directory to use instead of the bundled one ($CRAMP_KB).",
 )
+@click.option(
+    "--no-color",
+    "no_color",
+    is_flag=True,
+    help="No colour or bold in the output (also: the NO_COLOR environment variable).",
+)
 @click.version_option(package_name="cramp-expert", prog_name="cramp")
-def cli(kb_dir: str | None) -> None:
+def cli(kb_dir: str | None, no_color: bool) -> None:
     """cramp: an expert system, with explanations, about leg cramps in runners.
 
     It reasons over what five published articles and public health pages say about
@@ -92,6 +98,10 @@ def cli(kb_dir: str | None) -> None:
 
     Exit status: 0 ok, 1 error (such as an invalid knowledge base), 2 invalid input.
     """
+    if no_color:
+        from explain.terminal import disable_colour
+
+        disable_colour()
 
 
 @cli.command()
@@ -127,8 +137,9 @@ def diagnose(ctx: click.Context, profile: str, fmt: str) -> None:
         click.echo(json_text(diagnosis.to_dict()))
     else:
         from explain import render_text
+        from explain.terminal import echo_report
 
-        click.echo(render_text(diagnosis, title=kb.manifest.title), nl=False)
+        echo_report(render_text(diagnosis, title=kb.manifest.title), tier=diagnosis.triage.tier)
 
 
 @cli.command()
@@ -171,12 +182,14 @@ def demo(ctx: click.Context, example: str, list_: bool) -> None:
         profile = load_profile_text(path.read_bytes(), kb, path.name)
     except ProblemsError as exc:
         fail([str(p) for p in exc.problems], 1)
+    from explain.terminal import echo, echo_report
+
     title = f"Worked consultation: {profile.name or example}"
-    click.echo(title)
-    click.echo("=" * len(title))
+    echo(title, bold=True)
+    echo("=" * min(len(title), 80))
     if profile.notes:
-        click.echo(profile.notes.strip())
-    click.echo()
+        echo(" ".join(profile.notes.split()))
+    echo()
     for qid, question in kb.questions.items():
         if qid in profile.unknown:
             answer = "don't know"
@@ -184,10 +197,11 @@ def demo(ctx: click.Context, example: str, list_: bool) -> None:
             answer = answer_words(question, profile.answers[qid])
         else:
             continue
-        click.echo(f"  Q: {question.prompt}")
-        click.echo(f"  A: {answer}")
-    click.echo()
-    click.echo(render_text(run_diagnosis(kb, profile), title=kb.manifest.title), nl=False)
+        echo(f"  Q: {question.prompt}")
+        echo(f"  A: {answer}")
+    echo()
+    diagnosis = run_diagnosis(kb, profile)
+    echo_report(render_text(diagnosis, title=kb.manifest.title), tier=diagnosis.triage.tier)
 
 
 def _register() -> None:

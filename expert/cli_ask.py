@@ -26,8 +26,11 @@ if TYPE_CHECKING:
     from .consultation import Consultation, Why
 
 EXIT_INTERRUPTED = 130
-COMMANDS = "why · back · ? · help · quit"
+COMMANDS = "why · back · ? · result · change N · help · quit"
 WHY_WORDS = frozenset({"why"})
+DETAIL_WORDS = frozenset({"why --detail", "why --verbose", "why -v", "why detail"})
+RESULT_WORDS = frozenset({"result", "done"})
+MORE_WORDS = frozenset({"more"})
 BACK_WORDS = frozenset({"back", "undo"})
 UNKNOWN_WORDS = frozenset({"?", "unknown", "don't know", "dont know", "dunno"})
 HELP_WORDS = frozenset({"help"})
@@ -77,15 +80,23 @@ def ask(
     and shows where to go first. At any question you can type:
 
     \b
-      why      which sources make this question matter, and what each answer changes
-      back     take back your last answer
-      ?        don't know (also: unknown); nothing that needs the answer is concluded
-      help     what you can type, and what the question means
-      quit     save and stop; continue later with --resume
+      why        in words: which theories and sources make it matter, what each
+                 answer would change (why --detail: the rules and conditions)
+      back       take back your last answer (also at the end)
+      ?          don't know (also: unknown); nothing that needs the answer is concluded
+      result     the result so far (also: done), and what could still change it
+      change N   change your answer number N
+      help       what you can type, and what the question means
+      quit       save and stop; continue later with --resume
 
-    Every answer is saved as soon as it is given, so closing the terminal loses
-    nothing. The end shows what `cramp diagnose` concludes for your answers.
-    Piped input works too: one answer per line.
+    Related yes/no questions come as one checklist: type the numbers of those
+    you answer yes to, none, ? (don't know, all) or ?N (don't know, that one).
+    The questions stop once no answer to come can change the result's headline
+    (how urgent, the three likeliest causes, what to do now); `more` then asks
+    what can still refine the rest. Every answer is saved as soon as it is
+    given, so closing the terminal loses nothing. The end shows what `cramp
+    diagnose` concludes for your answers. Piped input works too: one answer per
+    line.
 
     \b
     Examples:
@@ -199,10 +210,12 @@ def _stop_on_hangup() -> Iterator[None]:
             signal.signal(getattr(signal, name), handler)
 
 
-def _say(text: str = "", *, err: bool = False) -> None:
-    """Print, ignoring a terminal that has gone away (the answers are saved already)."""
+def _say(text: str = "", *, err: bool = False, bold: bool = False, tier: str | None = None) -> None:
+    """Print wrapped to the terminal, ignoring one that has gone away (answers are saved)."""
+    from explain.terminal import echo
+
     with suppress(OSError):
-        click.echo(text, err=err)
+        echo(text, err=err, bold=bold, tier=tier)
 
 
 class _Shell:
@@ -218,6 +231,10 @@ class _Shell:
         self.shown = printable(path)
         self.resume = printable(resume)
         self.finished = False
+        #: Whether the closing screen has shown the result for the answers as they are.
+        self.shown_result = False
+        #: The question the last ``back`` took back.
+        self.undone = ""
         try:
             self.echo_input = not sys.stdin.isatty()
         except (AttributeError, ValueError):
@@ -303,16 +320,19 @@ class _Shell:
     def _run(self, *, resumed: bool, note: str | None, prefilled: str | None) -> None:
         kb, c = self.kb, self.c
         self.save()
-        click.echo(f"{kb.manifest.title} · consultation (knowledge base {kb.version})")
+        _say(f"{kb.manifest.title} · consultation (knowledge base {kb.version})", bold=True)
         if note:
-            click.echo(note)
+            _say(note)
         if resumed:
-            click.echo(f"Continuing your saved consultation: {_answers(len(c.history))} so far.")
+            _say(f"Continuing your saved consultation: {_answers(len(c.history))} so far.")
         elif prefilled:
-            click.echo(f"{_answers(len(c.history))} taken from {printable(prefilled)}.")
-        click.echo("I ask only what can still change the result, warning signs first.")
-        click.echo(f"At any question you can type: {COMMANDS}.")
-        click.echo(f"Each answer is saved as you go, in {self.shown}.")
+            _say(f"{_answers(len(c.history))} taken from {printable(prefilled)}.")
+        _say(
+            "I ask warning signs first, then what could still change the result, and show "
+            "it as soon as nothing can."
+        )
+        _say(f"At any question you can type: {COMMANDS}.")
+        _say(f"Each answer is saved as you go, in {self.shown}.")
         announced: str | None = None
         while True:
             if not c.is_red_flag:
@@ -322,122 +342,262 @@ class _Shell:
                 # left to ask, the closing screen shows it instead.
                 announced = c.triage_tier
                 self.show_referral()
-                click.echo(
+                _say(
                     "A few more warning-sign questions decide whether this is more "
                     "urgent; everything else can wait."
                 )
-            question = c.next_question()
-            if question is None:
-                break
-            outcome = self.ask(question)
+            step = c.next_step()
+            if step:
+                outcome = self.ask_step(step)
+            else:
+                outcome = self.closing()
+                if outcome == "done":
+                    return
             if outcome == "quit":
                 self.saved_message("Stopped.")
                 return
             if outcome == "eof":
                 self.saved_message("End of input.")
                 return
-        self.finish()
 
-    def ask(self, question: Question) -> str:
-        """Put one question until it is answered; returns answered, back, quit or eof."""
+    # --- one screen -----------------------------------------------------------------
+
+    def command(self, line: str, question: Question | None) -> str | None:
+        """Handle a command typed at any prompt; None when ``line`` is not one.
+
+        Returns quit, back, changed, more or shown (the screen is put again).
+        """
+        c = self.c
+        word = " ".join(line.strip().lower().split())
+        if word in QUIT_WORDS:
+            return "quit"
+        if word in RESULT_WORDS:
+            self.show_headline()
+            return "shown"
+        if word in MORE_WORDS:
+            if c.is_finished:
+                _say("Nothing left to ask can change any part of the result.")
+                return "shown"
+            c.refine()
+            _say("I will ask what can still refine the rest; type result at any time.")
+            return "more"
+        if word in BACK_WORDS:
+            undone = c.back()
+            if undone is None:
+                _say("Nothing to take back yet.")
+                return "shown"
+            self.save()
+            _say(f"Took back your answer to: {self.kb.questions[undone].prompt}")
+            self.undone = undone
+            return "back"
+        if word == "change" or word.startswith("change "):
+            return self.change(word.removeprefix("change").strip())
+        if question is not None and word in DETAIL_WORDS:
+            self.show_why_detail(c.why(question.id))
+            return "shown"
+        if question is not None and word in WHY_WORDS:
+            self.show_why(question)
+            return "shown"
+        return None
+
+    def change(self, typed: str) -> str:
+        """``change N``: put question number N again and keep the new answer in its place."""
+        c = self.c
+        if not typed.isdigit():
+            _say(
+                "Type change and the number of the answer, e.g. change 2 "
+                f"(answers so far: 1 to {len(c.history)})."
+                if c.history
+                else "There is no answer to change yet."
+            )
+            return "shown"
+        try:
+            qid = c.answered(int(typed))
+        except ValueError as exc:
+            _say(f"{str(exc)[0].upper()}{str(exc)[1:]}.")
+            return "shown"
+        question = self.kb.questions[qid]
+        was = _answer_words(question, c.answers.get(qid), qid in c.unknowns)
+        _say("")
+        _say(f"Changing answer {typed}: {question.prompt} (was: {was})", bold=True)
+        outcome = self.ask(question, number=int(typed), keep_place=True)
+        return "changed" if outcome == "answered" else outcome
+
+    def ask_step(self, step: tuple[Question, ...]) -> str:
+        """Put one screen: a question, or a checklist of several."""
+        if len(step) == 1:
+            return self.ask(step[0])
+        return self.ask_checklist(step)
+
+    def ask(
+        self, question: Question, *, number: int | None = None, keep_place: bool = False
+    ) -> str:
+        """Put one question until it is answered; returns answered, back, quit, eof, ..."""
         from .consultation import read_answer
 
         c = self.c
-        self.show_question(question)
+        self.show_question(question, number)
         while True:
             line = self.read("> ")
             if line is None:
                 return "eof"
             word = " ".join(line.strip().lower().split())
-            if word in WHY_WORDS:
-                self.show_why(c.why(question.id))
-                continue
             if word in HELP_WORDS:
                 self.show_help(question)
                 continue
-            if word in QUIT_WORDS:
-                return "quit"
-            if word in BACK_WORDS:
-                undone = c.back()
-                if undone is None:
-                    click.echo("Nothing to take back yet.")
-                    continue
-                self.save()
-                taken = self.kb.questions[undone]
-                click.echo(f"Took back your answer to: {taken.prompt}")
-                return "back"
             if word in UNKNOWN_WORDS:
-                c.unknown(question.id)
+                c.unknown(question.id, keep_place=keep_place)
                 self.save()
-                click.echo("Noted as don't know; nothing that needs this answer is concluded.")
+                _say("Noted as don't know; nothing that needs this answer is concluded.")
                 return "answered"
+            done = self.command(line, question)
+            if done == "shown":
+                continue
+            if done is not None:
+                return done
             try:
                 value = read_answer(question, line)
             except ValueError as exc:
-                click.echo(f"{exc}. (Or type {COMMANDS}.)")
+                _say(f"{exc}. (Or type {COMMANDS}.)")
                 continue
-            c.answer(question.id, value)
+            c.answer(question.id, value, keep_place=keep_place)
             self.save()
+            return "answered"
+
+    def ask_checklist(self, step: tuple[Question, ...]) -> str:
+        """Put a checklist screen until it is answered; one step for all its questions."""
+        from .consultation import read_checklist
+        from .relevance import UNKNOWN
+
+        c = self.c
+        self.show_checklist(step)
+        while True:
+            line = self.read("> ")
+            if line is None:
+                return "eof"
+            word = " ".join(line.strip().lower().split())
+            if word in HELP_WORDS:
+                self.show_checklist_help(step)
+                continue
+            done = self.command(line, step[0] if word in WHY_WORDS | DETAIL_WORDS else None)
+            if done == "shown":
+                continue
+            if done is not None:
+                return done
+            try:
+                answers = read_checklist(step, line)
+            except ValueError as exc:
+                _say(f"{exc}. (Or type {COMMANDS}.)")
+                continue
+            c.answer_step(answers)
+            self.save()
+            unknown = [str(n) for n, q in enumerate(step, 1) if answers[q.id] is UNKNOWN]
+            if unknown:
+                _say(
+                    f"Noted as don't know: {', '.join(unknown)}; nothing that needs "
+                    "those answers is concluded."
+                )
             return "answered"
 
     # --- screens --------------------------------------------------------------------
 
-    def show_question(self, question: Question) -> None:
-        c = self.c
-        click.echo("")
-        answered = len(c.history)
-        left = c.remaining()
-        click.echo(
-            f"[{answered + 1}] {question.section} · {answered} answered, at most {left} to go"
-        )
-        click.echo(question.prompt)
+    def _progress(self, number: int | None, section: str) -> str:
+        answered = len(self.c.history)
+        shown = number if number is not None else answered + 1
+        return f"[{shown}] {section} · {answered} answered"
+
+    def show_question(self, question: Question, number: int | None = None) -> None:
+        _say("")
+        _say(self._progress(number, question.section), bold=True)
+        _say(question.prompt)
         if question.type == "yesno":
             hint = "y/n"
         elif question.type in ("choice", "multi"):
-            for number, choice in enumerate(question.choices, 1):
-                click.echo(f"  {number}. {choice.label}")
+            for n, choice in enumerate(question.choices, 1):
+                _say(f"  {n}. {choice.label}")
             count = len(question.choices)
             hint = f"1-{count}" if question.type == "choice" else "e.g. 1,3 or none"
         else:
             hint = f"{question.unit}, {_num(question.min)} to {_num(question.max)}"
-        click.echo(f"  [{hint} · {COMMANDS}]")
+        _say(f"  [{hint} · {COMMANDS}]")
+
+    def show_checklist(self, step: tuple[Question, ...]) -> None:
+        group = self.kb.checklist_of[step[0].id]
+        _say("")
+        _say(self._progress(None, group.title), bold=True)
+        _say(group.prompt)
+        shown = {q.id: n for n, q in enumerate(step, 1)}
+        for n, question in enumerate(step, 1):
+            gate = [
+                str(shown[cond.question])
+                for cond in self.kb.preconditions.get(question.id, ())
+                if cond.question in shown
+            ]
+            lead = f"(if yes to {', '.join(gate)}) " if gate else ""
+            _say(f"  {n}. {lead}{question.prompt}")
+        _say(
+            "  [numbers of those you answer yes to, e.g. 1,3 · none · ? don't know · "
+            f"?N don't know that one · {COMMANDS}]"
+        )
+
+    def show_checklist_help(self, step: tuple[Question, ...]) -> None:
+        _say(
+            "Type the numbers of the questions you answer yes to, separated by commas "
+            "(e.g. 1,3); the others count as no. Type none if the answer to all is no, "
+            "? if you don't know any of them, or ?N for one you don't know (e.g. 1,?3)."
+        )
+        for n, question in enumerate(step, 1):
+            _say(f"  {n}. {question.help}")
+        self.show_command_help()
 
     def show_help(self, question: Question) -> None:
         from .consultation import allowed_answers
 
-        click.echo(f"About this question: {question.help}")
-        click.echo(f"Answer with {allowed_answers(question)}, or type:")
-        click.echo(
-            "  why      which sources make this question matter, and what each answer changes"
-        )
-        click.echo("  back     take back your last answer")
-        click.echo("  ?        don't know (also: unknown); nothing that needs it is concluded")
-        click.echo("  help     this help")
-        click.echo(f"  quit     save and stop; continue later with: {self.resume}")
+        _say(f"About this question: {question.help}")
+        _say(f"Answer with {allowed_answers(question)}, or type:")
+        self.show_command_help()
 
-    def show_why(self, why: Why) -> None:
+    def show_command_help(self) -> None:
+        _say("  why        which theories and sources make it matter, and what each answer changes")
+        _say("  why --detail  the same with the rules and their conditions")
+        _say("  back       take back your last answer")
+        _say("  ?          don't know (also: unknown); nothing that needs it is concluded")
+        _say("  result     the result so far, and what could still change it (also: done)")
+        _say("  change N   change your answer number N")
+        _say("  help       this help")
+        _say(f"  quit       save and stop; continue later with: {self.resume}")
+
+    def show_why(self, question: Question) -> None:
+        """``why`` in words: the theories and sources behind the question, and what each
+        answer would do to the headline."""
+        from .why_words import why_in_words
+
+        for line in why_in_words(self.c, question.id):
+            _say(line)
+
+    def show_why_detail(self, why: Why) -> None:
         questions = self.kb.questions
         if not why.matters:
-            click.echo("No rule left depends on this answer.")
+            _say("No rule left depends on this answer.")
             return
         count = len(why.reasons)
-        click.echo(
+        _say(
             f"Why this question: your answer decides {count} rule{'s' if count != 1 else ''} "
             "that can still change the result."
         )
         for reason in why.reasons:
             name = reason.claim or reason.rule
-            click.echo(f"  - [{name}] {reason.says}")
+            _say(f"  - [{name}] {reason.says}")
             if reason.source_title:
-                click.echo(f"      source: {reason.source_title}")
+                _say(f"      source: {reason.source_title}")
             else:
-                click.echo("      from the knowledge base's description of the theory")
-            click.echo(f"      applies when: {'; '.join(reason.needs)}")
+                _say("      from the knowledge base's description of the theory")
+            _say(f"      applies when: {'; '.join(reason.needs)}")
             if reason.via:
-                click.echo(f"      (through the question it opens: {questions[reason.via].prompt})")
-        click.echo("What each answer would change:")
+                _say(f"      (through the question it opens: {questions[reason.via].prompt})")
+        _say("What each answer would change:")
         if questions[why.question].type == "multi":
-            click.echo("  (each choice as if it were the only one picked)")
+            _say("  (each choice as if it were the only one picked)")
         for outcome in why.outcomes:
             parts = []
             for verb, names in (
@@ -449,7 +609,7 @@ class _Shell:
                     parts.append(f"{verb} {_names(names)}")
             referral = self._referral_in(outcome.fires)
             line = "; ".join(parts) or "no change"
-            click.echo(f"  {outcome.answer} → {line}{referral}")
+            _say(f"  - {outcome.answer} → {line}{referral}")
 
     def _referral_in(self, rules: tuple[str, ...]) -> str:
         """`` (URGENT referral)`` when an answer would fire a red flag."""
@@ -464,84 +624,131 @@ class _Shell:
         return ""
 
     def show_referral(self) -> None:
+        from explain.terminal import heading, width
+
         diagnosis = self.c.diagnosis()
         triage = diagnosis.triage
-        rule = "!" * 72
-        click.echo("")
-        click.echo(rule)
-        click.echo(f"{triage.title.upper()}: {triage.action}")
+        _say("")
+        box = heading(f"{triage.title.upper()}: {triage.action}", triage.tier, width())
+        _say(box, tier=triage.tier)
         for claim in triage.claims:
-            click.echo(f"  because: {claim.says} ({claim.source_title})")
-        click.echo(rule)
+            _say(f"  - because: {claim.says} ({claim.source_title})")
+
+    def show_headline(self) -> None:
+        """The headline so far, and the questions that could still change it."""
+        from .why_words import headline_lines
+
+        _say("")
+        for line, tier in headline_lines(self.c):
+            _say(line, tier=tier)
+
+    def closing(self) -> str:
+        """The result, then what can be done with it: done, quit, eof, or go on asking."""
+        if not getattr(self, "shown_result", False):
+            self.finish()
+            self.shown_result = True
+        c = self.c
+        while True:
+            left = c.remaining()
+            _say("")
+            more = (
+                f"more: answer up to {left} more question{'s' if left != 1 else ''} to "
+                "refine the rest · "
+                if not c.is_finished and left
+                else ""
+            )
+            _say(
+                f"[{more}back · change N · result · a file name ending in .md, .html or "
+                ".json writes a report · Enter to finish]"
+            )
+            line = self.read("> ")
+            if line is None or not line.strip() or line.strip().lower() in QUIT_WORDS:
+                _say(f"Nothing written. Your answers stay saved in {self.shown}.")
+                return "done"
+            word = " ".join(line.strip().lower().split())
+            if word in RESULT_WORDS:
+                self.finish()
+                continue
+            done = self.command(line, None)
+            if done == "shown":
+                continue
+            if done == "back":
+                self.shown_result = False
+                if not c.next_step():
+                    # The headline did not depend on it: put the question again anyway.
+                    outcome = self.ask(self.kb.questions[self.undone])
+                    if outcome in ("quit", "eof"):
+                        return outcome
+                return "again"
+            if done is not None:
+                self.shown_result = False
+                return done if done in ("quit", "eof") else "again"
+            if self.offer_report(line):
+                return "done"
 
     def finish(self) -> None:
         from explain import render_text
+        from explain.terminal import echo_report
 
         c = self.c
         diagnosis = c.diagnosis()
         self.save(finished=True)
-        click.echo("")
+        _say("")
         if c.is_red_flag:
-            click.echo("The questions stop here: a warning sign needs attention first.")
+            _say("The questions stop here: a warning sign needs attention first.", bold=True)
             self.show_referral()
-            click.echo("")
-            click.echo(
+            _say("")
+            _say(
                 "What else is known from your answers so far (secondary: act on the "
                 "referral above first):"
             )
-        else:
-            click.echo(
+        elif c.is_finished:
+            _say(
                 f"Nothing left to ask can change the result ({_answers(len(c.history))}; "
-                f"the full questionnaire has {len(self.kb.questions)} questions)."
+                f"the full questionnaire has {len(self.kb.questions)} questions).",
+                bold=True,
             )
-        click.echo("")
-        click.echo(render_text(diagnosis, title=self.kb.manifest.title), nl=False)
-        self.offer_report()
+        else:
+            _say(
+                "Your result: no answer still to come can change how urgent this is, the "
+                f"three likeliest causes or what to do now ({_answers(len(c.history))}).",
+                bold=True,
+            )
+        _say("")
+        echo_report(
+            render_text(diagnosis, title=self.kb.manifest.title), tier=diagnosis.triage.tier
+        )
 
-    def offer_report(self) -> None:
+    def offer_report(self, line: str) -> bool:
+        """Write a report (or, without reports, the answers) to the file named; True if written."""
         try:
             from explain import write_report
-        except ImportError:  # reports are not available in this build: offer a profile
+        except ImportError:  # reports are not available in this build: save a profile
             write_report = None
-        click.echo("")
-        if write_report is not None:
-            click.echo(
-                "Write a report of this consultation? Give a file name ending in .md, .html "
-                "or .json, or press Enter to skip."
-            )
-        else:
-            click.echo(
-                "Save these answers as a profile (YAML) for `cramp diagnose`? "
-                "Give a file name, or press Enter to skip."
-            )
-        while True:
-            line = self.read("file> ")
-            if line is None or not line.strip() or line.strip().lower() in QUIT_WORDS:
-                click.echo(f"Nothing written. Your answers stay saved in {self.shown}.")
-                return
-            target = Path(line.strip()).expanduser()
-            shown = printable(target)
-            try:
-                if write_report is not None:
-                    written = write_report(self.kb, self.c.profile(), target)
-                    click.echo(f"Report written to {printable(written)}.")
-                else:
-                    from .session import write_profile
+        target = Path(line.strip()).expanduser()
+        shown = printable(target)
+        try:
+            if write_report is not None:
+                written = write_report(self.kb, self.c.profile(), target)
+                _say(f"Report written to {printable(written)}.")
+            else:
+                from .session import write_profile
 
-                    write_profile(target, self.c.profile())
-                    click.echo(f"Answers saved to {shown}.")
-                    again = printable(shlex.quote(str(target)))
-                    click.echo(f"See the conclusions again with: cramp diagnose {again}")
-                return
-            except FileExistsError:
-                click.echo(f"{shown} already exists; give another name, or press Enter to skip.")
-            except ValueError as exc:
-                click.echo(f"{printable(exc)}; give another name, or press Enter to skip.")
-            except OSError as exc:
-                click.echo(
-                    f"cannot write {shown}: {printable(exc.strerror or exc)}; "
-                    "give another name, or press Enter to skip."
-                )
+                write_profile(target, self.c.profile())
+                _say(f"Answers saved to {shown}.")
+                again = printable(shlex.quote(str(target)))
+                _say(f"See the conclusions again with: cramp diagnose {again}")
+            return True
+        except FileExistsError:
+            _say(f"{shown} already exists; give another name, or press Enter to finish.")
+        except ValueError as exc:
+            _say(f"{printable(exc)}; give another name, or press Enter to finish.")
+        except OSError as exc:
+            _say(
+                f"cannot write {shown}: {printable(exc.strerror or exc)}; "
+                "give another name, or press Enter to finish."
+            )
+        return False
 
 
 def _names(names: tuple[str, ...]) -> str:
@@ -554,3 +761,14 @@ def _num(value: float | None) -> str:
     if value is None:
         return "?"
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _answer_words(question: Question, value: Any, unknown: bool) -> str:
+    """An answer as the runner would say it."""
+    from explain.values import answer_words
+
+    if unknown:
+        return "don't know"
+    if value is None:
+        return "not answered"
+    return answer_words(question, value)

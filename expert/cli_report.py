@@ -118,7 +118,9 @@ def explain(ctx: click.Context, profile: str, item: str, why_not: bool) -> None:
         text = render_why_not(explain_why_not(kb, run, target), command=command)
     else:
         text = render_how(explain_how(kb, run, target), command=command)
-    click.echo(text, nl=False)
+    from explain.terminal import echo_report
+
+    echo_report(text)
     sys.stdout.flush()
 
 

@@ -1,15 +1,20 @@
 """The consultation: a runner's answers so far, what to ask next, and why.
 
-It asks only what can still change a conclusion (see :mod:`expert.relevance` for which
-rules are live and which questions matter) and stops when nothing left can; its
-conclusions are then those of the complete profile (or, after a red flag, the same
-triage).
+It asks warning signs first, always, and never skips them. Then it asks the question
+whose answer is most likely to change the *headline* (:mod:`expert.headline`: the
+triage tier, the first three likely causes and what to do now; see
+:mod:`expert.outlook` for that value of information), and stops once no answer still to
+come can change the headline: the result is then shown. On request (:meth:`refine`,
+``more`` at the prompt) it keeps asking what can still change any conclusion, until
+nothing can; the conclusions are then those of the complete profile (or, after a red
+flag, the same triage).
 
-The next question is the one whose answer can change most: first by the gravity of
-the rules it decides (red flags, then safety net and referrals, then the rest), then by
-how many other questions its answer is expected to make irrelevant (a one-step look
-ahead over its possible answers), then by how many live rules it decides, and finally
-by vocabulary order, so the sequence is deterministic.
+While refining, or after a red flag, the next question is the one whose answer can
+change most: first by the gravity of the rules it decides (red flags, then safety net
+and referrals, then the rest), then by how many other questions its answer is expected
+to make irrelevant (a one-step look ahead over its possible answers), then by how many
+live rules it decides, and finally by vocabulary order, so the sequence is
+deterministic.
 
 >>> from knowledge import load_knowledge_base
 >>> consultation = Consultation(load_knowledge_base())
@@ -25,11 +30,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from knowledge import KnowledgeBase, Profile
-from knowledge.conditions import FindingTest
+from knowledge.conditions import FindingTest, holds_all
 from knowledge.profile import coerce_answer
 from knowledge.schema import Question
 
-from .relevance import RED_FLAG_TIERS, Analysis, Rulebook, RuleInfo, num_text
+from .headline import Headline
+from .outlook import Outlook
+from .relevance import (
+    GRAVITY_RED_FLAG,
+    RED_FLAG_TIERS,
+    UNKNOWN,
+    Analysis,
+    Rulebook,
+    RuleInfo,
+    num_text,
+)
 
 if TYPE_CHECKING:
     from .conclusions import Diagnosis
@@ -106,7 +121,10 @@ class Consultation:
         rest = sorted(given - set(history), key=self._book.position.__getitem__)
         self._history: list[str] = [*rest, *history]
         self._analysis: Analysis | None = None
+        self._outlook: Outlook | None = None
         self._diagnosis: tuple[Any, Diagnosis] | None = None
+        #: Whether to ask on past a stable headline, until nothing can change anything.
+        self.refining = False
 
     # --- state ----------------------------------------------------------------------
 
@@ -133,18 +151,126 @@ class Consultation:
     def _state(self) -> Analysis:
         if self._analysis is None:
             self._analysis = Analysis(self._book, self._answers, frozenset(self._unknown))
+            self._outlook = None
         return self._analysis
+
+    @property
+    def outlook(self) -> Outlook:
+        """What the answers still to come could do to the headline."""
+        state = self._state
+        if self._outlook is None or self._outlook.analysis is not state:
+            self._outlook = Outlook(state)
+        return self._outlook
+
+    @property
+    def headline(self) -> Headline:
+        """The headline of the answers so far: tier, three likeliest causes, what to do now."""
+        return self.outlook.headline
 
     # --- asking ---------------------------------------------------------------------
 
+    def warning_questions(self) -> tuple[str, ...]:
+        """Askable questions that look for a warning sign: asked first, never skipped."""
+        state = self._state
+        return tuple(q for q in state.askable if state.score(q)[0] >= GRAVITY_RED_FLAG)
+
     def next_question(self) -> Question | None:
-        """The question whose answer can change most, or None when nothing can."""
-        best = self._state.best
-        return None if best is None else self.kb.questions[best]
+        """The next question to ask, or None when the result is ready.
+
+        Warning signs first; then, unless refining or after a red flag, the question most
+        likely to change the headline (a checklist counts as one: the chance that one of
+        its answers does), and None once nothing can; while refining, the question whose
+        answer can change most, and None once nothing can.
+        """
+        state = self._state
+        if not state.askable:
+            return None
+        if self.refining or self.is_red_flag:
+            return self.kb.questions[state.best]  # type: ignore[index]
+        signs = self.warning_questions()
+        if signs:
+            return self.kb.questions[max(signs, key=state.score)]
+        outlook = self.outlook
+        if outlook.stable:
+            return None
+        movers = outlook.movers() or state.askable
+        best = max(movers, key=lambda q: (self._screen_value(q), outlook.share(q), state.score(q)))
+        return self.kb.questions[best]
+
+    def _screen_value(self, qid: str) -> float:
+        """The chance that the screen ``qid`` is asked on changes the headline."""
+        outlook = self.outlook
+        group = self.kb.checklist_of.get(qid)
+        if group is None:
+            return outlook.value(qid)
+        stays = 1.0
+        for q in group.questions:
+            stays *= 1 - outlook.value(q)
+        return round(1 - stays, 6)
+
+    def next_step(self) -> tuple[Question, ...]:
+        """The next screen: the next question alone, or with the rest of its checklist.
+
+        A checklist (knowledge-base data) lists, in its order, its questions that can
+        still change the result and can be asked now, and those that ask for more about
+        one of them (an ``ask_if`` on a question of the same screen, asked only if that
+        answer opens it); empty when the result is ready.
+        """
+        question = self.next_question()
+        if question is None:
+            return ()
+        group = self.kb.checklist_of.get(question.id)
+        if group is None:
+            return (question,)
+        state = self._state
+        askable = set(state.askable)
+        shown: list[str] = []
+        for q in group.questions:
+            pre = self.kb.preconditions.get(q, ())
+            if q in askable or (
+                q in state.matters
+                and state.status(q) == "open"
+                and pre
+                and all(c.question in shown or c.holds(state.answers.get(c.question)) for c in pre)
+            ):
+                shown.append(q)
+        return tuple(self.kb.questions[q] for q in shown)
+
+    def answer_step(self, answers: Mapping[str, Any]) -> None:
+        """Record a screen's answers (:data:`UNKNOWN` for don't know), in screen order.
+
+        An answer to a follow-up whose ``ask_if`` the other answers leave unmet is
+        dropped: that question was not really put.
+        """
+        for qid, value in answers.items():
+            pre = self.kb.preconditions.get(qid, ())
+            if pre and not holds_all(pre, self.kb.applicable(self._answers)):
+                continue
+            if value is UNKNOWN:
+                self.unknown(qid)
+            else:
+                self.answer(qid, value)
+
+    @property
+    def is_stable(self) -> bool:
+        """Whether no answer still to come can change the headline (warning signs all asked)."""
+        if self.is_red_flag:
+            return self.is_finished
+        return not self.warning_questions() and self.outlook.stable
+
+    def could_change(self) -> tuple[str, ...]:
+        """Questions still to ask whose answer could change the headline (vocabulary order)."""
+        if self.is_red_flag:
+            return self._state.askable
+        return tuple(dict.fromkeys((*self.warning_questions(), *self.outlook.movers())))
+
+    def refine(self, on: bool = True) -> None:
+        """Keep asking past a stable headline, until nothing left can change a conclusion."""
+        self.refining = on
 
     @property
     def is_finished(self) -> bool:
-        """Whether no question left can change a conclusion."""
+        """Whether no question left can change any conclusion."""
         return not self._state.askable
 
     def remaining(self) -> int:
@@ -179,28 +305,45 @@ class Consultation:
             raise ValueError(f"unknown question {qid!r}")
         return question
 
-    def _record(self, qid: str) -> None:
+    def _record(self, qid: str, keep_place: bool) -> None:
         if qid in self._history:
+            if keep_place:
+                self._analysis = None
+                return
             self._history.remove(qid)
         self._history.append(qid)
         self._analysis = None
 
-    def answer(self, qid: str, value: Any) -> None:
-        """Record an answer (validated like a profile's; ValueError names what is allowed)."""
+    def answer(self, qid: str, value: Any, *, keep_place: bool = False) -> None:
+        """Record an answer (validated like a profile's; ValueError names what is allowed).
+
+        With ``keep_place``, a revised answer keeps its number in the history.
+        """
         question = self._question(qid)
         if isinstance(value, tuple | set | frozenset):
             value = sorted(value)
         normal = coerce_answer(question, value)
         self._unknown.discard(qid)
         self._answers[qid] = normal
-        self._record(qid)
+        self._record(qid, keep_place)
 
-    def unknown(self, qid: str) -> None:
+    def unknown(self, qid: str, *, keep_place: bool = False) -> None:
         """Record "don't know": no fact is asserted and nothing that needs it fires."""
         self._question(qid)
         self._answers.pop(qid, None)
         self._unknown.add(qid)
-        self._record(qid)
+        self._record(qid, keep_place)
+
+    def answered(self, number: int) -> str:
+        """The question answered ``number``-th (from 1, as prompts count); ValueError if none."""
+        if not 1 <= number <= len(self._history):
+            count = len(self._history)
+            raise ValueError(
+                "there is no answer to change yet"
+                if not count
+                else f"answer numbers go from 1 to {count}; {number} is not one of them"
+            )
+        return self._history[number - 1]
 
     def back(self) -> str | None:
         """Take back the last answer; return its question id (None if there was none)."""
@@ -298,6 +441,38 @@ def allowed_answers(question: Question) -> str:
     return f"a number of {question.unit} from {num_text(question.min)} to {num_text(question.max)}"
 
 
+def read_checklist(questions: tuple[Question, ...], text: str) -> dict[str, Any]:
+    """What a runner typed at a checklist: the number of each yes, ``none``, ``?``, ``?N``.
+
+    Returns each question's answer: True for the numbers given, :data:`UNKNOWN` for ``?``
+    (all) or ``?N`` (that one), False for the rest. ValueError says what is allowed.
+    """
+    count = len(questions)
+    allowed = (
+        f"the numbers (1 to {count}) of those you answer yes to, e.g. 1,3; none for no to "
+        "all; ? if you don't know; ?N for one you don't know"
+    )
+    typed = text.strip().lower()
+    if not typed:
+        raise ValueError(f"please answer with {allowed}")
+    if typed in NONE_WORDS:
+        return {q.id: False for q in questions}
+    if typed in ("?", "unknown", "don't know", "dont know", "dunno"):
+        return {q.id: UNKNOWN for q in questions}
+    out: dict[str, Any] = {q.id: False for q in questions}
+    for part in _SPLIT.split(typed):
+        if not part:
+            continue
+        unsure = part.startswith("?")
+        number = part[1:] if unsure else part
+        if not number.isdigit() or not 1 <= int(number) <= count:
+            raise ValueError(
+                f"{part!r} is not one of the numbers shown; please answer with {allowed}"
+            )
+        out[questions[int(number) - 1].id] = UNKNOWN if unsure else True
+    return out
+
+
 def read_answer(question: Question, text: str) -> Any:
     """Turn what a runner typed into a valid answer; ValueError says what is allowed."""
     typed = text.strip()
@@ -352,4 +527,5 @@ __all__ = [
     "Why",
     "allowed_answers",
     "read_answer",
+    "read_checklist",
 ]

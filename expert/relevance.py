@@ -110,6 +110,7 @@ class Rulebook:
         #: For each question, the questions whose ``ask_if`` tests it.
         self.gated: dict[str, tuple[str, ...]] = {q: tuple(v) for q, v in gated.items()}
         self.position: dict[str, int] = {q: i for i, q in enumerate(kb.questions)}
+        self._affected: dict[str, frozenset[int]] = {}
         #: Red-flag claims and warning-sign finding clauses: what can reveal a sign.
         self.warning_rules: tuple[int, ...] = tuple(
             i
@@ -177,6 +178,15 @@ class Rulebook:
             book = kb._cache["rulebook"] = cls(kb)
         return book
 
+    def affected(self, qid: str) -> frozenset[int]:
+        """Rules an answer to ``qid`` can change: those testing it or a question it gates."""
+        got = self._affected.get(qid)
+        if got is None:
+            got = self._affected[qid] = frozenset(
+                i for q in (qid, *self.gated_closure(qid)) for i in self.testing[q]
+            )
+        return got
+
     def gated_closure(self, qid: str) -> list[str]:
         """Questions whose ``ask_if`` depends, directly or through others, on ``qid``."""
         out: list[str] = []
@@ -189,12 +199,15 @@ class Rulebook:
         return out
 
 
-class _Answers:
-    """Question states for one set of answers, with a look-ahead override.
+#: Stands for a "don't know" answer in a look-ahead (see :meth:`Analysis.fired_after`).
+UNKNOWN: Any = type("Unknown", (), {"__repr__": lambda self: "UNKNOWN"})()
 
-    With ``override`` (a question and a value), that question is known with that value
-    and every question its answer gates is judged again; everything else is as in
-    ``base``.
+
+class _Answers:
+    """Question states for one set of answers, as they would be after a few answers more.
+
+    With a ``base`` and the questions ``changed`` from it, those questions and every
+    question their answers gate are judged again; everything else is as in ``base``.
     """
 
     def __init__(
@@ -203,16 +216,18 @@ class _Answers:
         given: Mapping[str, Any],
         unknown: frozenset[str],
         base: _Answers | None = None,
-        override: tuple[str, Any] | None = None,
+        changed: Iterable[str] = (),
     ) -> None:
         self.book = book
         self.given = given
         self.unknown = unknown
         self.answers = book.kb.applicable(given)
         self._status: dict[str, str] = {}
-        if base is not None and override is not None:
-            qid = override[0]
-            fresh = {qid, *book.gated_closure(qid)}
+        if base is not None:
+            fresh: set[str] = set()
+            for qid in changed:
+                fresh.add(qid)
+                fresh.update(book.gated_closure(qid))
             self._status = {q: s for q, s in base._status.items() if q not in fresh}
         self._findings: dict[str, State] = {}
 
@@ -451,13 +466,9 @@ class Analysis:
         """Rules that would fire, and rules that would die, if ``qid`` were ``value``."""
         book = self.book
         view = _Answers(
-            book,
-            {**self.given, qid: value},
-            self.unknown - {qid},
-            base=self._view,
-            override=(qid, value),
+            book, {**self.given, qid: value}, self.unknown - {qid}, base=self._view, changed=[qid]
         )
-        affected = {i for q in (qid, *book.gated_closure(qid)) for i in book.testing[q]}
+        affected = book.affected(qid)
         fires: set[int] = set()
         dies: set[int] = set()
         for i in affected:
@@ -469,6 +480,32 @@ class Analysis:
             elif state == _SETTLED_TRUE:
                 fires.add(i)
         return frozenset(fires), frozenset(dies)
+
+    def fired_after(self, changes: Mapping[str, Any]) -> frozenset[int]:
+        """The rules that would hold if the questions in ``changes`` had those answers.
+
+        A value of :data:`UNKNOWN` stands for "don't know". Only the rules the changed
+        questions can reach are evaluated again; the rest hold as they do now.
+        """
+        book = self.book
+        given = dict(self.given)
+        unknown = set(self.unknown)
+        affected: set[int] = set()
+        for qid, value in changes.items():
+            if value is UNKNOWN:
+                given.pop(qid, None)
+                unknown.add(qid)
+            else:
+                given[qid] = value
+                unknown.discard(qid)
+            affected |= book.affected(qid)
+        view = _Answers(book, given, frozenset(unknown), base=self._view, changed=changes)
+        fired = set(self.fired) - affected
+        for i in affected:
+            state = view.rule(book.rules[i])
+            if state is not None and state[0]:
+                fired.add(i)
+        return frozenset(fired)
 
     def outcomes(self, question: Question) -> list[tuple[str, Any]]:
         """Answers that differ in effect, each with a label: every value, or number ranges."""
@@ -731,6 +768,7 @@ def unchecked_warning_signs(
 
 __all__ = [
     "RED_FLAG_TIERS",
+    "UNKNOWN",
     "Analysis",
     "RuleInfo",
     "Rulebook",

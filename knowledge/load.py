@@ -284,6 +284,24 @@ class _Loader:
             for j, ident in enumerate(c.between):
                 self._ref(adoc, ("conflicts", i, "between", j), "advice", ident, advice)
 
+        checklists = {}
+        grouped: dict[str, str] = {}
+        for i, group in enumerate(qfile.checklists):
+            if self._define("checklist", group.id, qdoc, ("checklists", i)):
+                checklists[group.id] = group
+            for j, qid in enumerate(group.questions):
+                loc = ("checklists", i, "questions", j)
+                self._ref(qdoc, loc, "question", qid, questions)
+                if qid in questions and questions[qid].type != "yesno":
+                    self.problems.append(
+                        qdoc.problem(loc, f"{qid}: only yes/no questions go in a checklist")
+                    )
+                elif qid in grouped:
+                    self.problems.append(
+                        qdoc.problem(loc, f"{qid} is already in checklist {grouped[qid]!r}")
+                    )
+                grouped.setdefault(qid, group.id)
+
         preconditions = {}
         for i, q in enumerate(qfile.questions):
             conds = self._conditions(qdoc, ("questions", i, "ask_if"), q.ask_if, questions)
@@ -460,6 +478,7 @@ class _Loader:
             finding_clauses=finding_clauses,
             policy=policy,
             theory_conflicts=theory_conflicts,
+            checklists=checklists,
         )
 
     def _check_policy_rule(

@@ -11,6 +11,7 @@ from typing import Any
 from .conditions import Condition, FindingTest, Test, holds_all
 from .schema import (
     Advice,
+    Checklist,
     Claim,
     Conflict,
     Finding,
@@ -46,6 +47,8 @@ class KnowledgeBase:
     policy: tuple[PolicyRule, ...] = ()
     #: Rival explanations of the same cramps, by conflict id.
     theory_conflicts: Mapping[str, TheoryConflict] = field(default_factory=dict)
+    #: Related yes/no questions asked on one screen, by checklist id.
+    checklists: Mapping[str, Checklist] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -72,6 +75,11 @@ class KnowledgeBase:
             return f"“{' '.join(claim.quote.split())}”"
         titles = ", ".join(p.title for p in self.source_of(claim_id).pages if p.id in claim.pages)
         return f"Summary of {titles}: {claim.summary}"
+
+    @cached_property
+    def checklist_of(self) -> Mapping[str, Checklist]:
+        """For each question in a checklist, its checklist."""
+        return {q: group for group in self.checklists.values() for q in group.questions}
 
     @cached_property
     def claims_by_theory(self) -> Mapping[str, tuple[Claim, ...]]:

@@ -384,8 +384,19 @@ class Manifest(_Model):
     required_sources: tuple[Id, ...] = ()
 
 
+class Checklist(_Model):
+    """Related yes/no questions put on one screen: the runner ticks those that apply."""
+
+    id: Id
+    title: Text
+    #: The line above the list, e.g. "Which of these apply to you?".
+    prompt: Text
+    questions: tuple[Id, ...] = Field(min_length=2)
+
+
 class QuestionsFile(_Model):
     questions: tuple[Question, ...]
+    checklists: tuple[Checklist, ...] = ()
 
 
 class TheoriesFile(_Model):

@@ -48,23 +48,40 @@ def benign_answer(consultation: Consultation, question: Question) -> Any:
 
 
 def plan(
-    kb: KnowledgeBase, wanted: Mapping[str, Any] | None = None, *, stop_after: int | None = None
+    kb: KnowledgeBase,
+    wanted: Mapping[str, Any] | None = None,
+    *,
+    stop_after: int | None = None,
+    refine: bool = False,
 ) -> tuple[list[str], Consultation]:
     """Lines a runner types to answer every asked question (``wanted`` first, else benign).
 
-    Returns the lines and the library consultation in the state the CLI should reach.
+    Returns the lines and the library consultation in the state the CLI should reach
+    (one question at a time: checklists are typed by :func:`plan_screens`). With
+    ``refine``, past a stable headline to the end.
     """
     wanted = dict(wanted or {})
     consultation = Consultation(kb)
+    consultation.refine(refine)
     lines: list[str] = []
-    while (question := consultation.next_question()) is not None:
+    while step := consultation.next_step():
         if stop_after is not None and len(lines) >= stop_after:
             break
-        value = wanted.get(question.id)
-        if value is None:
-            value = benign_answer(consultation, question)
-        consultation.answer(question.id, value)
-        lines.append(typed(question, consultation.answers[question.id]))
+        if len(step) == 1:
+            question = step[0]
+            value = wanted.get(question.id)
+            if value is None:
+                value = benign_answer(consultation, question)
+            consultation.answer(question.id, value)
+            lines.append(typed(question, consultation.answers[question.id]))
+            continue
+        values = {}
+        for question in step:
+            value = wanted.get(question.id)
+            values[question.id] = benign_answer(consultation, question) if value is None else value
+        consultation.answer_step(values)
+        ticked = [str(n) for n, q in enumerate(step, 1) if values[q.id] is True]
+        lines.append(",".join(ticked) or "none")
     return lines, consultation
 
 

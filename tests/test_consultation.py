@@ -40,8 +40,12 @@ def conclusions(diagnosis: Any) -> dict[str, Any]:
 
 
 def replay(kb: KnowledgeBase, profile: Profile) -> Consultation:
-    """Answer every asked question from a complete profile, checking each as it is asked."""
+    """Answer every asked question from a complete profile, checking each as it is asked.
+
+    Refining to the end: every question that can change any conclusion is asked.
+    """
     consultation = Consultation(kb)
+    consultation.refine()
     while (question := consultation.next_question()) is not None:
         answers = consultation.answers
         assert holds_all(kb.preconditions[question.id], kb.applicable(answers))
@@ -75,6 +79,7 @@ def test_pre_filled_answers_even_ones_that_do_not_apply_yet_reach_the_same_concl
     picked = data.draw(st.sets(st.sampled_from(sorted(kb.questions))), label="pre-filled")
     prefill = Profile({q: v for q, v in profile.answers.items() if q in picked})
     consultation = Consultation(kb, prefill)
+    consultation.refine()
     while (question := consultation.next_question()) is not None:
         assert question.id not in prefill.answers
         consultation.answer(question.id, profile.answers[question.id])
@@ -138,8 +143,8 @@ def _single_answers(question: Question) -> list[Any]:
     return list(question.values)
 
 
-def test_it_stops_when_nothing_left_can_change_the_result(kb: KnowledgeBase) -> None:
-    _, consultation = plan(kb)
+def test_refining_stops_when_nothing_left_can_change_the_result(kb: KnowledgeBase) -> None:
+    _, consultation = plan(kb, refine=True)
     assert consultation.is_finished
     assert consultation.next_question() is None
     assert consultation.remaining() == 0

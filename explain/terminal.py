@@ -1,0 +1,164 @@
+"""Text for a terminal: wrapped at word boundaries to its width, with tiers in colour.
+
+Every command's text output goes through :func:`echo`. Lines are wrapped to the
+terminal's width (80 columns when the output is not a terminal), keeping each line's
+indent, with a hanging indent under list items (``- ``, ``1. ``, ``[3] ``, ``Q: ``), so a
+word is never cut by the terminal. Colour and bold come from click's styling and are
+off for ``NO_COLOR``, ``--no-color``, or output that is not a terminal; the text reads
+the same without them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import textwrap
+from typing import IO
+
+import click
+
+#: Width used when the output is not a terminal.
+DEFAULT_WIDTH = 80
+#: Narrowest width wrapped to; below it lines would hold a word or two.
+MIN_WIDTH = 20
+#: Colour of each triage tier (most urgent first).
+TIER_COLOURS = {
+    "emergency": "red",
+    "urgent": "red",
+    "see_doctor": "yellow",
+    "self_care": "green",
+}
+
+_colour_off = False
+_LIST_ITEM = re.compile(r"^(\s*)((?:[-*•] |\d+\. |\[\d+\] |[A-Z]: )?)")
+
+
+def disable_colour() -> None:
+    """Turn colour and bold off for the rest of the process (``--no-color``)."""
+    global _colour_off
+    _colour_off = True
+
+
+def _stream(err: bool) -> IO[str]:
+    return sys.stderr if err else sys.stdout
+
+
+def _is_tty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def colour_on(*, err: bool = False) -> bool:
+    """Whether to style: a terminal, no ``NO_COLOR`` (any value) and no ``--no-color``."""
+    if _colour_off or os.environ.get("NO_COLOR"):
+        return False
+    return _is_tty(_stream(err))
+
+
+def width(*, err: bool = False) -> int:
+    """The width to wrap to: the terminal's (``COLUMNS`` wins), else 80."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(MIN_WIDTH, int(columns))
+    if not _is_tty(_stream(err)):
+        return DEFAULT_WIDTH
+    return max(MIN_WIDTH, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
+
+
+def wrap(text: str, columns: int) -> str:
+    """``text`` with every line wrapped to ``columns`` at word boundaries.
+
+    A line keeps its indent; the lines it wraps onto are indented under the text after
+    a list marker. A word longer than a whole line is the only thing ever broken.
+    """
+    out: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= columns:
+            out.append(line)
+            continue
+        match = _LIST_ITEM.match(line)
+        assert match is not None  # the pattern matches the empty string
+        lead = match.group(1) + match.group(2)
+        hang = " " * min(len(lead), columns // 2)
+        wrapper = textwrap.TextWrapper(
+            width=columns,
+            initial_indent=lead,
+            subsequent_indent=hang,
+            break_long_words=True,
+            break_on_hyphens=False,
+        )
+        out.extend(wrapper.wrap(line[len(lead) :]) or [line[:columns]])
+    return "\n".join(out)
+
+
+def tier_style(text: str, tier: str) -> str:
+    """``text`` in bold, in the tier's colour (see :data:`TIER_COLOURS`)."""
+    return click.style(text, fg=TIER_COLOURS.get(tier), bold=True)
+
+
+def heading(text: str, tier: str, columns: int) -> str:
+    """A boxed heading for a referral: a rule, the text wrapped inside, a rule."""
+    inner = max(MIN_WIDTH - 4, columns - 4)
+    lines = textwrap.wrap(text, inner, break_on_hyphens=False)
+    rule = "+" + "-" * (min(columns, max(len(x) for x in lines) + 4) - 2) + "+"
+    body = [f"| {x.ljust(len(rule) - 4)} |" for x in lines]
+    return "\n".join([rule, *body, rule])
+
+
+def echo(
+    text: str = "",
+    *,
+    err: bool = False,
+    nl: bool = True,
+    tier: str | None = None,
+    bold: bool = False,
+) -> None:
+    """Print ``text`` wrapped to the width, styled when colour is on (see module doc).
+
+    With ``tier``, the text is shown in bold in that tier's colour; with ``bold``, bold.
+    """
+    wrapped = wrap(text, width(err=err))
+    if colour_on(err=err):
+        if tier is not None:
+            wrapped = tier_style(wrapped, tier)
+        elif bold:
+            wrapped = click.style(wrapped, bold=True)
+    click.echo(wrapped, err=err, nl=nl, color=colour_on(err=err))
+
+
+def echo_report(text: str, *, tier: str | None = None, err: bool = False) -> None:
+    """Print a rendered report: wrapped, its ``TRIAGE:`` line in the tier's colour and
+    its section headings (lines in capitals) in bold."""
+    columns = width(err=err)
+    colour = colour_on(err=err)
+    lines = wrap(text, columns).split("\n")
+    if colour:
+        for i, line in enumerate(lines):
+            if line.startswith("TRIAGE:") and tier is not None:
+                lines[i] = tier_style(line, tier)
+            elif _is_heading(line):
+                lines[i] = click.style(line, bold=True)
+    click.echo("\n".join(lines), err=err, nl=False, color=colour)
+
+
+def _is_heading(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 4 and not line.startswith(" ") and all(c.isupper() for c in letters)
+
+
+__all__ = [
+    "DEFAULT_WIDTH",
+    "TIER_COLOURS",
+    "colour_on",
+    "disable_colour",
+    "echo",
+    "echo_report",
+    "heading",
+    "tier_style",
+    "width",
+    "wrap",
+]
