@@ -236,6 +236,12 @@ class _Shell:
         #: The question the last ``back`` took back.
         self.undone = ""
         try:
+            from explain import write_report  # noqa: F401
+        except ImportError:  # reports are not available in this build: offer a profile
+            self.can_report = False
+        else:
+            self.can_report = True
+        try:
             self.echo_input = not sys.stdin.isatty()
         except (AttributeError, ValueError):
             self.echo_input = True
@@ -382,13 +388,14 @@ class _Shell:
             _say("I will ask what can still refine the rest; type result at any time.")
             return "more"
         if word in BACK_WORDS:
-            undone = c.back()
-            if undone is None:
+            undone = c.back_step()
+            if not undone:
                 _say("Nothing to take back yet.")
                 return "shown"
             self.save()
-            _say(f"Took back your answer to: {self.kb.questions[undone].prompt}")
-            self.undone = undone
+            for qid in undone:
+                _say(f"Took back your answer to: {self.kb.questions[qid].prompt}")
+            self.undone = undone[0]
             return "back"
         if word == "change" or word.startswith("change "):
             return self.change(word.removeprefix("change").strip())
@@ -657,11 +664,18 @@ class _Shell:
                 if not c.is_finished and left
                 else ""
             )
-            _say(
-                f"[{more}back · change N · result · a file name ending in .md, .html or "
-                ".json writes a report · Enter to finish]"
-            )
-            line = self.read("> ")
+            _say(f"[{more}back · change N · result]")
+            if self.can_report:
+                _say(
+                    "Write a report of this consultation? Give a file name ending in .md, "
+                    ".html or .json, or press Enter to finish."
+                )
+            else:
+                _say(
+                    "Save these answers as a profile (YAML) for `cramp diagnose`? Give a "
+                    "file name, or press Enter to finish."
+                )
+            line = self.read("file> ")
             if line is None or not line.strip() or line.strip().lower() in QUIT_WORDS:
                 _say(f"Nothing written. Your answers stay saved in {self.shown}.")
                 return "done"

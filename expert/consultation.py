@@ -334,6 +334,18 @@ class Consultation:
         self._unknown.add(qid)
         self._record(qid, keep_place)
 
+    def back_step(self) -> tuple[str, ...]:
+        """Take back the last screen: the last answer, with the answers of its checklist
+        given just before it (in the order they were given; empty if none)."""
+        undone = self.back()
+        if undone is None:
+            return ()
+        group = self.kb.checklist_of.get(undone)
+        taken = [undone]
+        while group is not None and self._history and self._history[-1] in group.questions:
+            taken.append(self.back())  # type: ignore[arg-type]
+        return tuple(reversed(taken))
+
     def answered(self, number: int) -> str:
         """The question answered ``number``-th (from 1, as prompts count); ValueError if none."""
         if not 1 <= number <= len(self._history):

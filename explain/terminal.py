@@ -73,7 +73,8 @@ def wrap(text: str, columns: int) -> str:
     """``text`` with every line wrapped to ``columns`` at word boundaries.
 
     A line keeps its indent; the lines it wraps onto are indented under the text after
-    a list marker. A word longer than a whole line is the only thing ever broken.
+    a list marker. A word is never broken: one longer than a whole line (a long file
+    name) stands on a line of its own, so it can still be copied whole.
     """
     out: list[str] = []
     for line in text.split("\n"):
@@ -88,7 +89,7 @@ def wrap(text: str, columns: int) -> str:
             width=columns,
             initial_indent=lead,
             subsequent_indent=hang,
-            break_long_words=True,
+            break_long_words=False,
             break_on_hyphens=False,
         )
         out.extend(wrapper.wrap(line[len(lead) :]) or [line[:columns]])

@@ -40,3 +40,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def kb() -> KnowledgeBase:
     """The bundled knowledge base."""
     return load_knowledge_base()
+
+
+@pytest.fixture(autouse=True)
+def _unwrapped_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands print unwrapped (as to a very wide terminal): tests read what is said.
+
+    Wrapping to the terminal's width, and to 80 columns in a pipe, is tested in
+    tests/test_terminal.py, which sets the width it wants.
+    """
+    monkeypatch.setenv("COLUMNS", "100000")

@@ -60,9 +60,19 @@ def plan(
     (one question at a time: checklists are typed by :func:`plan_screens`). With
     ``refine``, past a stable headline to the end.
     """
-    wanted = dict(wanted or {})
     consultation = Consultation(kb)
     consultation.refine(refine)
+    return plan_from(consultation, wanted, stop_after=stop_after)
+
+
+def plan_from(
+    consultation: Consultation,
+    wanted: Mapping[str, Any] | None = None,
+    *,
+    stop_after: int | None = None,
+) -> tuple[list[str], Consultation]:
+    """As :func:`plan`, from a consultation under way: one line per screen."""
+    wanted = dict(wanted or {})
     lines: list[str] = []
     while step := consultation.next_step():
         if stop_after is not None and len(lines) >= stop_after:

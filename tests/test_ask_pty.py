@@ -77,14 +77,15 @@ def test_a_consultation_killed_mid_way_resumes_with_no_answer_lost(
     assert child.signalstatus == signal.SIGKILL
 
     saved = load_session(session, kb).consultation
-    assert saved.history == expected.history[:4]
-    assert {q: saved.answers[q] for q in saved.history} == {
-        q: expected.answers[q] for q in expected.history[:4]
+    four = len(plan(kb, stop_after=4)[1].history)  # answers on the first four screens
+    assert saved.history == expected.history[:four]
+    assert {q: saved.answers.get(q) for q in saved.history} == {
+        q: expected.answers.get(q) for q in expected.history[:four]
     }
     assert [p.name for p in session.parent.iterdir()] == ["session.yaml"]
 
     child = spawn("ask", "--resume", home=tmp_path)
-    child.expect_exact("Continuing your saved consultation: 4 answers so far.")
+    child.expect_exact(f"Continuing your saved consultation: {four} answers so far.")
     child.expect_exact(PROMPT)
     for line in lines[4:-1]:
         answer(child, line)
@@ -95,7 +96,7 @@ def test_a_consultation_killed_mid_way_resumes_with_no_answer_lost(
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
-    assert "Nothing left to ask can change the result" in conclusions
+    assert "Your result: no answer still to come can change" in conclusions
     assert "TRIAGE:" in conclusions and "LIKELY CAUSES" in conclusions
 
     final = load_session(session, kb)

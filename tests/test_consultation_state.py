@@ -1,4 +1,5 @@
-"""A stateful model of a consultation: answer, don't know, back, quit and resume, in any order."""
+"""A stateful model of a consultation, in any order: answer (one question or a checklist),
+don't know, back (also from the closing screen), change N, result, more, quit and resume."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from expert import diagnose
 from expert.consultation import Consultation
+from expert.headline import headline
+from expert.relevance import UNKNOWN as LOOK_AHEAD_UNKNOWN
 from expert.session import load_session, save_session
 from knowledge import Profile, load_knowledge_base
 from knowledge.conditions import holds_all
@@ -74,6 +77,62 @@ class ConsultationMachine(RuleBasedStateMachine):
         self.consultation.answer(qid, value)
         self.record(qid, coerce_answer(KB.questions[qid], _plain(value)))
 
+    @precondition(lambda self: bool(self.consultation.next_step()))
+    @rule(data=st.data())
+    def answer_a_screen(self, data: st.DataObject) -> None:
+        """A checklist (or one question) answered at once, as `cramp ask` puts it."""
+        step = self.consultation.next_step()
+        values: dict[str, Any] = {}
+        for question in step:
+            if question.type == "yesno":
+                values[question.id] = data.draw(
+                    st.sampled_from([True, False, LOOK_AHEAD_UNKNOWN]), label=question.id
+                )
+            else:
+                values[question.id] = data.draw(answers(question), label=question.id)
+        before = dict(self.consultation.answers)
+        self.consultation.answer_step(values)
+        for qid, value in values.items():
+            if qid not in self.consultation.history:
+                continue  # a follow-up its gate left unasked
+            if value is LOOK_AHEAD_UNKNOWN:
+                self.record(qid, UNKNOWN)
+            else:
+                self.record(qid, coerce_answer(KB.questions[qid], _plain(value)))
+        assert set(before) <= set(self.consultation.answers) | self.consultation.unknowns
+
+    @precondition(lambda self: bool(self.given))
+    @rule(data=st.data())
+    def change_an_answer(self, data: st.DataObject) -> None:
+        """`change N`: a new answer to question number N keeps its number."""
+        number = data.draw(st.integers(1, len(self.given)), label="N")
+        qid = self.consultation.answered(number)
+        assert qid == self.given[number - 1][0]
+        value = data.draw(answers(KB.questions[qid]), label=qid)
+        self.consultation.answer(qid, value, keep_place=True)
+        self.given[number - 1] = (qid, coerce_answer(KB.questions[qid], _plain(value)))
+
+    @rule()
+    def ask_for_the_result(self) -> None:
+        """`result`: the headline shown is that of `cramp diagnose` on the answers so far,
+        and what could still change it is empty exactly when it is stable."""
+        got = headline(diagnose(KB, self.model_profile()))
+        assert self.consultation.headline == got
+        assert (not self.consultation.could_change()) == self.consultation.is_stable
+
+    @precondition(lambda self: not self.consultation.next_step() and bool(self.given))
+    @rule()
+    def back_from_the_closing_screen(self) -> None:
+        undone = self.consultation.back()
+        assert undone == self.given.pop()[0]
+
+    @precondition(lambda self: not self.consultation.next_step())
+    @rule()
+    def more(self) -> None:
+        """`more` at the closing screen: asking goes on exactly while something can change."""
+        self.consultation.refine()
+        assert (self.consultation.next_question() is None) == self.consultation.is_finished
+
     @rule()
     def go_back(self) -> None:
         undone = self.consultation.back()
@@ -107,6 +166,16 @@ class ConsultationMachine(RuleBasedStateMachine):
             if r.startswith("claim:")
         }
         assert fired == set(got.fired_claims)
+
+    @invariant()
+    def the_closing_screen_shows_a_stable_headline(self) -> None:
+        c = self.consultation
+        if c.next_step():
+            return
+        assert c.is_stable or c.is_finished
+        assert not c.warning_questions() or c.is_red_flag
+        if not c.refining:
+            assert c.outlook.stable or c.is_finished or c.is_red_flag
 
     @invariant()
     def a_red_flag_answered_and_not_undone_keeps_the_referral(self) -> None:
