@@ -84,10 +84,14 @@ def consultation_transcript(tmp_path: Path) -> str:
     profile = load_profile_text(path.read_bytes(), kb, path.name)
     wanted = {**profile.answers, **dict.fromkeys(profile.unknown)}
     lines, _ = plan(kb, {k: v for k, v in wanted.items() if v is not None})
-    script = [*lines[:2], "why", *lines[2:4], "back", *lines[3:], ""]
+    script = [*lines[:2], "why", "result", *lines[2:4], "back", *lines[3:], ""]
     session = tmp_path / "session.yaml"
+    # As in a terminal 80 columns wide, without colour.
     result = CliRunner().invoke(
-        cli, ["ask", "--session", str(session)], input="\n".join(script) + "\n"
+        cli,
+        ["ask", "--session", str(session)],
+        input="\n".join(script) + "\n",
+        env={"COLUMNS": "80", "NO_COLOR": "1"},
     )
     assert result.exit_code == 0, result.output
     return result.output.replace(str(session), SHOWN_SESSION).replace(
@@ -97,7 +101,8 @@ def consultation_transcript(tmp_path: Path) -> str:
 
 def test_the_walkthrough_transcript_is_a_real_current_consultation(tmp_path):
     text = consultation_transcript(tmp_path)
-    assert "> why" in text and "> back" in text
+    assert "> why" in text and "> back" in text and "> result" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
     transcript = DOCS / "transcripts" / "consultation.txt"
     assert_file(transcript, text, "docs/transcripts/consultation.txt")
 
