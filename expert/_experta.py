@@ -48,10 +48,16 @@ from experta import (  # noqa: E402  (must follow the compatibility step)
     P,
     Rule,
 )
-from experta.fieldconstraint import ANDFC, NOTFC, ORFC  # noqa: E402
+from experta.fieldconstraint import (  # noqa: E402
+    ANDFC,
+    NOTFC,
+    ORFC,
+    L,
+)
 from experta.matchers import ReteMatcher  # noqa: E402
+from experta.matchers.rete.check import FeatureCheck, TypeCheck  # noqa: E402
 from experta.matchers.rete.mixins import ChildNode  # noqa: E402
-from experta.matchers.rete.nodes import ConflictSetNode  # noqa: E402
+from experta.matchers.rete.nodes import ConflictSetNode, FeatureTesterNode  # noqa: E402
 from experta.matchers.rete.utils import prepare_rule  # noqa: E402
 
 
@@ -75,10 +81,14 @@ __all__ = [
     "ChildNode",
     "ConflictSetNode",
     "Fact",
+    "FeatureCheck",
+    "FeatureTesterNode",
     "Field",
     "KnowledgeEngine",
+    "L",
     "P",
     "ReteMatcher",
     "Rule",
+    "TypeCheck",
     "prepare_rule",
 ]
