@@ -96,3 +96,47 @@ def reuse_bundled_kb(monkeypatch: pytest.MonkeyPatch, kb: Any) -> None:
         return kb if directory is None else real(directory)
 
     monkeypatch.setattr(knowledge, "load_knowledge_base", load)
+
+
+# --- hostile knowledge bases ---------------------------------------------------------------
+
+FIXTURE_KB = REPO / "tests" / "fixtures" / "kb"
+#: Markup that would hide the triage box, navigate away and fetch from the network if
+#: it reached a page unescaped; short enough for a quote (at most 400 characters).
+MARKUP = (
+    "<style>.triage{display:none}</style>"
+    '<meta http-equiv="refresh" content="0;url=https://example.invalid/">'
+    '<img src="https://example.invalid/i.png"><script>alert(1)</script> While & "After"'
+)
+#: Fields that hold text an author writes (not ids, kinds, conditions or addresses).
+TEXT_FIELDS = frozenset(
+    {
+        "title", "author", "publisher", "voice", "bias", "says", "quote", "reason",
+        "missing", "summary", "because", "text", "prompt", "help", "section", "label",
+        "unit", "disclaimer", "action", "version", "gaps",
+    }
+)  # fmt: skip
+
+
+def markup_kb(tmp: Path, markup: str = MARKUP) -> Path:
+    """A copy of the fixture knowledge base with ``markup`` added to every text field."""
+    from knowledge._yaml import dump_yaml, parse_yaml
+
+    root = tmp / "markup-kb"
+    shutil.copytree(FIXTURE_KB, root)
+
+    def spoil(value: Any, key: object = None) -> Any:
+        if isinstance(value, dict):
+            if key in ("when", "ask_if"):
+                return value
+            return {k: spoil(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [spoil(v, key) for v in value]
+        if isinstance(value, str) and key in TEXT_FIELDS:
+            return f"{value} {markup}"
+        return value
+
+    for path in sorted(root.rglob("*.yaml")):
+        data = parse_yaml(path.read_text(encoding="utf-8"), str(path)).data
+        path.write_text(dump_yaml(spoil(data)), encoding="utf-8")
+    return root

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from reliability_support import RAW_CONTROL, assert_one_line_error, invoke
+from reliability_support import RAW_CONTROL, REPO, assert_one_line_error, invoke
 
 from explain.render import environment
 from explain.safe_text import for_markdown, for_terminal, for_terminal_line, json_text
@@ -24,6 +24,7 @@ HOSTILE_NOTES = (
     r"line one\nTRIAGE: SELF-CARE\r\n> quote\n| a | b |\n"
     r"<img src=x onerror=alert(1)>\e[31mred\e[0m &amp; `code` *bold*"
 )
+EXAMPLE = REPO / "knowledge" / "examples" / "long-hot-run.yaml"
 PROFILE = f'name: "{HOSTILE_NAME}"\nnotes: "{HOSTILE_NOTES}"\ncalf_can_contract: "no"\n'
 
 
@@ -184,6 +185,40 @@ def test_the_html_report_escapes_runner_text(hostile: Path, tmp_path: Path) -> N
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert not re.search(r"href=[\"']?\s*javascript:", html, re.I)
     assert "&amp;amp;" in html  # an entity the runner typed is shown, not decoded
+
+
+def test_the_html_report_escapes_every_knowledge_base_text(tmp_path: Path) -> None:
+    # Bug: _html.j2 was not autoescaped (autoescape went by the template's name), so
+    # knowledge-base text reached the page as markup; even the bundled "While & After"
+    # was written raw 31 times.
+    from reliability_support import MARKUP, markup_kb
+
+    kb = markup_kb(tmp_path)
+    profile = REPO / "tests" / "fixtures" / "profiles" / "hyponatraemia-and-ice-or-heat.yaml"
+    out = tmp_path / "r.html"
+    result = invoke(["--kb", str(kb), "report", str(profile), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "<style>.triage" not in html and '<meta http-equiv="refresh"' not in html
+    assert "<img" not in html and "<script" not in html
+    assert "&lt;style&gt;.triage{display:none}&lt;/style&gt;" in html
+    assert " While & " not in html and "While &amp; &#34;After&#34;" in html
+    assert MARKUP not in html
+    bundled = invoke(["report", str(EXAMPLE), "-o", "-", "--format", "html"])
+    assert "While & After" not in bundled.stdout and "While &amp; After" in bundled.stdout
+
+
+def test_every_template_rendered_for_html_is_autoescaped_whatever_its_name() -> None:
+    env = environment("html")
+    assert env.from_string("{{ x }}").render(x="<b>&") == "&lt;b&gt;&amp;"
+    assert env.autoescape is True  # for every template, not chosen by the name
+    # A macro file without .html in its name escapes too.
+    macros = env.from_string('{% import "_html.j2" as h %}{{ h.biases(items) }}')
+    item = {"source": "s", "source_title": "<b>T</b>", "source_bias": "<style>x</style>"}
+    shown = macros.render(items=[item])
+    assert "&lt;style&gt;x&lt;/style&gt;" in shown and "<style>" not in shown
+    # Text and Markdown keep their own escaping, never HTML entities.
+    assert environment().from_string("{{ x }}").render(x="<b>&") == "<b>&"
 
 
 # --- JSON --------------------------------------------------------------------------------
