@@ -11,13 +11,21 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._cli_support import EXIT_ERROR, fail, load_kb, load_profile, printable, same_file
+from ._cli_support import (
+    EXIT_ERROR,
+    fail,
+    load_kb,
+    load_profile,
+    printable,
+    same_file,
+    user_path,
+)
 
 if TYPE_CHECKING:
     from knowledge import KnowledgeBase
@@ -94,11 +102,16 @@ def ask(
       cramp ask --new --answers my-profile.yaml
       printf 'y\\nnone\\n' | cramp ask --new --session /tmp/cramp.yaml
 
+    The session file is only ever a regular file: a link, a device or a FIFO is
+    refused, --new replaces only a saved consultation (or an empty file), and while
+    one `cramp ask` uses a session a second one on it is refused.
+
     Exit status: 0 finished, or stopped and saved (quit, end of input); 1 the
-    answers could not be saved; 2 invalid input; 130 interrupted (answers kept).
+    answers could not be saved; 2 invalid input, or the session is in use; 130
+    interrupted (answers kept).
     """
-    from .consultation import Consultation
-    from .session import SessionError, load_session
+    from .files import not_regular
+    from .session import is_session_file
 
     if resume and new:
         fail("--resume continues the saved consultation and --new replaces it; choose one")
@@ -110,10 +123,38 @@ def ask(
     path = _session_path(session_file)
     if path.is_dir():
         fail(f"--session {path}: is a directory; give a file name")
+    kind = not_regular(path)
+    if kind is not None:
+        # Saving replaces the file: that would turn /dev/null or a link into a session.
+        fail(f"--session {path}: is {kind}, not a regular file; give a session file's name")
     if answers_file and same_file(path, answers_file):
         # Saving the session would overwrite the runner's profile with it.
         fail(f"--session {path}: that is the --answers profile; save the session elsewhere")
-    explicit = session_file is not None
+    if session_file is not None and not resume and path.exists() and not is_session_file(path):
+        # Someone's file (thesis.txt): --new replaces only a saved consultation. The
+        # default session file is cramp's own, so --new replaces it even damaged.
+        fail(
+            f"--session {path}: holds something other than a cramp session, which "
+            "cramp never replaces; choose another file"
+        )
+    _consult(ctx, kb, path, resume=resume, new=new, answers_file=answers_file)
+
+
+def _consult(
+    ctx: click.Context,
+    kb: KnowledgeBase,
+    path: Path,
+    *,
+    resume: bool,
+    new: bool,
+    answers_file: str | None,
+) -> None:
+    """Resume, refuse or start the consultation saved at ``path``, then run it."""
+    from .consultation import Consultation
+    from .session import SessionError, load_session
+
+    seen = _identity(path)
+    explicit = ctx.params.get("session_file") is not None
     resume_hint = _command(ctx, path, explicit, "--resume")
     afresh = f"start afresh with `{_command(ctx, path, explicit, '--new')}`"
     note = None
@@ -145,16 +186,50 @@ def ask(
             )
         profile = load_profile(ctx, answers_file) if answers_file else None
         consultation = Consultation(kb, profile)
-    shell = _Shell(kb, consultation, path, resume_hint)
-    shell.run(resumed=resume, note=note, prefilled=answers_file)
+    with _locked(path, seen):
+        shell = _Shell(kb, consultation, path, resume_hint)
+        shell.run(resumed=resume, note=note, prefilled=answers_file)
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """What the file at ``path`` is now (None if there is none), to notice a change."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
+
+
+@contextmanager
+def _locked(path: Path, seen: tuple[int, int, int] | None) -> Iterator[None]:
+    """Hold the session's lock; refuse if another ``cramp ask`` holds it or saved meanwhile.
+
+    Taken only once every check has passed, so a refused command writes nothing; a
+    session that changed between reading it and taking the lock was saved by another
+    consultation, whose answers must not be overwritten.
+    """
+    from .session import SessionBusy, session_lock
+
+    lock = ExitStack()
+    try:
+        lock.enter_context(session_lock(path))
+    except SessionBusy as exc:
+        fail(str(exc))
+    with lock:
+        if _identity(path) != seen:
+            fail(f"{path}: another `cramp ask` saved this consultation meanwhile; start again")
+        yield
 
 
 def _session_path(session_file: str | None) -> Path:
     from .session import default_session_path
 
     if session_file is None:
-        return default_session_path()
-    return Path(session_file).expanduser().absolute()
+        try:
+            return default_session_path()
+        except (RuntimeError, KeyError):  # no $HOME and no password entry
+            fail("cannot tell where your home directory is; give a file with --session")
+    return user_path(session_file, "--session").absolute()
 
 
 def _command(ctx: click.Context, path: Path, explicit: bool, *flags: str) -> str:
@@ -165,7 +240,7 @@ def _command(ctx: click.Context, path: Path, explicit: bool, *flags: str) -> str
     root = ctx.find_root()
     kb_dir = root.params.get("kb_dir")
     if kb_dir and root.get_parameter_source("kb_dir") == ParameterSource.COMMANDLINE:
-        parts += ["--kb", str(Path(kb_dir).expanduser().absolute())]
+        parts += ["--kb", str(user_path(kb_dir, "--kb").absolute())]
     parts += ["ask", *flags]
     if explicit:
         parts += ["--session", str(path)]

@@ -92,8 +92,11 @@ def crash_while_writing(
 
 
 def leftovers(directory: Path, name: str) -> list[str]:
-    """Entries other than ``name``: only hidden temporary files may be left by a SIGKILL."""
-    others = sorted(p.name for p in directory.iterdir() if p.name != name)
+    """Entries other than ``name``: only hidden temporary files may be left by a SIGKILL.
+
+    (A killed consultation also leaves its session's lock file, ``.NAME.lock``, empty.)
+    """
+    others = sorted(p.name for p in directory.iterdir() if p.name not in (name, f".{name}.lock"))
     for other in others:
         assert other.startswith(f".{name}.") and other.endswith(".tmp"), other
     return others
