@@ -118,15 +118,22 @@ def _rule(name: str, salience: int, patterns: list[str], actions: list[str]) -> 
 def _depths(kb: KnowledgeBase) -> dict[str, int]:
     """How deep each question sits in the ``ask_if`` nesting (0: always asked)."""
     depths: dict[str, int] = {}
-
-    def depth(qid: str) -> int:
-        if qid not in depths:
-            above = [depth(c.question) for c in kb.preconditions.get(qid, ())]
-            depths[qid] = 1 + max(above) if above else 0
-        return depths[qid]
-
-    for qid in kb.questions:
-        depth(qid)
+    for start in kb.questions:
+        # An explicit stack, not recursion: ask_if chains may be thousands deep.
+        stack = [start]
+        while stack:
+            qid = stack[-1]
+            if qid in depths:
+                stack.pop()
+                continue
+            above = [c.question for c in kb.preconditions.get(qid, ())]
+            todo = [q for q in above if q not in depths and q not in stack]
+            if todo:
+                stack.extend(todo)
+                continue
+            # (A question already on the stack would be a cycle, which the loader refuses.)
+            depths[qid] = 1 + max((depths.get(q, 0) for q in above), default=-1)
+            stack.pop()
     return depths
 
 

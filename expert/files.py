@@ -33,23 +33,13 @@ class NotRegularFileError(OSError):
 
 def not_regular(path: Path | str) -> str | None:
     """What ``path`` is when it exists and is not a regular file (``a symbolic link``...)."""
+    from knowledge._yaml import mode_kind
+
     try:
         mode = os.lstat(path).st_mode
     except (OSError, ValueError):
         return None  # nothing there (or nothing to tell): the write itself will say
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "something other than a file"
+    return None if stat.S_ISREG(mode) else mode_kind(mode)
 
 
 def write_atomically(path: Path, data: bytes, *, replace: bool = False, mode: int = 0o666) -> None:

@@ -204,18 +204,33 @@ class Analysis:
         got = self._status.get(qid)
         if got is not None:
             return got
-        if qid in self.answers:
-            got = _KNOWN
-        elif qid in self.unknown:
-            got = _UNKNOWN
-        else:
-            self._status[qid] = _CLOSED  # guards against ask_if cycles the loader missed
-            can = self._can_apply(qid)
-            # An answer given but set aside waits for its ask_if; else the question is open.
-            waiting = _PENDING if qid in self.given else _OPEN
-            got = waiting if can else _CLOSED
-        self._status[qid] = got
-        return got
+        # The questions an ask_if tests are settled first, with an explicit stack rather
+        # than recursion (ask_if chains may be thousands deep).
+        statuses = self._status
+        visiting: set[str] = set()
+        stack = [qid]
+        while stack:
+            q = stack[-1]
+            if q in visiting:  # every question its ask_if tests is settled now
+                visiting.discard(q)
+                stack.pop()
+                # An answer given but set aside waits for its ask_if; else it is open.
+                waiting = _PENDING if q in self.given else _OPEN
+                statuses[q] = waiting if self._can_apply(q) else _CLOSED
+            elif q in statuses:
+                stack.pop()
+            elif q in self.answers:
+                statuses[q] = _KNOWN
+                stack.pop()
+            elif q in self.unknown:
+                statuses[q] = _UNKNOWN
+                stack.pop()
+            else:
+                statuses[q] = _CLOSED  # guards against ask_if cycles the loader missed
+                visiting.add(q)
+                above = self.book.kb.preconditions.get(q, ())
+                stack.extend(c.question for c in above if c.question not in statuses)
+        return statuses[qid]
 
     def _can_apply(self, qid: str) -> bool:
         """Whether the ``ask_if`` of ``qid`` holds or can still come to hold."""

@@ -170,6 +170,36 @@ def _mb(limit: int) -> str:
     return f"{limit / 1_000_000:g} MB" if limit >= 1_000_000 else f"{limit:,} bytes"
 
 
+def mode_kind(mode: int) -> str:
+    """What a file mode describes, for messages: ``a FIFO (named pipe)``, ``a device``..."""
+    if stat.S_ISREG(mode):
+        return "a regular file"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "something other than a file"
+
+
+def special_file(path: Path | str) -> str | None:
+    """What ``path`` is if it is neither a regular file nor a directory (links followed).
+
+    Such a file is never opened where only files are expected: opening a FIFO waits
+    for a writer that may never come, and a device can be read without end.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    return None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else mode_kind(mode)
+
+
 def read_limited(path: Path | str, limit: int) -> bytes:
     """The bytes of ``path``, or :class:`TooLargeError` if there are more than ``limit``.
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ._yaml import Document, read_yaml
+from ._yaml import Document, read_yaml, special_file
 from .conditions import Condition, ConditionError, parse_conditions
 from .model import KnowledgeBase
 from .problems import Problem, ProblemsError, did_you_mean, one_of, with_article
@@ -93,6 +93,10 @@ def installed_damage(root: Path, package: Path | None = None) -> list[Problem]:
             continue
         path = package.parent / row[0]
         shown = display_path(path)
+        kind = special_file(path)
+        if kind is not None:
+            problems.append(Problem(shown, 1, 1, f"installed file is {kind}, not a file"))
+            continue
         try:
             digest = hashlib.sha256(path.read_bytes()).digest()
         except FileNotFoundError:
@@ -129,9 +133,13 @@ def _knowledge_files(root: Path) -> Iterator[Path]:
     for name in FILES:
         if (root / name).is_file():
             yield root / name
+    yield from (p for p in source_paths(root) if p.is_file())
+
+
+def source_paths(root: Path) -> list[Path]:
+    """The source files (``sources/*.yaml``) of a knowledge base, sorted by name."""
     sources = root / SOURCES_DIR
-    if sources.is_dir():
-        yield from sources.glob("*.yaml")
+    return sorted(sources.glob("*.yaml")) if sources.is_dir() else []
 
 
 class _Loader:
@@ -144,6 +152,12 @@ class _Loader:
         self.where: dict[tuple[str, str], tuple[Document, tuple[Any, ...]]] = {}
 
     def _read(self, path: Path, model: type[BaseModel]) -> tuple[Document, Any] | None:
+        kind = special_file(path)
+        if kind is not None:
+            # Never opened: a FIFO would wait for a writer, so every command would hang.
+            message = f"is {kind}, not a file; a knowledge base holds only regular files"
+            self.problems.append(Problem(display_path(path), 1, 1, message))
+            return None
         try:
             doc = read_yaml(path, display_path(path), whole=True)
         except ProblemsError as exc:
@@ -162,19 +176,19 @@ class _Loader:
         parsed: dict[str, tuple[Document, Any] | None] = {}
         for name, model in FILES.items():
             path = self.root / name
-            if not path.is_file():
+            if not path.exists():
                 self.problems.append(Problem(display_path(path), 1, 1, "missing file"))
                 parsed[name] = None
                 continue
             parsed[name] = self._read(path, model)
         sources: list[tuple[Document, Source]] = []
         source_dir = self.root / SOURCES_DIR
-        source_paths = sorted(source_dir.glob("*.yaml")) if source_dir.is_dir() else []
-        if not source_paths:
+        paths = source_paths(self.root)
+        if not paths:
             self.problems.append(
                 Problem(display_path(source_dir), 1, 1, "no source files (sources/*.yaml)")
             )
-        for path in source_paths:
+        for path in paths:
             got = self._read(path, Source)
             if got is not None:
                 sources.append(got)
@@ -183,7 +197,7 @@ class _Loader:
             raise ProblemsError(self.problems)
         # Sources that failed their own checks are left out of the cross-check, and so
         # are checks that need every source (they would report spurious problems).
-        all_sources = len(sources) == len(source_paths)
+        all_sources = len(sources) == len(paths)
         return self._cross_check(parsed, sources, all_sources)  # type: ignore[arg-type]
 
     def _define(self, namespace: str, ident: str, doc: Document, loc: tuple[Any, ...]) -> bool:
@@ -369,20 +383,29 @@ class _Loader:
         )
 
     def _check_precondition_cycles(self, qdoc: Document, qfile: Any, pre: dict) -> None:
-        state: dict[str, int] = {}
-
-        def visit(qid: str) -> bool:
-            if state.get(qid) == 1:
-                return True
-            if state.get(qid) == 2:
-                return False
-            state[qid] = 1
-            cyclic = any(visit(c.question) for c in pre.get(qid, ()))
-            state[qid] = 2
-            return cyclic
-
+        # Depth-first with an explicit stack: a chain of hundreds of ask_if questions
+        # must not exhaust Python's recursion limit.
+        state: dict[str, int] = {}  # 1: on the current path, 2: done
         for i, q in enumerate(qfile.questions):
-            if state.get(q.id) is None and visit(q.id):
+            if q.id in state:
+                continue
+            cyclic = False
+            state[q.id] = 1
+            stack = [(q.id, iter(pre.get(q.id, ())))]
+            while stack:
+                qid, below = stack[-1]
+                for c in below:
+                    seen = state.get(c.question)
+                    if seen == 1:
+                        cyclic = True
+                    elif seen is None:
+                        state[c.question] = 1
+                        stack.append((c.question, iter(pre.get(c.question, ()))))
+                        break
+                else:
+                    state[qid] = 2
+                    stack.pop()
+            if cyclic:
                 self.problems.append(
                     qdoc.problem(
                         ("questions", i, "ask_if"), f"{q.id}: ask_if conditions form a cycle"
