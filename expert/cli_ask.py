@@ -611,7 +611,11 @@ class _Shell:
             if line is None or not line.strip() or line.strip().lower() in QUIT_WORDS:
                 _echo(f"Nothing written. Your answers stay saved in {self.shown}.")
                 return
-            target = Path(line.strip()).expanduser()
+            try:
+                target = Path(line.strip()).expanduser()
+            except RuntimeError:  # ~someone who is not a user here
+                _echo(f"{printable(line.strip())}: no such user's home; give another name.")
+                continue
             shown = printable(target)
             try:
                 if write_report is not None:

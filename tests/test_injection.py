@@ -3,12 +3,21 @@ characters for a terminal, and never able to pass for the product's own lines.""
 
 from __future__ import annotations
 
+import csv
 import json
+import os
 import re
 from pathlib import Path
 
 import pytest
-from reliability_support import RAW_CONTROL, REPO, assert_one_line_error, invoke
+from reliability_support import (
+    RAW_CONTROL,
+    REPO,
+    Hostile,
+    assert_one_line_error,
+    check_hostile,
+    invoke,
+)
 
 from explain.render import environment
 from explain.safe_text import for_markdown, for_terminal, for_terminal_line, json_text
@@ -261,3 +270,118 @@ def test_bytes_that_are_not_utf8_are_never_echoed_back_raw(tmp_path: Path) -> No
     missing = run_cramp([b"diagnose", bytes(tmp_path) + b"/\x9b.yaml"])
     assert_one_line_error(missing, 2, r"\udc9b.yaml: no such file")
     assert b"\x9b" not in missing.stderr
+
+
+# --- cramp batch: file names and summary cells ----------------------------------------------
+
+
+def batch_folder(tmp: Path, files: dict[bytes, str]) -> list[bytes]:
+    """``cramp batch`` over a folder of profiles whose names are given as bytes."""
+    folder = tmp / "athletes"
+    folder.mkdir()
+    for name, content in files.items():
+        with open(os.path.join(bytes(folder), name), "w", encoding="utf-8") as handle:
+            handle.write(content)
+    return [b"batch", bytes(folder), b"-o", bytes(tmp / "out"), b"-q", b"-j", b"1"]
+
+
+def summary_rows(tmp: Path) -> list[dict[str, str]]:
+    with (tmp / "out" / "summary.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+ESCAPING_NAME = b"x\x1b]0;pwned\x07\x1b[2J\nTRIAGE: SELF-CARE.yaml"
+BATCH_NAMES = [
+    Hostile(
+        "escapes-and-a-forged-triage-line",
+        lambda tmp: batch_folder(tmp, {ESCAPING_NAME: "recovery: lots\n"}),
+        2,
+        (r"x\x1b]0;pwned\x07\x1b[2J\nTRIAGE: SELF-CARE.yaml:1:11: recovery: 'lots'",),
+        process=True,
+    ),
+    Hostile(
+        "bytes-that-are-not-utf8",
+        lambda tmp: batch_folder(tmp, {b"bad\xff\x9b.yaml": "recovery: lots\n"}),
+        2,
+        (r"bad\udcff\udc9b.yaml:1:11: recovery: 'lots' is not one of",),
+        process=True,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", BATCH_NAMES, ids=[c.id for c in BATCH_NAMES])
+def test_batch_shows_hostile_file_names_escaped_on_one_line(tmp_path: Path, case: Hostile) -> None:
+    # Bug: a file name went to the terminal raw (escape sequences, a line break that
+    # printed a fake TRIAGE: line), and one that was not UTF-8 gave a traceback.
+    result = check_hostile(case, tmp_path)
+    assert b"\x1b" not in result.stderr and b"\x9b" not in result.stderr
+    [row] = summary_rows(tmp_path)
+    no_raw_control(row["runner"] + row["error"])
+    assert "\n" not in row["runner"] and row["status"] == "invalid"
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_summary_cells_that_a_spreadsheet_would_run_are_neutralised(
+    tmp_path: Path, start: str
+) -> None:
+    # Bug: cells starting with = + - @ were written raw: a spreadsheet opening the
+    # summary ran =HYPERLINK(...) or =cmd|... (CSV injection, OWASP).
+    formula = f'{start}HYPERLINK("http://example.invalid","x")'
+    files = {
+        f"{start}1+2.yaml".encode(): json.dumps({"name": formula, "recovery": "some"}),
+        b"ok.yaml": json.dumps({"name": "@home", "recovery": "some"}),
+    }
+    result = invoke([os.fsdecode(a) for a in batch_folder(tmp_path, files)])
+    assert result.exit_code == 0, result.output
+    for row in summary_rows(tmp_path):
+        for column, cell in row.items():
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (column, cell)
+    named = {row["runner"].lstrip("'"): row for row in summary_rows(tmp_path)}
+    shown = {"\t": "\\t", "\r": "\\r"}.get(start, start)
+    assert named[f"{shown}1+2.yaml"]["name"] == f"'{shown}" + formula[1:]
+    assert named["ok.yaml"]["name"] == "'@home"
+
+
+def test_csv_cells_keep_ordinary_text_alone() -> None:
+    from explain.batch import csv_cell
+
+    assert csv_cell("Zoë, 10 km") == "Zoë, 10 km"
+    assert csv_cell("=1+1") == "'=1+1" and csv_cell("-5") == "'-5"
+    assert csv_cell("a\nb\x1b") == r"a\nb\x1b"
+
+
+# --- knowledge-base text on the terminal ------------------------------------------------------
+
+KB_ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x9b31m"
+
+
+def escaping_kb(tmp: Path) -> Path:
+    from reliability_support import edited_kb, replace_in
+
+    def edits(root: Path) -> None:
+        for file, old in [
+            ("questions.yaml", "prompt: When do your cramps come?"),
+            ("questions.yaml", "section: Your cramps"),
+            ("questions.yaml", "label: during a run"),
+            ("knowledge-base.yaml", "version: 0.1.0"),
+        ]:
+            escaped = json.dumps(f"{old.split(': ', 1)[1]} {KB_ESCAPES}\nTRIAGE: SELF-CARE")
+            replace_in(file, old, f"{old.split(': ', 1)[0]}: {escaped}")(root)
+
+    return edited_kb(tmp, edits)
+
+
+@pytest.mark.parametrize(
+    "args", [["kb", "questions"], ["ask", "--session", "SESSION"], ["kb", "lint"], ["demo"]]
+)
+def test_knowledge_base_text_reaches_the_terminal_inert(tmp_path: Path, args: list[str]) -> None:
+    # Bug: escape sequences in a question's prompt or in the version went to the
+    # terminal raw through `cramp ask` and `cramp kb questions`.
+    kb = escaping_kb(tmp_path)
+    args = [str(tmp_path / "s.yaml") if a == "SESSION" else a for a in args]
+    result = invoke(["--kb", str(kb), *args], input="?\nquit\n")
+    assert result.exit_code in (0, 1), result.output
+    no_raw_control(result.output)
+    assert not any(line.startswith("TRIAGE: SELF-CARE") for line in result.output.splitlines())
+    if args[0] != "demo":
+        assert "]0;pwned" in result.output  # the text itself is shown, inert
