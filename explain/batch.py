@@ -70,8 +70,8 @@ PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
 SUMMARY_FIELDS = ("runner", "name", "status", "triage", "top_cause", "advice", "report", "error")
 #: The largest JSON-lines source read; a regular file beyond it is refused unread.
 MAX_SOURCE_BYTES = 100_000_000
-#: The most runners one batch takes.
-MAX_RUNNERS = 100_000
+#: The most runners one batch takes (the summary of each is kept until the end).
+MAX_RUNNERS = 10_000
 #: How much of one runner's problems, and of its name, the summary keeps (the report has all).
 MAX_ERROR_CHARS = 1_000
 MAX_NAME_CHARS = 200

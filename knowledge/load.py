@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 import types
 import typing
 from collections.abc import Iterator
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ._yaml import Document, read_yaml, special_file
+from ._yaml import Document, TooManyValues, read_yaml, special_file
 from .conditions import Condition, ConditionError, parse_conditions
 from .model import KnowledgeBase
 from .problems import Problem, ProblemsError, did_you_mean, one_of, with_article
@@ -42,6 +44,16 @@ FILES: dict[str, type[BaseModel]] = {
 SOURCES_DIR = "sources"
 #: Keys a profile reserves for itself; no question may use them as an id.
 RESERVED_IDS = frozenset({"name", "notes"})
+#: The most a knowledge base may hold. Memory grows with what it holds (claims above
+#: all), and no command may use more than 500 MB; the largest knowledge base within
+#: these limits is measured by bench/run.py. A hundred times the bundled one fits.
+MAX_KB_BYTES = 20_000_000
+MAX_SOURCE_FILES = 1_000
+MAX_CLAIMS = 25_000
+MAX_QUESTIONS = 10_000
+MAX_CONDITIONS = 50_000
+#: Keys, values and list items in all its files: what parsing them costs in memory.
+MAX_VALUES = 700_000
 
 
 def default_directory() -> Path:
@@ -150,6 +162,7 @@ class _Loader:
         self.problems: list[Problem] = []
         # (namespace, id) -> (document, location) of the first definition
         self.where: dict[tuple[str, str], tuple[Document, tuple[Any, ...]]] = {}
+        self.values_left = MAX_VALUES
 
     def _read(self, path: Path, model: type[BaseModel]) -> tuple[Document, Any] | None:
         kind = special_file(path)
@@ -159,10 +172,20 @@ class _Loader:
             self.problems.append(Problem(display_path(path), 1, 1, message))
             return None
         try:
-            doc = read_yaml(path, display_path(path), whole=True)
+            doc = read_yaml(path, display_path(path), whole=True, max_values=self.values_left)
+        except TooManyValues as exc:
+            # Memory grows with what is parsed: stop here, reading no further file.
+            where = exc.problems[0]
+            message = (
+                f"the knowledge base holds more than {MAX_VALUES:,} keys, values and list "
+                "items in all (this file goes past it); it is too large to load"
+            )
+            self.problems.append(replace(where, message=message))
+            raise ProblemsError(self.problems) from None
         except ProblemsError as exc:
             self.problems.extend(exc.problems)
             return None
+        self.values_left -= doc.values
         if not isinstance(doc.data, dict):
             self.problems.append(doc.problem((), f"expected a mapping of {model.__name__} fields"))
             return None
@@ -172,7 +195,58 @@ class _Loader:
             self.problems.extend(_explain_validation(doc, model, exc))
             return None
 
+    def _check_size(self, paths: list[Path]) -> None:
+        """Refuse, unread, a knowledge base too large to load within the memory budget."""
+        if len(paths) > MAX_SOURCE_FILES:
+            raise ProblemsError(
+                [
+                    Problem(
+                        display_path(self.root / SOURCES_DIR),
+                        1,
+                        1,
+                        f"{len(paths):,} source files; a knowledge base has at most "
+                        f"{MAX_SOURCE_FILES:,}",
+                    )
+                ]
+            )
+        total = 0
+        for path in [*(self.root / name for name in FILES), *paths]:
+            try:
+                info = path.stat()
+            except OSError:
+                continue  # reported when it is read
+            total += info.st_size if stat.S_ISREG(info.st_mode) else 0
+        if total > MAX_KB_BYTES:
+            raise ProblemsError(
+                [
+                    Problem(
+                        display_path(self.root),
+                        1,
+                        1,
+                        f"the knowledge base is too large ({total:,} bytes in all); "
+                        f"a knowledge base is at most {MAX_KB_BYTES / 1e6:g} MB",
+                    )
+                ]
+            )
+
+    def _check_counts(self, questions: dict, claims: dict, conditions: int) -> None:
+        for what, count, limit in (
+            ("questions", len(questions), MAX_QUESTIONS),
+            ("claims", len(claims), MAX_CLAIMS),
+            ("conditions (when, ask_if and contradicted_when)", conditions, MAX_CONDITIONS),
+        ):
+            if count > limit:
+                self.problems.append(
+                    Problem(
+                        display_path(self.root),
+                        1,
+                        1,
+                        f"{count:,} {what}; a knowledge base holds at most {limit:,}",
+                    )
+                )
+
     def load(self) -> KnowledgeBase:
+        self._check_size(source_paths(self.root))
         parsed: dict[str, tuple[Document, Any] | None] = {}
         for name, model in FILES.items():
             path = self.root / name
@@ -364,6 +438,11 @@ class _Loader:
                     adoc.problem(("advice", i, "id"), f"advice {a.id!r} has no claim backing it")
                 )
 
+        counted = sum(len(c) for c in conditions.values()) + sum(
+            len(c) for c in preconditions.values()
+        )
+        counted += sum(len(when) for pairs in contradictions.values() for when, _ in pairs)
+        self._check_counts(questions, claims, counted)
         if self.problems:
             raise ProblemsError(self.problems)
         return KnowledgeBase(

@@ -803,3 +803,29 @@ def test_json_output_never_holds_infinity(tmp_path: Path) -> None:
     result = invoke(with_kb(edits, "diagnose", "PROFILE", "--format", "json")(tmp_path))
     assert result.exit_code == 0, result.output
     assert "Infinity" not in result.output and json.loads(result.output)
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "says"),
+    [
+        ("MAX_VALUES", 100, "holds more than 100 keys, values and list items in all"),
+        ("MAX_CLAIMS", 3, "claims; a knowledge base holds at most 3"),
+        ("MAX_QUESTIONS", 2, "questions; a knowledge base holds at most 2"),
+        ("MAX_CONDITIONS", 2, "conditions (when, ask_if and contradicted_when); a knowledge"),
+        ("MAX_KB_BYTES", 5_000, "the knowledge base is too large ("),
+        ("MAX_SOURCE_FILES", 1, "2 source files; a knowledge base has at most 1"),
+    ],
+)
+def test_a_knowledge_base_too_large_for_the_memory_budget_is_refused(
+    monkeypatch: pytest.MonkeyPatch, limit: str, value: int, says: str
+) -> None:
+    # Memory grows with what a knowledge base holds (a 9 MB file of small claims took
+    # 520 MB): the limits keep every command under 500 MB (bench/run.py measures the
+    # largest knowledge base they accept). Shown here with the limits made small.
+    import knowledge.load
+
+    monkeypatch.setattr(knowledge.load, limit, value)
+    result = invoke(["--kb", str(MINIMAL_KB), "kb", "questions"])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert len([line for line in result.stderr.splitlines() if says in line]) == 1, result.stderr
