@@ -519,6 +519,15 @@ def _start_worker(
     Reasoner.for_kb(kb)
     if own_process:
         gc.freeze()
+    else:
+        # One report made in memory: every lazy import (networkx...) and compiled
+        # template is then ready here, and in every worker forked from here.
+        from knowledge import Profile
+
+        from .build import report_context
+        from .report import render_report
+
+        render_report(report_context(kb, Profile()), fmt)
     _WORKER.update(kb=kb, fmt=fmt, force=force)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ._yaml import Document, TooManyValues, read_yaml, special_file
+from ._yaml import MAX_FILE_BYTES, Document, TooManyValues, read_yaml, special_file
 from .conditions import Condition, ConditionError, parse_conditions
 from .model import KnowledgeBase
 from .problems import Problem, ProblemsError, did_you_mean, one_of, with_article
@@ -215,7 +215,9 @@ class _Loader:
                 info = path.stat()
             except OSError:
                 continue  # reported when it is read
-            total += info.st_size if stat.S_ISREG(info.st_mode) else 0
+            # A file over its own limit is refused on its own, unread (see read_yaml).
+            if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_FILE_BYTES:
+                total += info.st_size
         if total > MAX_KB_BYTES:
             raise ProblemsError(
                 [

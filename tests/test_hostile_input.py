@@ -26,8 +26,11 @@ from reliability_support import (
     invoke,
     peak_rss_mb,
     replace_in,
+    reuse_bundled_kb,
     run_cramp,
 )
+
+from knowledge import KnowledgeBase
 
 MINIMAL_KB = REPO / "tests" / "fixtures" / "kb-minimal"
 EXAMPLE = REPO / "knowledge" / "examples" / "long-hot-run.yaml"
@@ -589,8 +592,9 @@ BATCH_SOURCES = [
 
 @pytest.mark.parametrize("case", BATCH_SOURCES, ids=[c.id for c in BATCH_SOURCES])
 def test_a_hostile_batch_source_is_bounded_and_split_on_line_feeds_only(
-    tmp_path: Path, case: Hostile
+    tmp_path: Path, case: Hostile, monkeypatch: pytest.MonkeyPatch, kb: KnowledgeBase
 ) -> None:
+    reuse_bundled_kb(monkeypatch, kb)  # loaded once, not per command
     check_hostile(case, tmp_path)
 
 
@@ -606,9 +610,10 @@ def test_a_hostile_batch_source_stays_within_500_megabytes(tmp_path: Path, sourc
 
 
 def test_more_jobs_than_cores_are_capped_unless_forced(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kb: KnowledgeBase
 ) -> None:
     # Bug: `-j 100` started 100 processes, whatever the machine.
+    reuse_bundled_kb(monkeypatch, kb)  # loaded once, not per command
     import explain.workers
 
     started: list[int] = []

@@ -17,10 +17,12 @@ from reliability_support import (
     assert_one_line_error,
     check_hostile,
     invoke,
+    reuse_bundled_kb,
 )
 
 from explain.render import environment
 from explain.safe_text import for_markdown, for_terminal, for_terminal_line, json_text
+from knowledge import KnowledgeBase
 
 # Written with YAML double-quoted escapes: the bytes of the file are plain text, the
 # strings it holds are not (\e is ESC, \a BEL, \x9b an 8-bit CSI, \u202e a bidi override).
@@ -322,10 +324,11 @@ def test_batch_shows_hostile_file_names_escaped_on_one_line(tmp_path: Path, case
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
 def test_summary_cells_that_a_spreadsheet_would_run_are_neutralised(
-    tmp_path: Path, start: str
+    tmp_path: Path, start: str, monkeypatch: pytest.MonkeyPatch, kb: KnowledgeBase
 ) -> None:
     # Bug: cells starting with = + - @ were written raw: a spreadsheet opening the
     # summary ran =HYPERLINK(...) or =cmd|... (CSV injection, OWASP).
+    reuse_bundled_kb(monkeypatch, kb)  # loaded once, not per command
     formula = f'{start}HYPERLINK("http://example.invalid","x")'
     files = {
         f"{start}1+2.yaml".encode(): json.dumps({"name": formula, "recovery": "some"}),

@@ -26,6 +26,7 @@ from reliability_support import (
     cramp_command,
     invoke,
     processes_of,
+    reuse_bundled_kb,
     run_cramp,
 )
 
@@ -517,14 +518,18 @@ BATCH_CASES = [
 
 
 @pytest.mark.parametrize("case", BATCH_CASES, ids=[c.id for c in BATCH_CASES])
-def test_batch_never_writes_over_its_inputs_or_through_links(tmp_path: Path, case: Hostile) -> None:
+def test_batch_never_writes_over_its_inputs_or_through_links(
+    tmp_path: Path, case: Hostile, monkeypatch: pytest.MonkeyPatch, kb: KnowledgeBase
+) -> None:
+    reuse_bundled_kb(monkeypatch, kb)  # loaded once, not per command
     check_hostile(case, tmp_path)
 
 
 def test_a_summary_that_appears_during_the_run_is_not_replaced_without_force(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kb: KnowledgeBase
 ) -> None:
     # Bug: the summary was checked before the run and then written with open("w").
+    reuse_bundled_kb(monkeypatch, kb)  # loaded once, not per command
     import explain.batch
 
     folder = profiles_dir(tmp_path, {"ann.yaml": "self_care", "bo.yaml": "urgent"})
@@ -542,9 +547,10 @@ def test_a_summary_that_appears_during_the_run_is_not_replaced_without_force(
 
 
 def test_a_full_disk_while_writing_the_summary_keeps_the_old_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kb: KnowledgeBase
 ) -> None:
     # Bug: summary.csv was opened with "w" (emptied) and then written row by row.
+    reuse_bundled_kb(monkeypatch, kb)  # loaded once, not per command
     if not Path("/proc/self/fd").is_dir():
         pytest.skip("needs /proc to tell which file a descriptor is")
     folder = profiles_dir(tmp_path, {"ann.yaml": "self_care"})
@@ -790,7 +796,10 @@ OUTPUT_CASES = [
 
 
 @pytest.mark.parametrize("case", OUTPUT_CASES, ids=[c.id for c in OUTPUT_CASES])
-def test_outputs_are_regular_files_or_new_names(tmp_path: Path, case: Hostile) -> None:
+def test_outputs_are_regular_files_or_new_names(
+    tmp_path: Path, case: Hostile, monkeypatch: pytest.MonkeyPatch, kb: KnowledgeBase
+) -> None:
+    reuse_bundled_kb(monkeypatch, kb)  # loaded once, not per command
     check_hostile(case, tmp_path)
 
 
