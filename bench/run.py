@@ -1,4 +1,4 @@
-"""Benchmark cramp-expert: cold starts, warm diagnoses, scale, the CLIPS peer, batch mode.
+"""Benchmark cramp-expert: cold starts, warm diagnoses, scale, the CLIPS peer, batch, memory.
 
 Run on demand (not a test)::
 
@@ -35,7 +35,7 @@ RESULTS = REPO / "bench" / "results"
 EXAMPLES = REPO / "examples"
 EXAMPLE = EXAMPLES / "night-cramps-after-hard-week.yaml"
 CRAMP = Path(sys.executable).parent / "cramp"
-SECTIONS = ("cold", "warm", "consultation", "scale", "clips", "hypothesis", "batch")
+SECTIONS = ("cold", "warm", "consultation", "scale", "clips", "hypothesis", "batch", "memory")
 
 #: Budgets from docs/performance.md: measure name → (limit, unit).
 BUDGETS = {
@@ -45,6 +45,9 @@ BUDGETS = {
     "warm: diagnose, slowest example": (20.0, "ms"),
     "consultation: one step, median": (20.0, "ms"),
     "cold: ×10 knowledge base, cramp diagnose": (1000.0, "ms"),
+    "memory: largest profile, peak": (500.0, "MB"),
+    "memory: largest JSON-lines batch, peak": (500.0, "MB"),
+    "memory: largest knowledge base, peak": (500.0, "MB"),
 }
 
 
@@ -94,6 +97,26 @@ def run_process(cmd: list[str], repeat: int) -> dict[str, float]:
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {stderr}")
     return {"wall_ms": median_ms(walls), "cpu_ms": median_ms(cpus), "runs": repeat}
+
+
+def peak_rss_mb(cmd: list[str]) -> tuple[float, int]:
+    """The largest resident set of ``cmd`` and its worker processes, in MB, and its status.
+
+    Measured in a small parent process of its own: getrusage(RUSAGE_CHILDREN) there
+    reports the largest process among the ones it waited for, which are only ``cmd`` and
+    (reaped by it) its workers, not every command this benchmark ran before.
+    """
+    code = (
+        "import resource, subprocess, sys; "
+        "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
+        "stderr=subprocess.DEVNULL).returncode; "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, *cmd], capture_output=True, text=True, check=True
+    )
+    kilobytes, status = done.stdout.split()
+    return int(kilobytes) / 1024, int(status)
 
 
 def precompile() -> None:
@@ -502,6 +525,114 @@ class Bench:
                 "/s",
                 f"{seconds:.1f} s, {written} written, all {os.cpu_count()} cores; {shown}",
             )
+
+    # -- memory --------------------------------------------------------------------------
+
+    def memory(self) -> None:
+        """Peak resident memory of the commands on the largest inputs they accept."""
+        from explain.batch import MAX_RUNNERS, MAX_SOURCE_BYTES
+        from knowledge._yaml import MAX_FILE_BYTES
+        from knowledge.profile import MAX_PROFILE_BYTES
+        from knowledge.synthetic import replicate_knowledge_base
+
+        self.results["memory"] = {}
+        example = EXAMPLE.read_text(encoding="utf-8")
+        # A profile at its 1 MB limit: the example, padded with comment lines.
+        profile = self.tmp / "largest-profile.yaml"
+        padding = MAX_PROFILE_BYTES - len(example.encode()) - 100
+        profile.write_text(example + ("# " + "x" * 97 + "\n") * (padding // 100))
+        # One that is refused after reading all of it: 1 MB of unknown keys.
+        refused = self.tmp / "refused-profile.yaml"
+        refused.write_text("".join(f"k{i}: {i}\n" for i in range(100_000))[:MAX_PROFILE_BYTES])
+        runs = {
+            "diagnose": ["diagnose", str(profile)],
+            "report html": ["report", str(profile), "-o", str(self.tmp / "m.html"), "--force"],
+            "explain --why-not": ["explain", str(profile), "dehydration", "--why-not"],
+            "diagnose, refused": ["diagnose", str(refused)],
+        }
+        self._peaks("memory: largest profile, peak", runs, "1 MB profile")
+        # A JSON-lines source at its 100 MB limit: lines of just under 1 MB each.
+        line = json.dumps({"name": "runner", "recovery": "some", "cramp_timing": ["night"]})
+        line = line[:-1] + " " * (MAX_PROFILE_BYTES - len(line) - 2) + "}\n"
+        count = 12 if self.quick else (MAX_SOURCE_BYTES // len(line)) - 1
+        source = self.tmp / "largest.jsonl"
+        source.write_text(line * count, encoding="utf-8")
+        out = self.tmp / "memory-batch"
+        # And the most runners a batch takes, each with the most problems listed (the
+        # summary keeps each runner's, up to 1,000 characters, until the end).
+        many = self.tmp / "most-runners.jsonl"
+        runners = 500 if self.quick else MAX_RUNNERS
+        many.write_text((json.dumps({f"k{i}": i for i in range(60)}) + "\n") * runners)
+        runs = {
+            f"batch, {count} lines of 1 MB": ["batch", str(source), "-o", str(out), "--force"],
+            f"batch, {runners:,} invalid runners": [
+                "batch",
+                str(many),
+                "-o",
+                str(out),
+                "--force",
+                "-q",
+            ],
+            "batch /dev/zero (refused)": ["batch", "/dev/zero", "-o", str(out), "-q"],
+        }
+        self._peaks("memory: largest JSON-lines batch, peak", runs, "JSON lines")
+        # Knowledge bases: one at the loader's limits (claims, questions, conditions,
+        # values) and the largest of the scale section (a replicated real one).
+        times = max(self.args.scales)
+        limit = largest_knowledge_base(self.tmp / "memory-kb-limits")
+        replica = replicate_knowledge_base(None, self.tmp / f"memory-kb-x{times}", times)
+        assert max(p.stat().st_size for p in replica.rglob("*.yaml")) <= MAX_FILE_BYTES
+        profile = self.tmp / "memory-kb-profile.yaml"
+        profile.write_text("cramp_timing: [night]\nrecovery: little\nq1: yes\n")
+        runs = {}
+        for name, directory, answers in (
+            ("at the limits", limit, profile),
+            (f"×{times}", replica, EXAMPLE),
+        ):
+            kb = ["--kb", str(directory)]
+            runs[f"{name}: diagnose"] = [*kb, "diagnose", str(answers)]
+            report = ["report", str(answers), "-o", "-", "--format", "json"]
+            runs[f"{name}: report json"] = [*kb, *report]
+            runs[f"{name}: kb lint"] = [*kb, "kb", "lint"]
+            runs[f"{name}: kb graph svg"] = [*kb, "kb", "graph", "--format", "svg"]
+        self._peaks("memory: largest knowledge base, peak", runs, "knowledge bases")
+
+    def _peaks(self, name: str, runs: dict[str, list[str]], what: str) -> None:
+        peaks = {}
+        for label, args in runs.items():
+            peak, status = peak_rss_mb([str(CRAMP), *args])
+            peaks[label] = {"peak_mb": peak, "status": status}
+        self.results["memory"][name] = peaks
+        worst = max(p["peak_mb"] for p in peaks.values())
+        shown = ", ".join(f"{k} {v['peak_mb']:.0f}" for k, v in peaks.items())
+        self.row(name, worst, "MB", f"{what}: {shown} MB")
+
+
+def largest_knowledge_base(directory: Path) -> Path:
+    """A knowledge base at the loader's limits: as many questions, claims, conditions
+    and values (keys, values and list items) as it accepts, over 13 MB of text."""
+    import shutil
+
+    from knowledge import load_knowledge_base
+    from knowledge.load import MAX_CLAIMS, MAX_CONDITIONS, MAX_QUESTIONS
+
+    shutil.copytree(REPO / "tests" / "fixtures" / "kb-minimal", directory)
+    questions = MAX_QUESTIONS - 10
+    with (directory / "questions.yaml").open("a", encoding="utf-8") as out:
+        for i in range(questions):
+            out.write(f"  - {{id: q{i}, section: S, prompt: P?, help: H., type: yesno}}\n")
+    claims = min(MAX_CLAIMS, MAX_CONDITIONS // 2) - 10
+    says = "x" * 360
+    for part, name in enumerate(("alpha", "beta")):  # two files, each under 10 MB
+        with (directory / "sources" / f"{name}.yaml").open("a", encoding="utf-8") as out:
+            for i in range(part, claims, 2):
+                out.write(
+                    f"  - {{id: c{i}, kind: cause, theory: fatigue, evidence: opinion, "
+                    f"says: '{says}', quote: night cramps are a fatigue issue, "
+                    f"when: {{q{i % questions}: yes, q{(i * 7 + 1) % questions}: no}}}}\n"
+                )
+    load_knowledge_base(directory)  # accepted, or the measure is of nothing
+    return directory
 
 
 def run_with_terminal(cmd: list[str]) -> tuple[float, bool]:

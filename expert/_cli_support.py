@@ -5,6 +5,7 @@ Kept free of heavy imports at module level so ``cramp --help`` stays fast.
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import sys
@@ -38,6 +39,49 @@ def fail(lines: list[str] | str, status: int = EXIT_INPUT) -> NoReturn:
     for line in [lines] if isinstance(lines, str) else lines:
         click.echo(f"cramp: {printable(line)}", err=True)
     sys.exit(status)
+
+
+def write_stdout(text: str) -> None:
+    """Write ``text`` to standard output whole; closed, short or failed writes never pass.
+
+    ``print`` and ``click.echo`` can lose output silently: with standard output closed
+    (``cramp ... >&-``) there is nothing to write to, and unbuffered (PYTHONUNBUFFERED)
+    a write the reader cut short (``| head -c 10``) is taken as done. Here every byte
+    is written or the command fails: exit 1 (BrokenPipeError, or one line for others).
+    """
+    stream = sys.stdout
+    if stream is None or getattr(stream, "closed", False):
+        fail("cannot write the output: standard output is closed", EXIT_ERROR)
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's capture)
+        stream.write(text)
+        stream.flush()
+        return
+    data = memoryview(text.encode(stream.encoding or "utf-8", stream.errors or "strict"))
+    stream.flush()
+    while data:
+        try:
+            written = os.write(fd, data)
+        except BlockingIOError:  # a descriptor shared in non-blocking mode: wait for room
+            import select
+
+            select.select([], [fd], [])
+            continue
+        except OSError as exc:
+            if exc.errno == errno.EBADF:
+                fail("cannot write the output: standard output is closed", EXIT_ERROR)
+            raise  # EPIPE and ENOSPC: the command group's handler says it, exit 1
+        data = data[written:]
+
+
+def user_path(text: str, what: str) -> Path:
+    """``text`` as a path, ``~`` and ``~user`` expanded; an unknown user is one line, exit 2."""
+    try:
+        return Path(text).expanduser()
+    except (RuntimeError, KeyError):
+        user = text.split("/", 1)[0]
+        fail(f"{what} {text}: cannot expand {user}: no such user, or no home directory")
 
 
 def load_kb(ctx: click.Context) -> KnowledgeBase:

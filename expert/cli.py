@@ -12,7 +12,15 @@ from typing import Any
 
 import click
 
-from ._cli_support import EXIT_ERROR, EXIT_INPUT, fail, load_kb, load_profile, printable
+from ._cli_support import (
+    EXIT_ERROR,
+    EXIT_INPUT,
+    fail,
+    load_kb,
+    load_profile,
+    printable,
+    write_stdout,
+)
 
 
 class CrampGroup(click.Group):
@@ -124,11 +132,11 @@ def diagnose(ctx: click.Context, profile: str, fmt: str) -> None:
     if fmt == "json":
         from explain.safe_text import json_text
 
-        click.echo(json_text(diagnosis.to_dict()))
+        write_stdout(json_text(diagnosis.to_dict()) + "\n")
     else:
         from explain import render_text
 
-        click.echo(render_text(diagnosis, title=kb.manifest.title), nl=False)
+        write_stdout(render_text(diagnosis, title=kb.manifest.title))
 
 
 @cli.command()
@@ -155,8 +163,7 @@ def demo(ctx: click.Context, example: str, list_: bool) -> None:
 
     names = example_names()
     if list_:
-        for name in names:
-            click.echo(name)
+        write_stdout("".join(f"{name}\n" for name in names))
         return
     if example not in names:
         from knowledge.problems import did_you_mean
@@ -171,12 +178,13 @@ def demo(ctx: click.Context, example: str, list_: bool) -> None:
         profile = load_profile_text(path.read_bytes(), kb, path.name)
     except ProblemsError as exc:
         fail([str(p) for p in exc.problems], 1)
-    title = f"Worked consultation: {profile.name or example}"
-    click.echo(title)
-    click.echo("=" * len(title))
+    from explain.safe_text import for_terminal, for_terminal_line
+
+    title = for_terminal_line(f"Worked consultation: {profile.name or example}")
+    lines = [title, "=" * len(title)]
     if profile.notes:
-        click.echo(profile.notes.strip())
-    click.echo()
+        lines.append(for_terminal(profile.notes.strip()))
+    lines.append("")
     for qid, question in kb.questions.items():
         if qid in profile.unknown:
             answer = "don't know"
@@ -184,10 +192,12 @@ def demo(ctx: click.Context, example: str, list_: bool) -> None:
             answer = answer_words(question, profile.answers[qid])
         else:
             continue
-        click.echo(f"  Q: {question.prompt}")
-        click.echo(f"  A: {answer}")
-    click.echo()
-    click.echo(render_text(run_diagnosis(kb, profile), title=kb.manifest.title), nl=False)
+        # Knowledge-base text from another author: inert on a terminal, one line each.
+        lines.append(f"  Q: {for_terminal_line(question.prompt)}")
+        lines.append(f"  A: {for_terminal_line(answer)}")
+    lines.append("")
+    text = "\n".join(lines) + "\n"
+    write_stdout(text + render_text(run_diagnosis(kb, profile), title=kb.manifest.title))
 
 
 def _register() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._cli_support import fail, load_kb, printable
+from ._cli_support import fail, load_kb, printable, write_stdout
 from .cli_report import output_errors
 
 #: File-name endings that pick a graph format when --format is not given.
@@ -68,7 +68,9 @@ def graph(ctx: click.Context, fmt: str | None, output: str | None, force: bool) 
             g, title=f"{kb.manifest.title}: sources, claims, theories and advice", element_id="kb"
         )
     if output is None or output == "-":
-        click.echo(text, nl=False)
+        from explain.safe_text import for_terminal
+
+        write_stdout(for_terminal(text))
         return
     path = Path(output)
     with output_errors(output):

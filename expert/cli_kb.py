@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
 
 import click
 
-from ._cli_support import EXIT_ERROR, fail, load_kb, printable
+from ._cli_support import EXIT_ERROR, fail, load_kb, printable, write_stdout
 
 
 @click.group()
@@ -43,22 +42,22 @@ def lint(ctx: click.Context, seeds: Path | None) -> None:
       cramp kb lint --sources ../shared/seeds
       cramp --kb ./my-knowledge kb lint
     """
+    from explain.safe_text import for_terminal_line
     from knowledge.lint import lint_knowledge_base
 
     result = lint_knowledge_base(ctx.find_root().params.get("kb_dir"), seeds=seeds)
-    for problem in result.problems:
-        click.echo(str(problem))
+    write_stdout("".join(f"{problem}\n" for problem in result.problems))
     if not result.ok:
         fail(f"{len(result.problems)} problem(s)", EXIT_ERROR)
     base = result.kb
     assert base is not None
     verified = f", {result.quotes_checked} quotes verified" if seeds is not None else ""
-    click.echo(
+    write_stdout(
         f"ok: {len(base.sources)} sources, {len(base.claims)} claims, "
         f"{len(base.questions)} questions, {len(base.theories)} theories, "
         f"{len(base.advice)} pieces of advice, {len(base.conflicts)} conflicts, "
         f"{len(base.findings)} findings, {len(base.policy)} safety-policy rules{verified} "
-        f"(version {base.version}, {base.short_hash})"
+        f"(version {for_terminal_line(base.version)}, {base.short_hash})\n"
     )
 
 
@@ -83,14 +82,15 @@ def coverage(ctx: click.Context, fmt: str) -> None:
     Example:
       cramp kb coverage --format json
     """
+    from explain.safe_text import for_terminal, json_text
     from knowledge.coverage import coverage as compute
     from knowledge.coverage import render_coverage
 
     cov = compute(load_kb(ctx))
     if fmt == "json":
-        click.echo(json.dumps(cov.to_dict(), indent=2, ensure_ascii=False))
+        write_stdout(json_text(cov.to_dict()) + "\n")
     else:
-        click.echo(render_coverage(cov), nl=False)
+        write_stdout(for_terminal(render_coverage(cov)))
 
 
 @kb.command()
@@ -146,7 +146,7 @@ def docs(ctx: click.Context, output: str, force: bool) -> None:
 
     text = render_kb_docs(load_kb(ctx))
     if output == "-":
-        click.echo(text, nl=False)
+        write_stdout(text)
         return
     from explain.kb_docs import is_generated_docs
 
@@ -171,12 +171,15 @@ def questions(ctx: click.Context) -> None:
 
     A profile answers these by id; `unknown` is always allowed.
     """
+    from explain.safe_text import for_terminal_line as line
+
     base = load_kb(ctx)
     section = None
+    out = []
     for q in base.questions.values():
         if q.section != section:
             section = q.section
-            click.echo(f"\n# {section}")
+            out.append(f"\n# {line(section)}")
         if q.type == "number":
             allowed = f"number, {q.unit}, {q.min:g} to {q.max:g}"
         elif q.type == "yesno":
@@ -185,8 +188,10 @@ def questions(ctx: click.Context) -> None:
             allowed = "list of: " + ", ".join(q.values)
         else:
             allowed = " | ".join(q.values)
-        click.echo(f"{q.id}: {allowed}")
-        click.echo(f"    {q.prompt}")
+        out.append(f"{q.id}: {line(allowed)}")
+        # Another author's knowledge base: its text is inert on a terminal.
+        out.append(f"    {line(q.prompt)}")
+    write_stdout("".join(f"{text}\n" for text in out))
 
 
 @kb.command("test")

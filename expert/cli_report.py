@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import shlex
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from ._cli_support import EXIT_ERROR, fail, load_kb, load_profile, printable, same_file
+from ._cli_support import (
+    EXIT_ERROR,
+    fail,
+    load_kb,
+    load_profile,
+    printable,
+    same_file,
+    write_stdout,
+)
 
 
 @click.command()
@@ -60,7 +67,7 @@ def report(ctx: click.Context, profile: str, output: str, fmt: str | None, force
     if output == "-":
         if fmt is None:
             fail("-o -: give --format md, html or json when writing to standard output")
-        click.echo(render_report(report_context(kb, answers), fmt), nl=False)
+        write_stdout(render_report(report_context(kb, answers), fmt))
         return
     with output_errors(output):
         written = write_report(kb, answers, Path(output), fmt, force=force)
@@ -118,15 +125,18 @@ def explain(ctx: click.Context, profile: str, item: str, why_not: bool) -> None:
         text = render_why_not(explain_why_not(kb, run, target), command=command)
     else:
         text = render_how(explain_how(kb, run, target), command=command)
-    click.echo(text, nl=False)
-    sys.stdout.flush()
+    write_stdout(text)
 
 
 @contextmanager
 def output_errors(output: str) -> Iterator[None]:
     """Turn a failure to write ``output`` into one line on stderr and an exit status."""
+    from .files import NotRegularFileError
+
     try:
         yield
+    except NotRegularFileError as exc:
+        fail(f"{exc}; `-o -` writes to standard output")
     except FileExistsError:
         fail(f"{output}: already exists; use --force to overwrite it")
     except ValueError as exc:

@@ -156,20 +156,21 @@ def _depths(kb: KnowledgeBase) -> dict[str, int]:
     Walked with an explicit stack, so a long chain cannot exhaust Python's recursion.
     """
     depths: dict[str, int] = {}
-    for root in kb.questions:
-        stack = [root]
+    for start in kb.questions:
+        stack = [start]
         while stack:
             qid = stack[-1]
             if qid in depths:
                 stack.pop()
                 continue
             above = [c.question for c in kb.preconditions.get(qid, ())]
-            missing = [q for q in above if q not in depths and q not in stack]
-            if missing:
-                stack.extend(missing)
+            todo = [q for q in above if q not in depths and q not in stack]
+            if todo:
+                stack.extend(todo)
                 continue
-            stack.pop()
+            # (A question already on the stack would be a cycle, which the loader refuses.)
             depths[qid] = 1 + max((depths.get(q, 0) for q in above), default=-1)
+            stack.pop()
     return depths
 
 

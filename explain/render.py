@@ -21,9 +21,20 @@ PHASE_TITLES = {
 }
 
 
+#: Output formats whose templates are autoescaped, every one of them, whatever its name.
+MARKUP_FORMATS = frozenset({"html"})
+
+
 @cache
-def environment() -> jinja2.Environment:
-    """The shared template environment: strict about undefined names, escaping HTML."""
+def environment(output: str = "text") -> jinja2.Environment:
+    """The template environment for one output format: strict, and escaping for HTML.
+
+    Autoescaping follows the format being produced, never a template's file name: in the
+    HTML environment every template, macro file and string template is escaped (a
+    macro file such as ``_html.j2`` has no ``.html`` in its name). Text and Markdown
+    have their own escaping (the ``terminal``, ``terminal_line`` and ``md`` filters and
+    ``finalize``), where HTML entities would be wrong.
+    """
     import jinja2
 
     from .safe_text import finalize, for_markdown, for_terminal, for_terminal_line
@@ -32,8 +43,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("explain", "templates"),
         undefined=jinja2.StrictUndefined,
-        # Template names end in .html.j2, which select_autoescape(["html"]) would miss.
-        autoescape=lambda name: bool(name) and name.removesuffix(".j2").endswith(".html"),
+        autoescape=output in MARKUP_FORMATS,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,

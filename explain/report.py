@@ -50,7 +50,7 @@ def render_report(context: ReportContext, fmt: str) -> str:
         return json_text(asdict(context)) + "\n"
     from .render import environment
 
-    return environment().get_template(TEMPLATES[fmt]).render(report=context)
+    return environment(fmt).get_template(TEMPLATES[fmt]).render(report=context)
 
 
 def write_report(

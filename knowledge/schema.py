@@ -26,6 +26,9 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 #: A web address: reports link to it, so nothing but http(s) and no characters that
 #: could end an HTML attribute or a Markdown autolink.
 Url = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https?://[^\s<>\"'`\\]+$")]
+#: A weighing factor: bounded, so that no product or sum of them can overflow to infinity
+#: (which JSON cannot represent) however many claims a knowledge base holds.
+Weight = Annotated[float, Field(ge=-1000, le=1000, allow_inf_nan=False)]
 #: A short verbatim quote from a source.
 Quote = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=400)]
 
@@ -350,10 +353,10 @@ class Weights(_Model):
     background: shown, never counted).
     """
 
-    evidence: dict[EvidenceKind, float]
-    stance: dict[Stance, float]
-    kind: dict[Literal["cause", "mechanism", "diagnostic"], float]
-    modality: dict[Modality, float] = Field(default_factory=lambda: dict.fromkeys(MODALITIES, 1.0))
+    evidence: dict[EvidenceKind, Weight]
+    stance: dict[Stance, Weight]
+    kind: dict[Literal["cause", "mechanism", "diagnostic"], Weight]
+    modality: dict[Modality, Weight] = Field(default_factory=lambda: dict.fromkeys(MODALITIES, 1.0))
 
 
 class TierText(_Model):
