@@ -84,8 +84,18 @@ def _silence_stdout() -> None:
     metavar="DIR",
     help="Knowledge-base directory to use instead of the bundled one ($CRAMP_KB).",
 )
+@click.option(
+    "--cache-dir",
+    "cache_dir",
+    envvar="CRAMP_CACHE_DIR",
+    metavar="DIR",
+    help=(
+        "Directory for compiled knowledge-base images ($CRAMP_CACHE_DIR; default "
+        "$XDG_CACHE_HOME/cramp). CRAMP_NO_CACHE=1 turns images off."
+    ),
+)
 @click.version_option(package_name="cramp-expert", prog_name="cramp")
-def cli(kb_dir: str | None) -> None:
+def cli(kb_dir: str | None, cache_dir: str | None) -> None:
     """cramp: an expert system, with explanations, about leg cramps in runners.
 
     It reasons over what five published articles and public health pages say about

@@ -194,6 +194,49 @@ def questions(ctx: click.Context) -> None:
     write_stdout("".join(f"{text}\n" for text in out))
 
 
+@kb.command()
+@click.pass_context
+def build(ctx: click.Context) -> None:
+    """Validate the knowledge base and write its compiled image.
+
+    Commands read the image instead of the YAML while no knowledge file changes, and
+    write it themselves when it is missing; this writes it on purpose (say, when
+    installing). It goes to --cache-dir, else $XDG_CACHE_HOME/cramp.
+
+    \b
+    Example:
+      cramp kb build
+    """
+    import time
+
+    from knowledge.digest import default_directory
+    from knowledge.image import ImageError, image_key, write_image
+
+    from ._cli_support import image_store, load_source, prepare_image, user_path
+
+    store = image_store(ctx)
+    if store is None:
+        fail("compiled images are turned off by $CRAMP_NO_CACHE; unset it to build one")
+    directory = ctx.find_root().params.get("kb_dir")
+    root = user_path(directory, "--kb") if directory is not None else default_directory()
+    started = time.perf_counter()
+    base = load_source(directory)
+    keep = prepare_image(base)
+    key = image_key(root)
+    path = store.path_for(key)
+    try:
+        size = write_image(path, base, key, keep)
+    except ImageError as exc:
+        fail(f"cannot write the image: {exc}", EXIT_ERROR)
+    except OSError as exc:
+        fail(f"cannot write the image to {store.directory}: {exc.strerror or exc}", EXIT_ERROR)
+    took = time.perf_counter() - started
+    write_stdout(
+        f"wrote {printable(path)} ({size / 1e6:.2f} MB) for knowledge base version "
+        f"{printable(base.version)} ({base.short_hash}) in {took:.2f} s\n"
+    )
+
+
 @kb.command("test")
 @click.argument(
     "directory",
@@ -294,7 +337,7 @@ def test_command(
             )
         kb_dir = str(directory)
     else:
-        base = load_kb(ctx)
+        base = load_kb(ctx, from_source=True)
     using = settings(PROFILES[profile], database=None)
     if examples is not None:
         using = settings(using, max_examples=examples)

@@ -16,7 +16,7 @@ from typing import Any
 
 from knowledge import KnowledgeBase
 from knowledge.conditions import Condition
-from knowledge.schema import PHASES, TIERS
+from knowledge.vocabulary import PHASES, TIERS
 
 from .engine import Run
 

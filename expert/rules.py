@@ -45,7 +45,7 @@ from typing import Any
 
 from knowledge import KnowledgeBase
 from knowledge.conditions import Condition, FindingTest, Test
-from knowledge.schema import TIERS
+from knowledge.vocabulary import TIERS
 
 #: Kinds of rule, in the order they are listed.
 KINDS = (

@@ -30,7 +30,7 @@ from knowledge import Condition, KnowledgeBase, Profile
 from knowledge.conditions import FindingTest, holds_all
 from knowledge.runners import profiles, red_flag_claims, reorderings
 from knowledge.satisfy import satisfying_answers
-from knowledge.schema import TIERS
+from knowledge.vocabulary import TIERS
 
 #: Advice that tells the runner to drink: never for signs of over-hydration.
 DRINKING = re.compile(r"\b(drink|drinking|hydrat\w*|water|fluid)\b", re.IGNORECASE)

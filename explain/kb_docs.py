@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 from knowledge.conditions import FindingTest
 from knowledge.coverage import KINDS, Coverage, coverage, positions
-from knowledge.schema import PHASES, TIERS, Question
+from knowledge.vocabulary import PHASES, TIERS
 
 from .render import PHASE_TITLES, environment
 
 if TYPE_CHECKING:
     from knowledge import KnowledgeBase
+    from knowledge.schema import Question
 
 TEMPLATE = "knowledge-base.md.j2"
 #: Templates of the pages, under explain/templates/.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -23,6 +24,20 @@ PHASE_TITLES = {
 
 #: Output formats whose templates are autoescaped, every one of them, whatever its name.
 MARKUP_FORMATS = frozenset({"html"})
+
+
+#: Where compiled templates are kept between commands; see :func:`cache_templates_in`.
+_TEMPLATE_CACHE: list[Path] = []
+
+
+def cache_templates_in(directory: Path) -> None:
+    """Keep compiled templates in ``directory`` (one its owner alone can write).
+
+    Compiling the templates costs more than a diagnosis; like the knowledge-base image,
+    the compiled code is kept and used again while the templates are unchanged. Call
+    before the first :func:`environment`.
+    """
+    _TEMPLATE_CACHE[:] = [directory]
 
 
 @cache
@@ -49,6 +64,7 @@ def environment(output: str = "text") -> jinja2.Environment:
         keep_trailing_newline=True,
         # Whatever a template prints, nothing in it can drive a terminal that shows it.
         finalize=finalize,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters["terminal"] = for_terminal
     env.filters["terminal_line"] = for_terminal_line
@@ -61,6 +77,22 @@ def environment(output: str = "text") -> jinja2.Environment:
     env.filters["withholding"] = withholding
     env.filters["hedge"] = hedge
     return env
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    import jinja2
+
+    if not _TEMPLATE_CACHE:
+        return None
+    directory = _TEMPLATE_CACHE[0]
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        from knowledge.image import check_directory
+
+        check_directory(directory)
+    except Exception:  # any doubt about the directory: compile afresh
+        return None
+    return jinja2.FileSystemBytecodeCache(str(directory))
 
 
 @dataclass(frozen=True)

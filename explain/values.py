@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from knowledge.schema import Question
+if TYPE_CHECKING:
+    from knowledge.schema import Question
 
 
 def answer_text(value: Any) -> str:

@@ -167,7 +167,7 @@ def candidate_claims(kb: KnowledgeBase, item: Item) -> tuple[list[str], list[str
 
 
 def _more_urgent(level: str, tier: str) -> bool:
-    from knowledge.schema import TIERS
+    from knowledge.vocabulary import TIERS
 
     return TIERS.index(level) < TIERS.index(tier)
 

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .problems import did_you_mean, one_of, quoted
-from .schema import Question
+
+if TYPE_CHECKING:
+    from .schema import Question
 
 YES = frozenset({"yes", "true", "y"})
 NO = frozenset({"no", "false", "n"})

@@ -15,9 +15,7 @@ import re
 import stat
 import types
 import typing
-from collections.abc import Iterator
 from dataclasses import replace
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from ._yaml import MAX_FILE_BYTES, Document, TooManyValues, read_yaml, special_file
 from .conditions import ConditionError, FindingTest, Test, parse_conditions
+from .digest import MANIFEST, SOURCES_DIR, content_hash, default_directory, source_paths
 from .model import KnowledgeBase
 from .problems import Problem, ProblemsError, did_you_mean, one_of, with_article
 from .schema import (
@@ -39,7 +38,6 @@ from .schema import (
     TheoriesFile,
 )
 
-MANIFEST = "knowledge-base.yaml"
 FILES: dict[str, type[BaseModel]] = {
     MANIFEST: Manifest,
     "questions.yaml": QuestionsFile,
@@ -52,7 +50,6 @@ FILES: dict[str, type[BaseModel]] = {
 }
 #: Files a knowledge base may leave out.
 OPTIONAL_FILES: dict[str, type[BaseModel]] = {}
-SOURCES_DIR = "sources"
 #: Keys a profile reserves for itself; no question may use them as an id.
 RESERVED_IDS = frozenset({"name", "notes", "finding"})
 #: The most a knowledge base may hold. Memory grows with what it holds (claims above
@@ -65,11 +62,6 @@ MAX_QUESTIONS = 10_000
 MAX_CONDITIONS = 50_000
 #: Keys, values and list items in all its files: what parsing them costs in memory.
 MAX_VALUES = 700_000
-
-
-def default_directory() -> Path:
-    """The knowledge base shipped with the package."""
-    return Path(str(resources.files("knowledge") / "data"))
 
 
 def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
@@ -139,30 +131,6 @@ def display_path(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-def content_hash(root: Path) -> str:
-    """SHA-256 over every knowledge file's relative path and bytes, in a fixed order."""
-    digest = hashlib.sha256()
-    for path in sorted(_knowledge_files(root)):
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
-def _knowledge_files(root: Path) -> Iterator[Path]:
-    for name in (*FILES, *OPTIONAL_FILES):
-        if (root / name).is_file():
-            yield root / name
-    yield from (p for p in source_paths(root) if p.is_file())
-
-
-def source_paths(root: Path) -> list[Path]:
-    """The source files (``sources/*.yaml``) of a knowledge base, sorted by name."""
-    sources = root / SOURCES_DIR
-    return sorted(sources.glob("*.yaml")) if sources.is_dir() else []
 
 
 class _Loader:

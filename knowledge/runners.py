@@ -27,7 +27,7 @@ so a failing test reports a small runner.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hypothesis import reject
 from hypothesis import strategies as st
@@ -38,7 +38,9 @@ from .model import KnowledgeBase
 from .problems import did_you_mean
 from .profile import Profile
 from .satisfy import satisfying_answers
-from .schema import Question
+
+if TYPE_CHECKING:
+    from .schema import Question
 
 __all__ = ["answers", "profiles", "red_flag_claims", "reorderings"]
 

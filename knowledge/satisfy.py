@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import combinations, product
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .conditions import Condition, FindingTest, Test
 from .model import KnowledgeBase
-from .schema import Question
+
+if TYPE_CHECKING:
+    from .schema import Question
 
 Constraints = Mapping[str, tuple[Condition, ...]]
 
