@@ -48,6 +48,7 @@ from experta import (  # noqa: E402  (must follow the compatibility step)
     P,
     Rule,
 )
+from experta.fact import InitialFact  # noqa: E402
 from experta.fieldconstraint import (  # noqa: E402
     ANDFC,
     NOTFC,
@@ -55,10 +56,14 @@ from experta.fieldconstraint import (  # noqa: E402
     L,
 )
 from experta.matchers import ReteMatcher  # noqa: E402
-from experta.matchers.rete.check import FeatureCheck, TypeCheck  # noqa: E402
-from experta.matchers.rete.mixins import ChildNode  # noqa: E402
+from experta.matchers.rete.check import FactCapture, FeatureCheck, TypeCheck  # noqa: E402
+from experta.matchers.rete.mixins import AnyChild, ChildNode  # noqa: E402
 from experta.matchers.rete.nodes import ConflictSetNode, FeatureTesterNode  # noqa: E402
-from experta.matchers.rete.utils import prepare_rule  # noqa: E402
+from experta.matchers.rete.utils import (  # noqa: E402
+    extract_facts,
+    generate_checks,
+    prepare_rule,
+)
 
 
 def _drop_handlers_added_by_import(before: list[logging.Handler]) -> None:
@@ -78,17 +83,22 @@ __all__ = [
     "NOT",
     "NOTFC",
     "ORFC",
+    "AnyChild",
     "ChildNode",
     "ConflictSetNode",
     "Fact",
+    "FactCapture",
     "FeatureCheck",
     "FeatureTesterNode",
     "Field",
+    "InitialFact",
     "KnowledgeEngine",
     "L",
     "P",
     "ReteMatcher",
     "Rule",
     "TypeCheck",
+    "extract_facts",
+    "generate_checks",
     "prepare_rule",
 ]

@@ -51,6 +51,7 @@ from ._experta import (
 )
 from .alpha_index import OneOf, index_alpha_network
 from .facts import FACT_TYPES, Answer, FactRecord, Finding, Given, Recommendation
+from .network_build import appending_children, build_alpha_part
 from .rules import RuleSpec, rule_specs
 from .trace import Firing
 
@@ -70,9 +71,13 @@ class QuietReteMatcher(ReteMatcher):
     #: Whether to put dispatch tables in the alpha network (off only to compare).
     index_alpha: bool = True
 
+    #: experta's alpha-network builder, made linear (see :mod:`expert.network_build`).
+    build_alpha_part = staticmethod(build_alpha_part)
+
     def build_network(self) -> None:
         """experta's network, with the inputs of conflict-set nodes watched."""
-        super().build_network()
+        with appending_children():
+            super().build_network()
         self._reached: set[Any] = set()
         self._rank = {node: i for i, node in enumerate(self._get_conflict_set_nodes())}
         for node in self._nodes():
