@@ -180,13 +180,20 @@ def read_image(path: Path, key: str) -> KnowledgeBase:
         raise
     except OSError as exc:
         raise ImageError(f"{path}: {exc.strerror}") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise ImageError(f"{path}: not a regular file")
         if hasattr(os, "getuid") and info.st_uid != os.getuid():
             raise ImageError(f"{path}: owned by another user")
-        data = handle.read()
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+    except OSError as exc:
+        raise ImageError(f"{path}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
     magic, _, rest = data.partition(b"\n")
     header_line, _, body = rest.partition(b"\n")
     if magic != MAGIC:

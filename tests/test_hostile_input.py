@@ -792,9 +792,12 @@ def test_a_chain_of_hundreds_of_ask_if_questions_is_no_recursion_error(
 def test_a_chain_of_ask_if_questions_lints_and_asks(tmp_path: Path) -> None:
     args = with_kb(ask_if_chain(400), "kb", "lint")(tmp_path)
     lint = invoke(args)
-    # Lint names the questions no claim tests (all links but the last), and nothing else.
+    # Lint names the questions no claim tests (all links but the last), and nothing else
+    # about the chain (the fixture's own claims have problems of their own).
     assert lint.exit_code == 1 and "RecursionError" not in lint.output
-    assert lint.stderr == "cramp: 399 problem(s)\n"
+    about_links = [line for line in lint.stdout.splitlines() if "'link_" in line]
+    assert len(about_links) == 399
+    assert all("is tested by no claim" in line for line in about_links)
     kb_args = args[:2]
     asked = invoke([*kb_args, "ask", "--session", str(tmp_path / "s.yaml")], input="2\nquit\n")
     assert asked.exit_code == 0, asked.output

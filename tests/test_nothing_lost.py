@@ -94,6 +94,7 @@ def crash_while_writing(
     script = tmp_path / "crash_child.py"
     script.write_text(CHILD)
     env = {**os.environ, "KILL_AT": str(kill_at), "XDG_STATE_HOME": str(tmp_path / "state")}
+    env["CRAMP_NO_CACHE"] = "1"  # count only the command's own files, not its image
     env.pop("CRAMP_KB", None)
     result = subprocess.run(
         [sys.executable, str(script), *args],
