@@ -138,11 +138,11 @@ def precompile() -> None:
 
 
 def generated_profiles(kb: Any, count: int, *, partial: bool = True, seed: int = 0) -> list[Any]:
-    """``count`` runners drawn by ``knowledge.runners.profiles`` (seeded, no shrinking)."""
+    """``count`` runners drawn by ``cramp.authoring.runners.profiles`` (seeded, no shrinking)."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as with_seed
 
-    from knowledge.runners import profiles
+    from cramp.authoring.runners import profiles
 
     out: list[Any] = []
 
@@ -391,9 +391,9 @@ class Bench:
 
     def clips(self) -> None:
         try:
-            from expert.clips import ClipsReasoner
+            from cramp.authoring.clips import ClipsReasoner
         except ImportError:
-            self.row("clips: experta/CLIPS", float("nan"), "", "pending: expert.clips missing")
+            self.row("clips: experta/CLIPS", float("nan"), "", "pending: no CLIPS oracle")
             return
         from expert.engine import Reasoner
         from knowledge import load_knowledge_base, load_profile_text, parse_profile
@@ -461,9 +461,9 @@ class Bench:
     def hypothesis(self) -> None:
         from hypothesis import HealthCheck, Phase, given, settings
 
+        from cramp.authoring.runners import profiles
         from expert import diagnose
         from knowledge import load_knowledge_base
-        from knowledge.runners import profiles
 
         kb = load_knowledge_base()
         count = 300 if self.quick else 2000
@@ -530,7 +530,7 @@ class Bench:
 
     def memory(self) -> None:
         """Peak resident memory of the commands on the largest inputs they accept."""
-        from explain.batch import MAX_RUNNERS, MAX_SOURCE_BYTES
+        from cramp.batch import MAX_RUNNERS, MAX_SOURCE_BYTES
         from knowledge._yaml import MAX_FILE_BYTES
         from knowledge.profile import MAX_PROFILE_BYTES
         from knowledge.synthetic import replicate_knowledge_base

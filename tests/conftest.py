@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from explain.invariant_suite import register_profiles
+from cramp.authoring.invariant_suite import register_profiles
 from knowledge import KnowledgeBase, load_knowledge_base
 
 REPO = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from expert.cli import cli
+from cramp.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
 #: What must never reach a terminal from input: ESC, BEL, CR and the other controls.
@@ -54,7 +54,7 @@ def cramp_command() -> list[str]:
     if local.is_file() and os.access(local, os.X_OK):
         return [str(local)]
     found = shutil.which("cramp")
-    return [found] if found else [sys.executable, "-c", "from expert.cli import main; main()"]
+    return [found] if found else [sys.executable, "-c", "from cramp.cli import main; main()"]
 
 
 def run_cramp(

@@ -7,13 +7,13 @@ from typing import Any
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from cramp.authoring.runners import profiles
 from expert._experta import ChildNode, Fact, FeatureCheck, FeatureTesterNode, L, P, TypeCheck
 from expert.alpha_index import MIN_GROUP, OneOf, _Dispatch, index_alpha_network
 from expert.compile import QuietReteMatcher, compile_engine
 from expert.engine import Reasoner
 from knowledge import KnowledgeBase, load_knowledge_base, load_profile_text
 from knowledge.bundled import example_names, example_path
-from knowledge.runners import profiles
 
 
 class Red(Fact):

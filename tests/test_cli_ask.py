@@ -10,11 +10,11 @@ from click.testing import CliRunner, Result
 from consultation_support import benign_answer, plan, typed
 
 import explain
+from cramp.cli import cli
+from cramp.cli.ask import _Shell
+from cramp.session import SESSION_HEADER, load_session
 from expert import diagnose
-from expert.cli import cli
-from expert.cli_ask import _Shell
 from expert.consultation import Consultation
-from expert.session import SESSION_HEADER, load_session
 from explain import render_text
 from knowledge import KnowledgeBase, Profile, default_directory, load_profile_text
 

@@ -45,13 +45,13 @@ def test_only_the_compatibility_module_imports_experta():
 
 def test_the_knowledge_package_and_the_cli_module_do_not_import_heavy_modules():
     out = run_python(
-        "import sys, knowledge, expert.cli; "
+        "import sys, knowledge, cramp.cli; "
         "print(sorted(m for m in ('experta', 'networkx', 'jinja2', 'pydantic')"
         " if m in sys.modules))"
     )
     assert out in ("['pydantic']", "[]")
     out = run_python(
-        "import sys, expert.cli; "
+        "import sys, cramp.cli; "
         "print(sorted(m for m in ('experta', 'networkx', 'jinja2', 'pydantic', 'yaml')"
         " if m in sys.modules))"
     )

@@ -618,16 +618,16 @@ def test_more_jobs_than_cores_are_capped_unless_forced(
 ) -> None:
     # Bug: `-j 100` started 100 processes, whatever the machine.
     reuse_bundled_kb(monkeypatch, kb)  # loaded once, not per command
-    import explain.workers
+    import cramp.workers
 
     started: list[int] = []
-    real = explain.workers.WorkerPool.__init__
+    real = cramp.workers.WorkerPool.__init__
 
     def record(self, size, *args, **kwargs):
         started.append(size)
         real(self, size, *args, **kwargs)
 
-    monkeypatch.setattr(explain.workers.WorkerPool, "__init__", record)
+    monkeypatch.setattr(cramp.workers.WorkerPool, "__init__", record)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     source = tmp_path / "squad.jsonl"
     source.write_text('{"recovery": "some"}\n' * 4)

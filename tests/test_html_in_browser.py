@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fixture_data import HOSTILE, NIGHT, fixture_kb, fixture_profile
 
-from explain import write_report
+from cramp import write_report
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [

@@ -15,8 +15,9 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cramp.authoring.runners import profiles
+from cramp.cli import cli
 from expert import diagnose
-from expert.cli import cli
 from knowledge import load_knowledge_base, parse_profile
 from knowledge.digest import default_directory
 from knowledge.image import (
@@ -30,7 +31,6 @@ from knowledge.image import (
     write_image,
 )
 from knowledge.records import Record
-from knowledge.runners import profiles
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
@@ -85,7 +85,7 @@ def test_a_command_from_an_image_imports_neither_pydantic_nor_the_loader(tmp_pat
     env = {**os.environ, "CRAMP_NO_CACHE": "", "CRAMP_CACHE_DIR": str(cache)}
     script = (
         "import sys\n"
-        "from expert.cli import main\n"
+        "from cramp.cli import main\n"
         "sys.argv = ['cramp', 'diagnose', sys.argv[1]]\n"
         "try:\n    main()\n"
         "except SystemExit:\n    pass\n"

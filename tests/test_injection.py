@@ -124,8 +124,7 @@ def test_cramp_ask_strips_control_characters_from_what_it_echoes(
     result = invoke(["ask", "--session", str(session), "--answers", str(hostile)], input=typed)
     assert result.exit_code == 0, result.output
     no_raw_control(result.output)
-    if args != ["kb", "lint"]:  # lint reports the small fixture's own problems instead
-        assert "]0;pwned" in result.output  # the text itself is shown, inert
+    assert "]0;pwned" in result.output  # the text itself is shown, inert
 
 
 def test_the_terminal_filters_leave_ordinary_text_alone() -> None:
@@ -347,7 +346,7 @@ def test_summary_cells_that_a_spreadsheet_would_run_are_neutralised(
 
 
 def test_csv_cells_keep_ordinary_text_alone() -> None:
-    from explain.batch import csv_cell
+    from cramp.batch import csv_cell
 
     assert csv_cell("Zoë, 10 km") == "Zoë, 10 km"
     assert csv_cell("=1+1") == "'=1+1" and csv_cell("-5") == "'-5"
@@ -388,4 +387,5 @@ def test_knowledge_base_text_reaches_the_terminal_inert(tmp_path: Path, args: li
     no_raw_control(result.output)
     assert not any(line.startswith("TRIAGE: SELF-CARE") for line in result.output.splitlines())
     if args != ["kb", "lint"]:  # lint reports the small fixture's own problems instead
+        if args != ["kb", "lint"]:  # lint reports the small fixture's own problems instead
         assert "]0;pwned" in result.output  # the text itself is shown, inert

@@ -32,7 +32,7 @@ from reliability_support import (
 )
 
 import explain
-from expert.session import load_session, write_profile
+from cramp.session import load_session, write_profile
 from knowledge import KnowledgeBase, Profile
 
 EXAMPLE = REPO / "knowledge" / "examples" / "red-flag-calf-tear.yaml"
@@ -81,7 +81,7 @@ def fdopen(fd, *args, **kwargs):
 
 os.fdopen = fdopen
 sys.argv = ["cramp", *sys.argv[1:]]
-from expert.cli import main
+from cramp.cli import main
 
 main()
 """
@@ -183,12 +183,12 @@ def test_a_saved_profile_killed_mid_write_leaves_no_file_under_its_name(tmp_path
     # Bug: write_profile wrote straight into the final name (O_EXCL), so a crash left a
     # half-written profile there, and the name could not be used again.
     code = (
-        "from pathlib import Path; from expert.session import write_profile; "
+        "from pathlib import Path; from cramp.session import write_profile; "
         "from knowledge import Profile; "
         f"write_profile(Path({str(tmp_path / 'me.yaml')!r}), Profile(name='x' * 5000))"
     )
     script = tmp_path / "crash_child.py"
-    script.write_text(CHILD.replace("from expert.cli import main\n\nmain()", code))
+    script.write_text(CHILD.replace("from cramp.cli import main\n\nmain()", code))
     env = {**os.environ, "KILL_AT": "1"}
     result = subprocess.run([sys.executable, str(script)], env=env, timeout=60, check=False)
     assert result.returncode == -signal.SIGKILL
@@ -532,17 +532,17 @@ def test_a_summary_that_appears_during_the_run_is_not_replaced_without_force(
 ) -> None:
     # Bug: the summary was checked before the run and then written with open("w").
     reuse_bundled_kb(monkeypatch, kb)  # loaded once, not per command
-    import explain.batch
+    import cramp.batch
 
     folder = profiles_dir(tmp_path, {"ann.yaml": "self_care", "bo.yaml": "urgent"})
     out = tmp_path / "out"
-    real = explain.batch._report_one
+    real = cramp.batch._report_one
 
     def and_meanwhile(item, target):
         (out / "summary.csv").write_text("someone else's\n")
         return real(item, target)
 
-    monkeypatch.setattr(explain.batch, "_report_one", and_meanwhile)
+    monkeypatch.setattr(cramp.batch, "_report_one", and_meanwhile)
     result = invoke(["batch", str(folder), "-o", str(out), "-j", "1", "-q"])
     assert_one_line_error(result, 2, "summary.csv: already exists (it appeared during the run)")
     assert (out / "summary.csv").read_text() == "someone else's\n"

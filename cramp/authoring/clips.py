@@ -30,10 +30,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from expert.rules import FactTest, RuleSpec, rule_specs
 from knowledge import Condition, KnowledgeBase, Profile
 from knowledge.conditions import FindingTest
-
-from .rules import FactTest, RuleSpec, rule_specs
 
 #: Salience of keeping a question with no ``ask_if``; two less per level of nesting.
 #: CLIPS allows -10000 to 10000; every specification's rule sits below ``SALIENCE_SPEC``,
@@ -244,7 +243,7 @@ def compile_clips(kb: KnowledgeBase) -> str:
     """The knowledge base as CLIPS source: templates, then rules (same text every time)."""
     header = (
         f"; {kb.manifest.title}, knowledge base {kb.version} ({kb.short_hash}),"
-        " compiled by expert.clips"
+        " compiled by cramp.authoring.clips"
     )
     specs = [spec for spec in rule_specs(kb) if spec.kind != "gate"]
     packed = _saliences(specs)

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from ._cli_support import (
+from cramp.cli.support import (
     EXIT_ERROR,
     EXIT_INPUT,
     fail,
@@ -212,11 +212,11 @@ def demo(ctx: click.Context, example: str, list_: bool) -> None:
 
 def _register() -> None:
     """Attach the command groups that live in their own modules."""
-    from .cli_ask import ask
-    from .cli_batch import batch
-    from .cli_graph import graph
-    from .cli_kb import kb
-    from .cli_report import explain, report
+    from cramp.cli.ask import ask
+    from cramp.cli.batch import batch
+    from cramp.cli.graph import graph
+    from cramp.cli.kb import kb
+    from cramp.cli.report import explain, report
 
     cli.add_command(kb)
     kb.add_command(graph)

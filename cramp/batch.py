@@ -15,13 +15,13 @@ What the batch promises:
   line at most 1 MB (:data:`~knowledge.profile.MAX_PROFILE_BYTES`, in bytes) and the
   source at most :data:`MAX_SOURCE_BYTES`; at most :data:`MAX_RUNNERS` runners; only a
   few profiles are in flight at a time, so memory does not grow with the input.
-* **Stopped at once.** Ctrl-C or SIGTERM (see :func:`~explain.workers.stop_on_signals`)
+* **Stopped at once.** Ctrl-C or SIGTERM (see :func:`~cramp.workers.stop_on_signals`)
   stops the workers straight away; what finished is kept, and the summary says it is
   partial. Workers die with the process that started them, even one killed outright
-  (see :mod:`explain.workers`).
+  (see :mod:`cramp.workers`).
 
 >>> from pathlib import Path
->>> from explain.batch import batch_inputs, run_batch, write_summary
+>>> from cramp.batch import batch_inputs, run_batch, write_summary
 >>> run = run_batch(batch_inputs(Path("athletes")), Path("reports"))  # doctest: +SKIP
 >>> write_summary(run.results, Path("reports/summary.csv"))  # doctest: +SKIP
 """
@@ -40,9 +40,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from cramp.workers import Stop
     from knowledge import KnowledgeBase
-
-    from .workers import Stop
 
 __all__ = [
     "MAX_RUNNERS",
@@ -400,9 +399,9 @@ def write_summary(
     """Write the summary table, whole or not at all (report paths relative to it).
 
     An existing file is replaced only with ``force``, and only if it is a regular file
-    (a link or device raises :class:`~expert.files.NotRegularFileError`).
+    (a link or device raises :class:`~cramp.files.NotRegularFileError`).
     """
-    from expert.files import write_atomically
+    from cramp.files import write_atomically
 
     data = summary_csv(results, path.parent, partial=partial)
     write_atomically(path, data, replace=force)
@@ -429,11 +428,11 @@ def run_batch(
     the knowledge base from ``kb_dir`` (default: the bundled one; ``kb`` if already
     loaded, which forked workers share). ``on_result`` is called as each runner
     finishes, in completion order (for a progress bar). When ``stop`` is set (see
-    :func:`~explain.workers.stop_on_signals`) the workers are stopped at once and the
+    :func:`~cramp.workers.stop_on_signals`) the workers are stopped at once and the
     run returns what finished; a source that turns out too large ends it the same way.
     """
-    from .report import check_format
-    from .workers import Stop, WorkerPool
+    from cramp.workers import Stop, WorkerPool
+    from explain.report import check_format
 
     check_format(fmt)
     jobs = max(1, jobs or os.cpu_count() or 1)
@@ -522,10 +521,9 @@ def _start_worker(
     else:
         # One report made in memory: every lazy import (networkx...) and compiled
         # template is then ready here, and in every worker forked from here.
+        from explain.build import report_context
+        from explain.report import render_report
         from knowledge import Profile
-
-        from .build import report_context
-        from .report import render_report
 
         render_report(report_context(kb, Profile()), fmt)
     _WORKER.update(kb=kb, fmt=fmt, force=force)
@@ -549,7 +547,7 @@ def _shorter(text: str | None, limit: int = MAX_ERROR_CHARS) -> str | None:
 
 def _report_one(item: BatchInput, target: Path) -> BatchResult:
     """Reason about one profile and write its report; problems become the result."""
-    from expert.files import NotRegularFileError
+    from cramp.files import NotRegularFileError
     from knowledge import ProblemsError, load_profile_text
     from knowledge._yaml import TooLargeError, read_limited
     from knowledge.problems import printable

@@ -28,10 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cramp.files import write_atomically
+from expert.consultation import Consultation
 from knowledge import KnowledgeBase, ProblemsError, Profile, parse_profile
-
-from .consultation import Consultation
-from .files import write_atomically
 
 SESSION_FORMAT = 1
 SESSION_HEADER = "# cramp ask session: continue it with `cramp ask --resume`\n"

@@ -156,7 +156,7 @@ def image_store(ctx: click.Context) -> ImageStore | None:
 
 def prepare_image(kb: KnowledgeBase) -> tuple[str, ...]:
     """Derive what an image keeps besides the knowledge base: its rules, and their index."""
-    from .relevance import Rulebook
+    from expert.relevance import Rulebook
 
     Rulebook.for_kb(kb)  # built on the rule specifications, which it caches too
     return ("rule_specs", "rulebook")

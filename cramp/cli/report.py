@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ._cli_support import (
+from cramp.cli.support import (
     EXIT_ERROR,
     fail,
     load_kb,
@@ -55,7 +55,7 @@ def report(ctx: click.Context, profile: str, output: str, fmt: str | None, force
       cramp report profile.yaml -o report.md
       cramp report profile.yaml -o - --format json | jq .triage
     """
-    from explain import write_report
+    from cramp.report import write_report
     from explain.build import report_context
     from explain.report import render_report
 
@@ -131,7 +131,7 @@ def explain(ctx: click.Context, profile: str, item: str, why_not: bool) -> None:
 @contextmanager
 def output_errors(output: str) -> Iterator[None]:
     """Turn a failure to write ``output`` into one line on stderr and an exit status."""
-    from .files import NotRegularFileError
+    from cramp.files import NotRegularFileError
 
     try:
         yield

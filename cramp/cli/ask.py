@@ -1,7 +1,7 @@
 """``cramp ask``: the interactive consultation, a thin shell over :mod:`expert.consultation`.
 
 Reads one line per prompt, so it works the same in a terminal and with piped input.
-Every answer is saved before the next question is shown (see :mod:`expert.session`).
+Every answer is saved before the next question is shown (see :mod:`cramp.session`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._cli_support import (
+from cramp.cli.support import (
     EXIT_ERROR,
     fail,
     load_kb,
@@ -28,10 +28,9 @@ from ._cli_support import (
 )
 
 if TYPE_CHECKING:
+    from expert.consultation import Consultation, Why
     from knowledge import KnowledgeBase
     from knowledge.schema import Question
-
-    from .consultation import Consultation, Why
 
 EXIT_INTERRUPTED = 130
 COMMANDS = "why · back · ? · help · quit"
@@ -110,8 +109,8 @@ def ask(
     answers could not be saved; 2 invalid input, or the session is in use; 130
     interrupted (answers kept).
     """
-    from .files import not_regular
-    from .session import is_session_file
+    from cramp.files import not_regular
+    from cramp.session import is_session_file
 
     if resume and new:
         fail("--resume continues the saved consultation and --new replaces it; choose one")
@@ -150,8 +149,8 @@ def _consult(
     answers_file: str | None,
 ) -> None:
     """Resume, refuse or start the consultation saved at ``path``, then run it."""
-    from .consultation import Consultation
-    from .session import SessionError, load_session
+    from cramp.session import SessionError, load_session
+    from expert.consultation import Consultation
 
     seen = _identity(path)
     explicit = ctx.params.get("session_file") is not None
@@ -208,7 +207,7 @@ def _locked(path: Path, seen: tuple[int, int, int] | None) -> Iterator[None]:
     session that changed between reading it and taking the lock was saved by another
     consultation, whose answers must not be overwritten.
     """
-    from .session import SessionBusy, session_lock
+    from cramp.session import SessionBusy, session_lock
 
     lock = ExitStack()
     try:
@@ -222,7 +221,7 @@ def _locked(path: Path, seen: tuple[int, int, int] | None) -> Iterator[None]:
 
 
 def _session_path(session_file: str | None) -> Path:
-    from .session import default_session_path
+    from cramp.session import default_session_path
 
     if session_file is None:
         try:
@@ -319,7 +318,7 @@ class _Shell:
     # --- plumbing -------------------------------------------------------------------
 
     def save(self, *, finished: bool = False) -> None:
-        from .session import save_session
+        from cramp.session import save_session
 
         try:
             save_session(self.path, self.c, finished=finished)
@@ -333,7 +332,7 @@ class _Shell:
 
     def save_quietly(self) -> None:
         """Save once more on the way out, in case the stop cut the last save short."""
-        from .session import save_session
+        from cramp.session import save_session
 
         with suppress(OSError):
             save_session(self.path, self.c, finished=self.finished)
@@ -433,7 +432,7 @@ class _Shell:
 
     def ask(self, question: Question) -> str:
         """Put one question until it is answered; returns answered, back, quit or eof."""
-        from .consultation import read_answer
+        from expert.consultation import read_answer
 
         c = self.c
         self.show_question(question)
@@ -495,7 +494,7 @@ class _Shell:
         _echo(f"  [{hint} · {COMMANDS}]")
 
     def show_help(self, question: Question) -> None:
-        from .consultation import allowed_answers
+        from expert.consultation import allowed_answers
 
         _echo(f"About this question: {_line(question.help)}")
         _echo(f"Answer with {_line(allowed_answers(question))}, or type:")
@@ -592,7 +591,7 @@ class _Shell:
 
     def offer_report(self) -> None:
         try:
-            from explain import write_report
+            from cramp.report import write_report
         except ImportError:  # reports are not available in this build: offer a profile
             write_report = None
         _echo("")
@@ -622,7 +621,7 @@ class _Shell:
                     written = write_report(self.kb, self.c.profile(), target)
                     _echo(f"Report written to {printable(written)}.")
                 else:
-                    from .session import write_profile
+                    from cramp.session import write_profile
 
                     write_profile(target, self.c.profile())
                     _echo(f"Answers saved to {shown}.")

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ._cli_support import EXIT_ERROR, EXIT_INPUT, EXIT_OK, fail, load_kb, printable
+from cramp.cli.support import EXIT_ERROR, EXIT_INPUT, EXIT_OK, fail, load_kb, printable
 
 if TYPE_CHECKING:
-    from explain.batch import BatchInput
+    from cramp.batch import BatchInput
     from knowledge import KnowledgeBase
 
 #: The most worker processes even --force-jobs starts.
@@ -90,7 +90,7 @@ def batch(
     the batch was refused; 1 an error, such as a report that could not be written;
     130 (Ctrl-C) or 143 (SIGTERM) stopped, with a partial summary.
     """
-    from explain.batch import BatchError, check_outputs, count_runners, iter_inputs
+    from cramp.batch import BatchError, check_outputs, count_runners, iter_inputs
 
     kb = load_kb(ctx)  # an invalid knowledge base stops here, once, with its problems
     src = Path(source)
@@ -127,7 +127,7 @@ def batch(
 
 def _check_summary(summary: Path, force: bool) -> None:
     """Refuse a summary.csv that exists (without --force) or is not a regular file."""
-    from .files import not_regular
+    from cramp.files import not_regular
 
     if not os.path.lexists(summary):
         return
@@ -167,10 +167,9 @@ def _run(
     force: bool,
     quiet: bool,
 ) -> None:
-    from explain.batch import run_batch, write_summary
-    from explain.workers import stop_on_signals
-
-    from .files import NotRegularFileError
+    from cramp.batch import run_batch, write_summary
+    from cramp.files import NotRegularFileError
+    from cramp.workers import stop_on_signals
 
     kb_dir = ctx.find_root().params.get("kb_dir")
     show = not quiet and total is not None and sys.stderr.isatty()

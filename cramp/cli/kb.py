@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ._cli_support import EXIT_ERROR, fail, load_kb, printable, write_stdout
+from cramp.cli.support import EXIT_ERROR, fail, load_kb, printable, write_stdout
 
 
 @click.group()
@@ -128,10 +128,11 @@ def docs(ctx: click.Context, output: str, force: bool) -> None:
       cramp kb docs -o docs/knowledge-base/
       cramp kb docs -o knowledge-base.md
     """
-    from .cli_report import output_errors
+    from cramp.cli.report import output_errors
 
     if output != "-" and (output.endswith(("/", os.sep)) or os.path.isdir(output)):
-        from explain.kb_docs import pages_in_the_way, render_kb_pages, write_kb_pages
+        from cramp.kb_pages import pages_in_the_way, write_kb_pages
+        from explain.kb_docs import render_kb_pages
 
         directory = Path(output)
         pages = render_kb_pages(load_kb(ctx))
@@ -148,9 +149,8 @@ def docs(ctx: click.Context, output: str, force: bool) -> None:
     if output == "-":
         write_stdout(text)
         return
-    from explain.kb_docs import is_generated_docs
-
-    from .files import write_atomically
+    from cramp.files import write_atomically
+    from cramp.kb_pages import is_generated_docs
 
     target = Path(output)
     with output_errors(output):
@@ -209,10 +209,9 @@ def build(ctx: click.Context) -> None:
     """
     import time
 
+    from cramp.cli.support import image_store, load_source, prepare_image, user_path
     from knowledge.digest import default_directory
     from knowledge.image import ImageError, image_key, write_image
-
-    from ._cli_support import image_store, load_source, prepare_image, user_path
 
     store = image_store(ctx)
     if store is None:
@@ -303,14 +302,14 @@ def test_command(
             "cramp kb test needs the hypothesis package: pip install 'cramp-expert[authoring]'",
             EXIT_ERROR,
         )
-    from explain.invariant_suite import (
+    from cramp.authoring.invariant_suite import (
         PROFILES,
         check_all,
         format_failure,
         outcome_line,
         summary_line,
     )
-    from explain.invariants import INVARIANTS, invariant_names
+    from cramp.authoring.invariants import INVARIANTS, invariant_names
     from knowledge import ProblemsError, load_knowledge_base
     from knowledge.problems import did_you_mean
 

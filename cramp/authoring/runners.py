@@ -8,7 +8,7 @@ dependency). Example::
     from hypothesis import given
     from expert import diagnose
     from knowledge import load_knowledge_base
-    from knowledge.runners import profiles
+    from cramp.authoring.runners import profiles
 
     KB = load_knowledge_base()
 
@@ -33,14 +33,14 @@ from hypothesis import reject
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from .conditions import FindingTest, holds_all
-from .model import KnowledgeBase
-from .problems import did_you_mean
-from .profile import Profile
-from .satisfy import satisfying_answers
+from knowledge.conditions import FindingTest, holds_all
+from knowledge.model import KnowledgeBase
+from knowledge.problems import did_you_mean
+from knowledge.profile import Profile
+from knowledge.satisfy import satisfying_answers
 
 if TYPE_CHECKING:
-    from .schema import Question
+    from knowledge.schema import Question
 
 __all__ = ["answers", "profiles", "red_flag_claims", "reorderings"]
 
