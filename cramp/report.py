@@ -20,6 +20,7 @@ def write_report(
     fmt: str | None = None,
     *,
     force: bool = False,
+    template_dir: str | None = None,
 ) -> Path:
     """Reason about ``profile`` and write its report to ``path`` (format from the extension).
 
@@ -32,6 +33,6 @@ def write_report(
     fmt = check_format(fmt) if fmt is not None else format_for(path)
     if path.exists() and not force:
         raise FileExistsError(f"{path}: already exists; use --force to overwrite")
-    text = render_report(report_context(kb, profile), fmt)
+    text = render_report(report_context(kb, profile), fmt, template_dir)
     write_atomically(path, text.encode("utf-8"), replace=force)
     return path

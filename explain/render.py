@@ -41,8 +41,12 @@ def cache_templates_in(directory: Path) -> None:
 
 
 @cache
-def environment(output: str = "text") -> jinja2.Environment:
+def environment(output: str = "text", template_dir: str | None = None) -> jinja2.Environment:
     """The template environment for one output format: strict, and escaping for HTML.
+
+    With ``template_dir``, templates there come first: one named like a shipped template
+    (``report.html.j2``) replaces it, and can extend the shipped one as
+    ``default:report.html.j2`` (as datasette lets its users do).
 
     Autoescaping follows the format being produced, never a template's file name: in the
     HTML environment every template, macro file and string template is escaped (a
@@ -55,8 +59,18 @@ def environment(output: str = "text") -> jinja2.Environment:
     from .safe_text import finalize, for_markdown, for_terminal, for_terminal_line
     from .values import answer_text
 
+    shipped = jinja2.PackageLoader("explain", "templates")
+    loader: jinja2.BaseLoader = shipped
+    if template_dir is not None:
+        loader = jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader(template_dir),
+                shipped,
+                jinja2.PrefixLoader({"default": shipped}, delimiter=":"),
+            ]
+        )
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("explain", "templates"),
+        loader=loader,
         undefined=jinja2.StrictUndefined,
         autoescape=output in MARKUP_FORMATS,
         trim_blocks=True,

@@ -40,12 +40,16 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-def render_report(context: ReportContext, fmt: str) -> str:
-    """A report as text in one format (``md``, ``html`` or ``json``)."""
+def render_report(context: ReportContext, fmt: str, template_dir: str | None = None) -> str:
+    """A report as text in one format (``md``, ``html`` or ``json``).
+
+    ``template_dir`` holds templates that replace or extend the shipped ones (see
+    :func:`explain.render.environment`); JSON has no template.
+    """
     if check_format(fmt) == "json":
         from .safe_text import json_text
 
         return json_text(asdict(context)) + "\n"
     from .render import environment
 
-    return environment(fmt).get_template(TEMPLATES[fmt]).render(report=context)
+    return environment(fmt, template_dir).get_template(TEMPLATES[fmt]).render(report=context)
