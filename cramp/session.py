@@ -31,6 +31,7 @@ from typing import Any
 from cramp.files import write_atomically
 from expert.consultation import Consultation
 from knowledge import KnowledgeBase, ProblemsError, Profile, parse_profile
+from knowledge.values import profile_value
 
 SESSION_FORMAT = 1
 SESSION_HEADER = "# cramp ask session: continue it with `cramp ask --resume`\n"
@@ -68,17 +69,6 @@ def default_session_path(environ: Mapping[str, str] | None = None) -> Path:
     return base / "cramp" / "session.yaml"
 
 
-def answer_data(value: Any) -> Any:
-    """An answer in profile form: yes/no for booleans, lists for multi, plain numbers."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, tuple | list):
-        return list(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 def session_data(consultation: Consultation, *, finished: bool = False) -> dict[str, Any]:
     """Plain data for a session file."""
     kb = consultation.kb
@@ -93,7 +83,7 @@ def session_data(consultation: Consultation, *, finished: bool = False) -> dict[
         data["notes"] = consultation.notes
     data["order"] = list(consultation.history)
     answers = consultation.answers
-    data["answers"] = {q: answer_data(answers[q]) for q in consultation.history if q in answers}
+    data["answers"] = {q: profile_value(answers[q]) for q in consultation.history if q in answers}
     data["unknown"] = [q for q in consultation.history if q in consultation.unknowns]
     return data
 

@@ -56,8 +56,9 @@ def environment(output: str = "text", template_dir: str | None = None) -> jinja2
     """
     import jinja2
 
+    from knowledge.values import answer_text
+
     from .safe_text import finalize, for_markdown, for_terminal, for_terminal_line
-    from .values import answer_text
 
     shipped = jinja2.PackageLoader("explain", "templates")
     loader: jinja2.BaseLoader = shipped

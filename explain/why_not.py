@@ -227,7 +227,7 @@ def _finding_state(kb: KnowledgeBase, run: Run, finding: str, seen: set[str]) ->
 
 
 def _state(kb: KnowledgeBase, run: Run, cond: Any) -> ConditionState:
-    from .values import answer_words
+    from knowledge.values import answer_words
 
     q = cond.question
     question = kb.questions[q]
@@ -271,7 +271,7 @@ def _blocker(kb: KnowledgeBase, run: Run, advice_id: str, finding_id: str) -> Bl
 
 
 def _change(kb: KnowledgeBase, run: Run, q: str, value: Any) -> AnswerChange:
-    from .values import answer_words
+    from knowledge.values import answer_words
 
     question = kb.questions[q]
     profile = run.profile

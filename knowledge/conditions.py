@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .problems import did_you_mean, one_of, quoted
+from .values import value_text
 
 if TYPE_CHECKING:
     from .schema import Question
@@ -127,19 +128,6 @@ class Condition:
         else:
             verb = "is" if self.op == "any" else "is not"
         return f"{name} {verb} {shown}"
-
-
-def value_text(value: Any) -> str:
-    """A value in words: ``yes``/``no``, whole numbers without ``.0``, huge ones short."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        number = float(value)
-        # A hostile profile's 1e308 would otherwise print as a 309-digit integer.
-        if abs(number) >= 1e15:
-            return f"{number:g}"
-        return str(int(number)) if number.is_integer() else str(number)
-    return str(value)
 
 
 class ConditionError(ValueError):

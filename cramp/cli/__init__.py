@@ -167,9 +167,9 @@ def demo(ctx: click.Context, example: str, list_: bool) -> None:
     """
     from expert import diagnose as run_diagnosis
     from explain import render_text
-    from explain.values import answer_words
     from knowledge import ProblemsError, load_profile_text
     from knowledge.bundled import example_names, example_path
+    from knowledge.values import answer_words
 
     names = example_names()
     if list_:
