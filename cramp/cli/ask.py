@@ -590,21 +590,13 @@ class _Shell:
         self.offer_report()
 
     def offer_report(self) -> None:
-        try:
-            from cramp.report import write_report
-        except ImportError:  # reports are not available in this build: offer a profile
-            write_report = None
+        from cramp.report import write_report
+
         _echo("")
-        if write_report is not None:
-            _echo(
-                "Write a report of this consultation? Give a file name ending in .md, .html "
-                "or .json, or press Enter to skip."
-            )
-        else:
-            _echo(
-                "Save these answers as a profile (YAML) for `cramp diagnose`? "
-                "Give a file name, or press Enter to skip."
-            )
+        _echo(
+            "Write a report of this consultation? Give a file name ending in .md, .html "
+            "or .json, or press Enter to skip."
+        )
         while True:
             line = self.read("file> ")
             if line is None or not line.strip() or line.strip().lower() in QUIT_WORDS:
@@ -617,16 +609,8 @@ class _Shell:
                 continue
             shown = printable(target)
             try:
-                if write_report is not None:
-                    written = write_report(self.kb, self.c.profile(), target)
-                    _echo(f"Report written to {printable(written)}.")
-                else:
-                    from cramp.session import write_profile
-
-                    write_profile(target, self.c.profile())
-                    _echo(f"Answers saved to {shown}.")
-                    again = printable(shlex.quote(str(target)))
-                    _echo(f"See the conclusions again with: cramp diagnose {again}")
+                written = write_report(self.kb, self.c.profile(), target)
+                _echo(f"Report written to {printable(written)}.")
                 return
             except FileExistsError:
                 _echo(f"{shown} already exists; give another name, or press Enter to skip.")
