@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Any
 from knowledge import KnowledgeBase, Profile
 from knowledge.conditions import FindingTest, holds_all
 from knowledge.profile import coerce_answer
-from knowledge.schema import Question
 
 from .headline import Headline
 from .outlook import Outlook
@@ -47,6 +46,8 @@ from .relevance import (
 )
 
 if TYPE_CHECKING:
+    from knowledge.schema import Question
+
     from .conclusions import Diagnosis
 
 # --- what the runner is told ------------------------------------------------------------

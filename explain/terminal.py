@@ -131,19 +131,23 @@ def echo(
     click.echo(wrapped, err=err, nl=nl, color=colour_on(err=err))
 
 
-def echo_report(text: str, *, tier: str | None = None, err: bool = False) -> None:
-    """Print a rendered report: wrapped, its ``TRIAGE:`` line in the tier's colour and
-    its section headings (lines in capitals) in bold."""
-    columns = width(err=err)
-    colour = colour_on(err=err)
-    lines = wrap(text, columns).split("\n")
-    if colour:
+def format_report(text: str, *, tier: str | None = None, err: bool = False) -> str:
+    """A rendered report for the terminal: wrapped, and (colour on) its ``TRIAGE:`` line
+    in the tier's colour and its section headings (lines in capitals) in bold."""
+    lines = wrap(text, width(err=err)).split("\n")
+    if colour_on(err=err):
         for i, line in enumerate(lines):
             if line.startswith("TRIAGE:") and tier is not None:
                 lines[i] = tier_style(line, tier)
             elif _is_heading(line):
                 lines[i] = click.style(line, bold=True)
-    click.echo("\n".join(lines), err=err, nl=False, color=colour)
+    return "\n".join(lines)
+
+
+def echo_report(text: str, *, tier: str | None = None, err: bool = False) -> None:
+    """Print :func:`format_report` of ``text``."""
+    colour = colour_on(err=err)
+    click.echo(format_report(text, tier=tier, err=err), err=err, nl=False, color=colour)
 
 
 def _is_heading(line: str) -> bool:
@@ -158,6 +162,7 @@ __all__ = [
     "disable_colour",
     "echo",
     "echo_report",
+    "format_report",
     "heading",
     "tier_style",
     "width",

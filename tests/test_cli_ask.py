@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner, Result
 from consultation_support import plan, plan_from
 
-import explain
+import cramp.report
+from cramp.cli import cli
+from cramp.cli.ask import COMMANDS, _Shell
+from cramp.session import SESSION_HEADER, load_session
 from expert import diagnose
-from expert.cli import cli
-from expert.cli_ask import COMMANDS, _Shell
 from expert.consultation import Consultation
-from expert.session import load_session
 from explain import render_text
 from knowledge import KnowledgeBase, Profile, default_directory, load_profile_text
 
@@ -22,12 +22,6 @@ from knowledge import KnowledgeBase, Profile, default_directory, load_profile_te
 @pytest.fixture
 def session(tmp_path: Path) -> Path:
     return tmp_path / "state" / "session.yaml"
-
-
-@pytest.fixture(autouse=True)
-def _no_report_writer(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests choose the report path explicitly; by default there is no write_report."""
-    monkeypatch.delattr(explain, "write_report", raising=False)
 
 
 #: Wide enough that no line is wrapped: these tests read what is said, and the layout
@@ -346,7 +340,8 @@ def test_a_corrupt_session_file_is_one_line_naming_it_and_how_to_start_afresh(
 
 def test_new_starts_afresh_over_a_corrupt_session(kb: KnowledgeBase, session: Path) -> None:
     session.parent.mkdir(parents=True)
-    session.write_text("\x00\x01 garbage", encoding="utf-8")
+    # Damaged after cramp's header line; a file without it is not taken for a session.
+    session.write_text(f"{SESSION_HEADER}\x00\x01 garbage", encoding="utf-8")
     result = ask(session, ["quit"], "--new")
     assert result.exit_code == 0
     assert load_session(session, kb).consultation.history == ()
@@ -398,24 +393,11 @@ def test_a_session_that_cannot_be_written_is_one_line_and_exit_1(tmp_path: Path)
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_without_write_report_the_answers_can_be_saved_as_a_profile(
-    kb: KnowledgeBase, session: Path, tmp_path: Path
-) -> None:
-    lines, expected = plan(kb)
-    target = tmp_path / "me.yaml"
-    result = ask(session, [*lines, str(target)])
-    assert result.exit_code == 0, result.output
-    assert "Save these answers as a profile" in result.output
-    assert f"Answers saved to {target}." in result.output
-    again = load_profile_text(target.read_bytes(), kb, str(target))
-    assert again == expected.profile()
-
-
 def test_a_report_name_that_exists_is_asked_again(
     kb: KnowledgeBase, session: Path, tmp_path: Path
 ) -> None:
     lines, _ = plan(kb)
-    taken = tmp_path / "taken.yaml"
+    taken = tmp_path / "taken.md"
     taken.write_text("keep me\n", encoding="utf-8")
     result = ask(session, [*lines, str(taken), ""])
     assert result.exit_code == 0
@@ -437,7 +419,7 @@ def test_the_report_is_written_with_write_report_when_it_is_available(
         calls.append((profile, path))
         return path
 
-    monkeypatch.setattr(explain, "write_report", write_report, raising=False)
+    monkeypatch.setattr(cramp.report, "write_report", write_report)
     lines, expected = plan(kb)
     result = ask(session, [*lines, str(tmp_path / "r.txt"), str(tmp_path / "r.md")])
     assert result.exit_code == 0, result.output

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from consultation_support import plan
 from test_ask_pty import installed_cramp
 
-from expert.cli import cli
+from cramp.cli import cli
 from explain.terminal import wrap
 from knowledge import KnowledgeBase
 

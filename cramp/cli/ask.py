@@ -1,7 +1,7 @@
 """``cramp ask``: the interactive consultation, a thin shell over :mod:`expert.consultation`.
 
 Reads one line per prompt, so it works the same in a terminal and with piped input.
-Every answer is saved before the next question is shown (see :mod:`expert.session`).
+Every answer is saved before the next question is shown (see :mod:`cramp.session`).
 """
 
 from __future__ import annotations
@@ -11,19 +11,26 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._cli_support import EXIT_ERROR, fail, load_kb, load_profile, printable, same_file
+from cramp.cli.support import (
+    EXIT_ERROR,
+    fail,
+    load_kb,
+    load_profile,
+    printable,
+    same_file,
+    user_path,
+)
 
 if TYPE_CHECKING:
+    from expert.consultation import Consultation, Why
     from knowledge import KnowledgeBase
     from knowledge.schema import Question
-
-    from .consultation import Consultation, Why
 
 EXIT_INTERRUPTED = 130
 COMMANDS = "why · back · ? · result · change N · help · quit"
@@ -105,11 +112,16 @@ def ask(
       cramp ask --new --answers my-profile.yaml
       printf 'y\\nnone\\n' | cramp ask --new --session /tmp/cramp.yaml
 
+    The session file is only ever a regular file: a link, a device or a FIFO is
+    refused, --new replaces only a saved consultation (or an empty file), and while
+    one `cramp ask` uses a session a second one on it is refused.
+
     Exit status: 0 finished, or stopped and saved (quit, end of input); 1 the
-    answers could not be saved; 2 invalid input; 130 interrupted (answers kept).
+    answers could not be saved; 2 invalid input, or the session is in use; 130
+    interrupted (answers kept).
     """
-    from .consultation import Consultation
-    from .session import SessionError, load_session
+    from cramp.files import not_regular
+    from cramp.session import is_session_file
 
     if resume and new:
         fail("--resume continues the saved consultation and --new replaces it; choose one")
@@ -121,10 +133,38 @@ def ask(
     path = _session_path(session_file)
     if path.is_dir():
         fail(f"--session {path}: is a directory; give a file name")
+    kind = not_regular(path)
+    if kind is not None:
+        # Saving replaces the file: that would turn /dev/null or a link into a session.
+        fail(f"--session {path}: is {kind}, not a regular file; give a session file's name")
     if answers_file and same_file(path, answers_file):
         # Saving the session would overwrite the runner's profile with it.
         fail(f"--session {path}: that is the --answers profile; save the session elsewhere")
-    explicit = session_file is not None
+    if session_file is not None and not resume and path.exists() and not is_session_file(path):
+        # Someone's file (thesis.txt): --new replaces only a saved consultation. The
+        # default session file is cramp's own, so --new replaces it even damaged.
+        fail(
+            f"--session {path}: holds something other than a cramp session, which "
+            "cramp never replaces; choose another file"
+        )
+    _consult(ctx, kb, path, resume=resume, new=new, answers_file=answers_file)
+
+
+def _consult(
+    ctx: click.Context,
+    kb: KnowledgeBase,
+    path: Path,
+    *,
+    resume: bool,
+    new: bool,
+    answers_file: str | None,
+) -> None:
+    """Resume, refuse or start the consultation saved at ``path``, then run it."""
+    from cramp.session import SessionError, load_session
+    from expert.consultation import Consultation
+
+    seen = _identity(path)
+    explicit = ctx.params.get("session_file") is not None
     resume_hint = _command(ctx, path, explicit, "--resume")
     afresh = f"start afresh with `{_command(ctx, path, explicit, '--new')}`"
     note = None
@@ -139,8 +179,8 @@ def ask(
         if session.kb_changed():
             note = (
                 f"Note: the knowledge base changed since this consultation was saved "
-                f"(version {session.saved_version} then, {kb.version} now); your answers "
-                "were checked against the current questions and kept."
+                f"(version {_line(session.saved_version)} then, {_line(kb.version)} now); "
+                "your answers were checked against the current questions and kept."
             )
     else:
         if path.exists() and not new:
@@ -156,16 +196,50 @@ def ask(
             )
         profile = load_profile(ctx, answers_file) if answers_file else None
         consultation = Consultation(kb, profile)
-    shell = _Shell(kb, consultation, path, resume_hint)
-    shell.run(resumed=resume, note=note, prefilled=answers_file)
+    with _locked(path, seen):
+        shell = _Shell(kb, consultation, path, resume_hint)
+        shell.run(resumed=resume, note=note, prefilled=answers_file)
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """What the file at ``path`` is now (None if there is none), to notice a change."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
+
+
+@contextmanager
+def _locked(path: Path, seen: tuple[int, int, int] | None) -> Iterator[None]:
+    """Hold the session's lock; refuse if another ``cramp ask`` holds it or saved meanwhile.
+
+    Taken only once every check has passed, so a refused command writes nothing; a
+    session that changed between reading it and taking the lock was saved by another
+    consultation, whose answers must not be overwritten.
+    """
+    from cramp.session import SessionBusy, session_lock
+
+    lock = ExitStack()
+    try:
+        lock.enter_context(session_lock(path))
+    except SessionBusy as exc:
+        fail(str(exc))
+    with lock:
+        if _identity(path) != seen:
+            fail(f"{path}: another `cramp ask` saved this consultation meanwhile; start again")
+        yield
 
 
 def _session_path(session_file: str | None) -> Path:
-    from .session import default_session_path
+    from cramp.session import default_session_path
 
     if session_file is None:
-        return default_session_path()
-    return Path(session_file).expanduser().absolute()
+        try:
+            return default_session_path()
+        except (RuntimeError, KeyError):  # no $HOME and no password entry
+            fail("cannot tell where your home directory is; give a file with --session")
+    return user_path(session_file, "--session").absolute()
 
 
 def _command(ctx: click.Context, path: Path, explicit: bool, *flags: str) -> str:
@@ -176,7 +250,7 @@ def _command(ctx: click.Context, path: Path, explicit: bool, *flags: str) -> str
     root = ctx.find_root()
     kb_dir = root.params.get("kb_dir")
     if kb_dir and root.get_parameter_source("kb_dir") == ParameterSource.COMMANDLINE:
-        parts += ["--kb", str(Path(kb_dir).expanduser().absolute())]
+        parts += ["--kb", str(user_path(kb_dir, "--kb").absolute())]
     parts += ["ask", *flags]
     if explicit:
         parts += ["--session", str(path)]
@@ -210,12 +284,32 @@ def _stop_on_hangup() -> Iterator[None]:
             signal.signal(getattr(signal, name), handler)
 
 
+def _echo(text: str = "", *, nl: bool = True, err: bool = False) -> None:
+    """``click.echo`` made inert: no control character (escape sequence) reaches the terminal.
+
+    What is shown comes from the knowledge base, possibly another author's (prompts,
+    labels, titles, its version), and from the session file; as in `cramp diagnose`.
+    """
+    from explain.safe_text import for_terminal
+
+    click.echo(for_terminal(text), nl=nl, err=err)
+
+
+def _line(text: object) -> str:
+    """Knowledge-base text shown on one line: its line breaks cannot start a line of ours."""
+    from explain.safe_text import for_terminal_line
+
+    return for_terminal_line(text)
+
+
 def _say(text: str = "", *, err: bool = False, bold: bool = False, tier: str | None = None) -> None:
-    """Print wrapped to the terminal, ignoring one that has gone away (answers are saved)."""
+    """Print inert (see :func:`_echo`) and wrapped to the terminal, ignoring one that has
+    gone away (the answers are saved already)."""
+    from explain.safe_text import for_terminal
     from explain.terminal import echo
 
     with suppress(OSError):
-        echo(text, err=err, bold=bold, tier=tier)
+        echo(for_terminal(text), err=err, bold=bold, tier=tier)
 
 
 class _Shell:
@@ -235,12 +329,7 @@ class _Shell:
         self.shown_result = False
         #: The question the last ``back`` took back.
         self.undone = ""
-        try:
-            from explain import write_report  # noqa: F401
-        except ImportError:  # reports are not available in this build: offer a profile
-            self.can_report = False
-        else:
-            self.can_report = True
+
         try:
             self.echo_input = not sys.stdin.isatty()
         except (AttributeError, ValueError):
@@ -249,7 +338,7 @@ class _Shell:
     # --- plumbing -------------------------------------------------------------------
 
     def save(self, *, finished: bool = False) -> None:
-        from .session import save_session
+        from cramp.session import save_session
 
         try:
             save_session(self.path, self.c, finished=finished)
@@ -263,14 +352,14 @@ class _Shell:
 
     def save_quietly(self) -> None:
         """Save once more on the way out, in case the stop cut the last save short."""
-        from .session import save_session
+        from cramp.session import save_session
 
         with suppress(OSError):
             save_session(self.path, self.c, finished=self.finished)
 
     def read(self, prompt: str) -> str | None:
         """One line from the runner (None at end of input)."""
-        click.echo(prompt, nl=False)
+        _echo(prompt, nl=False)
         stream = sys.stdin
         if stream is None:
             return None
@@ -282,23 +371,23 @@ class _Shell:
                 if len(line) > MAX_LINE and not line.endswith("\n"):
                     while (rest := stream.readline(MAX_LINE)) and not rest.endswith("\n"):
                         pass
-                    click.echo("")
-                    click.echo(f"That line is over {MAX_LINE} characters; please type it again.")
-                    click.echo(prompt, nl=False)
+                    _echo("")
+                    _echo(f"That line is over {MAX_LINE} characters; please type it again.")
+                    _echo(prompt, nl=False)
                     continue
             except UnicodeDecodeError:
-                click.echo("")
-                click.echo("That could not be read as text; please type it again.")
-                click.echo(prompt, nl=False)
+                _echo("")
+                _echo("That could not be read as text; please type it again.")
+                _echo(prompt, nl=False)
                 continue
             break
         if not line:
-            click.echo("")
+            _echo("")
             return None
         if self.echo_input:
             from explain.safe_text import for_terminal
 
-            click.echo(for_terminal(line.rstrip("\r\n")))
+            _echo(for_terminal(line.rstrip("\r\n")))
         return line.rstrip("\r\n")
 
     def saved_message(self, how: str) -> None:
@@ -326,7 +415,10 @@ class _Shell:
     def _run(self, *, resumed: bool, note: str | None, prefilled: str | None) -> None:
         kb, c = self.kb, self.c
         self.save()
-        _say(f"{kb.manifest.title} · consultation (knowledge base {kb.version})", bold=True)
+        _say(
+            f"{_line(kb.manifest.title)} · consultation (knowledge base {_line(kb.version)})",
+            bold=True,
+        )
         if note:
             _say(note)
         if resumed:
@@ -394,7 +486,7 @@ class _Shell:
                 return "shown"
             self.save()
             for qid in undone:
-                _say(f"Took back your answer to: {self.kb.questions[qid].prompt}")
+                _say(f"Took back your answer to: {_line(self.kb.questions[qid].prompt)}")
             self.undone = undone[0]
             return "back"
         if word == "change" or word.startswith("change "):
@@ -426,7 +518,7 @@ class _Shell:
         question = self.kb.questions[qid]
         was = _answer_words(question, c.answers.get(qid), qid in c.unknowns)
         _say("")
-        _say(f"Changing answer {typed}: {question.prompt} (was: {was})", bold=True)
+        _say(f"Changing answer {typed}: {_line(question.prompt)} (was: {_line(was)})", bold=True)
         outcome = self.ask(question, number=int(typed), keep_place=True)
         return "changed" if outcome == "answered" else outcome
 
@@ -440,7 +532,7 @@ class _Shell:
         self, question: Question, *, number: int | None = None, keep_place: bool = False
     ) -> str:
         """Put one question until it is answered; returns answered, back, quit, eof, ..."""
-        from .consultation import read_answer
+        from expert.consultation import read_answer
 
         c = self.c
         self.show_question(question, number)
@@ -473,8 +565,8 @@ class _Shell:
 
     def ask_checklist(self, step: tuple[Question, ...]) -> str:
         """Put a checklist screen until it is answered; one step for all its questions."""
-        from .consultation import read_checklist
-        from .relevance import UNKNOWN
+        from expert.consultation import read_checklist
+        from expert.relevance import UNKNOWN
 
         c = self.c
         self.show_checklist(step)
@@ -515,24 +607,24 @@ class _Shell:
 
     def show_question(self, question: Question, number: int | None = None) -> None:
         _say("")
-        _say(self._progress(number, question.section), bold=True)
-        _say(question.prompt)
+        _say(self._progress(number, _line(question.section)), bold=True)
+        _say(_line(question.prompt))
         if question.type == "yesno":
             hint = "y/n"
         elif question.type in ("choice", "multi"):
             for n, choice in enumerate(question.choices, 1):
-                _say(f"  {n}. {choice.label}")
+                _say(f"  {n}. {_line(choice.label)}")
             count = len(question.choices)
             hint = f"1-{count}" if question.type == "choice" else "e.g. 1,3 or none"
         else:
-            hint = f"{question.unit}, {_num(question.min)} to {_num(question.max)}"
+            hint = f"{_line(question.unit)}, {_num(question.min)} to {_num(question.max)}"
         _say(f"  [{hint} · {COMMANDS}]")
 
     def show_checklist(self, step: tuple[Question, ...]) -> None:
         group = self.kb.checklist_of[step[0].id]
         _say("")
-        _say(self._progress(None, group.title), bold=True)
-        _say(group.prompt)
+        _say(self._progress(None, _line(group.title)), bold=True)
+        _say(_line(group.prompt))
         shown = {q.id: n for n, q in enumerate(step, 1)}
         for n, question in enumerate(step, 1):
             gate = [
@@ -541,7 +633,7 @@ class _Shell:
                 if cond.question in shown
             ]
             lead = f"(if yes to {', '.join(gate)}) " if gate else ""
-            _say(f"  {n}. {lead}{question.prompt}")
+            _say(f"  {n}. {lead}{_line(question.prompt)}")
         _say(
             "  [numbers of those you answer yes to, e.g. 1,3 · none · ? don't know · "
             f"?N don't know that one · {COMMANDS}]"
@@ -554,14 +646,14 @@ class _Shell:
             "? if you don't know any of them, or ?N for one you don't know (e.g. 1,?3)."
         )
         for n, question in enumerate(step, 1):
-            _say(f"  {n}. {question.help}")
+            _say(f"  {n}. {_line(question.help)}")
         self.show_command_help()
 
     def show_help(self, question: Question) -> None:
-        from .consultation import allowed_answers
+        from expert.consultation import allowed_answers
 
-        _say(f"About this question: {question.help}")
-        _say(f"Answer with {allowed_answers(question)}, or type:")
+        _say(f"About this question: {_line(question.help)}")
+        _say(f"Answer with {_line(allowed_answers(question))}, or type:")
         self.show_command_help()
 
     def show_command_help(self) -> None:
@@ -577,10 +669,10 @@ class _Shell:
     def show_why(self, question: Question) -> None:
         """``why`` in words: the theories and sources behind the question, and what each
         answer would do to the headline."""
-        from .why_words import why_in_words
+        from expert.why_words import why_in_words
 
         for line in why_in_words(self.c, question.id):
-            _say(line)
+            _say(_line(line))
 
     def show_why_detail(self, why: Why) -> None:
         questions = self.kb.questions
@@ -643,11 +735,11 @@ class _Shell:
 
     def show_headline(self) -> None:
         """The headline so far, and the questions that could still change it."""
-        from .why_words import headline_lines
+        from expert.why_words import headline_lines
 
         _say("")
         for line, tier in headline_lines(self.c):
-            _say(line, tier=tier)
+            _say(_line(line), tier=tier)
 
     def closing(self) -> str:
         """The result, then what can be done with it: done, quit, eof, or go on asking."""
@@ -665,16 +757,10 @@ class _Shell:
                 else ""
             )
             _say(f"[{more}back · change N · result]")
-            if self.can_report:
-                _say(
-                    "Write a report of this consultation? Give a file name ending in .md, "
-                    ".html or .json, or press Enter to finish."
-                )
-            else:
-                _say(
-                    "Save these answers as a profile (YAML) for `cramp diagnose`? Give a "
-                    "file name, or press Enter to finish."
-                )
+            _say(
+                "Write a report of this consultation? Give a file name ending in .md, "
+                ".html or .json, or press Enter to finish."
+            )
             line = self.read("file> ")
             if line is None or not line.strip() or line.strip().lower() in QUIT_WORDS:
                 _say(f"Nothing written. Your answers stay saved in {self.shown}.")
@@ -734,24 +820,18 @@ class _Shell:
         )
 
     def offer_report(self, line: str) -> bool:
-        """Write a report (or, without reports, the answers) to the file named; True if written."""
+        """Write a report to the file named; True once written."""
+        from cramp.report import write_report
+
         try:
-            from explain import write_report
-        except ImportError:  # reports are not available in this build: save a profile
-            write_report = None
-        target = Path(line.strip()).expanduser()
+            target = Path(line.strip()).expanduser()
+        except RuntimeError:  # ~someone who is not a user here
+            _say(f"{printable(line.strip())}: no such user's home; give another name.")
+            return False
         shown = printable(target)
         try:
-            if write_report is not None:
-                written = write_report(self.kb, self.c.profile(), target)
-                _say(f"Report written to {printable(written)}.")
-            else:
-                from .session import write_profile
-
-                write_profile(target, self.c.profile())
-                _say(f"Answers saved to {shown}.")
-                again = printable(shlex.quote(str(target)))
-                _say(f"See the conclusions again with: cramp diagnose {again}")
+            written = write_report(self.kb, self.c.profile(), target)
+            _say(f"Report written to {printable(written)}.")
             return True
         except FileExistsError:
             _say(f"{shown} already exists; give another name, or press Enter to finish.")
@@ -779,7 +859,7 @@ def _num(value: float | None) -> str:
 
 def _answer_words(question: Question, value: Any, unknown: bool) -> str:
     """An answer as the runner would say it."""
-    from explain.values import answer_words
+    from knowledge.values import answer_words
 
     if unknown:
         return "don't know"

@@ -5,6 +5,7 @@ Kept free of heavy imports at module level so ``cramp --help`` stays fast.
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import sys
@@ -15,6 +16,7 @@ import click
 
 if TYPE_CHECKING:
     from knowledge import KnowledgeBase, Profile
+    from knowledge.image import ImageStore
 
 #: Exit statuses (documented in the README and docs/reliability.md).
 EXIT_OK = 0
@@ -58,21 +60,89 @@ def _width() -> int:
     return width(err=True)
 
 
-def load_kb(ctx: click.Context) -> KnowledgeBase:
-    """The knowledge base chosen with ``--kb`` (or $CRAMP_KB), else the bundled one."""
-    from knowledge import ProblemsError, load_knowledge_base
+def write_stdout(text: str) -> None:
+    """Write ``text`` to standard output whole; closed, short or failed writes never pass.
 
+    ``print`` and ``click.echo`` can lose output silently: with standard output closed
+    (``cramp ... >&-``) there is nothing to write to, and unbuffered (PYTHONUNBUFFERED)
+    a write the reader cut short (``| head -c 10``) is taken as done. Here every byte
+    is written or the command fails: exit 1 (BrokenPipeError, or one line for others).
+    """
+    stream = sys.stdout
+    if stream is None or getattr(stream, "closed", False):
+        fail("cannot write the output: standard output is closed", EXIT_ERROR)
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's capture)
+        stream.write(text)
+        stream.flush()
+        return
+    data = memoryview(text.encode(stream.encoding or "utf-8", stream.errors or "strict"))
+    stream.flush()
+    while data:
+        try:
+            written = os.write(fd, data)
+        except BlockingIOError:  # a descriptor shared in non-blocking mode: wait for room
+            import select
+
+            select.select([], [fd], [])
+            continue
+        except OSError as exc:
+            if exc.errno == errno.EBADF:
+                fail("cannot write the output: standard output is closed", EXIT_ERROR)
+            raise  # EPIPE and ENOSPC: the command group's handler says it, exit 1
+        data = data[written:]
+
+
+def user_path(text: str, what: str) -> Path:
+    """``text`` as a path, ``~`` and ``~user`` expanded; an unknown user is one line, exit 2."""
+    try:
+        return Path(text).expanduser()
+    except (RuntimeError, KeyError):
+        user = text.split("/", 1)[0]
+        fail(f"{what} {text}: cannot expand {user}: no such user, or no home directory")
+
+
+def load_kb(ctx: click.Context, *, from_source: bool = False) -> KnowledgeBase:
+    """The knowledge base chosen with ``--kb`` (or $CRAMP_KB), else the bundled one.
+
+    Read from its compiled image when one is valid (see :mod:`knowledge.image`);
+    ``from_source`` always validates the YAML instead, as checking commands must.
+    """
     root = ctx.find_root()
     cached = root.meta.get("cramp.kb")
-    if cached is not None:
+    if cached is not None and (not from_source or root.meta.get("cramp.kb.source")):
         return cached
     directory = root.params.get("kb_dir")
     # A command loads one knowledge base and keeps it, and what was imported before it,
     # until it exits: frozen, the garbage collector stops scanning them again at every
     # collection (a sixth of a cold diagnosis of a ten-times knowledge base).
     gc.freeze()
+    if from_source:
+        kb = load_source(directory)
+    else:
+        from knowledge.digest import default_directory
+        from knowledge.image import load_with_image
+
+        kb = load_with_image(
+            user_path(directory, "--kb") if directory is not None else default_directory(),
+            image_store(ctx),
+            lambda: load_source(directory),
+            prepare=prepare_image,
+            warn=warn,
+        )
+    gc.freeze()
+    root.meta["cramp.kb"] = kb
+    root.meta["cramp.kb.source"] = from_source
+    return kb
+
+
+def load_source(directory: str | None) -> KnowledgeBase:
+    """Load and validate the knowledge base from its YAML; an invalid one exits 1."""
+    from knowledge import ProblemsError, load_knowledge_base
+
     try:
-        kb = load_knowledge_base(directory)
+        return load_knowledge_base(directory)
     except ProblemsError as exc:
         if directory is None:
             where = "the knowledge base installed with cramp is damaged; reinstall cramp-expert"
@@ -86,9 +156,33 @@ def load_kb(ctx: click.Context) -> KnowledgeBase:
             ],
             EXIT_ERROR,
         )
-    gc.freeze()
-    root.meta["cramp.kb"] = kb
-    return kb
+
+
+def image_store(ctx: click.Context) -> ImageStore | None:
+    """Where compiled images live (``--cache-dir``, else the user's cache), or None if off."""
+    from knowledge.image import ImageStore, caching_disabled, default_cache_directory
+
+    if caching_disabled():
+        return None
+    chosen = ctx.find_root().params.get("cache_dir")
+    directory = user_path(chosen, "--cache-dir") if chosen else default_cache_directory()
+    from explain.render import cache_templates_in
+
+    cache_templates_in(directory / "templates")
+    return ImageStore(directory)
+
+
+def prepare_image(kb: KnowledgeBase) -> tuple[str, ...]:
+    """Derive what an image keeps besides the knowledge base: its rules, and their index."""
+    from expert.relevance import Rulebook
+
+    Rulebook.for_kb(kb)  # built on the rule specifications, which it caches too
+    return ("rule_specs", "rulebook")
+
+
+def warn(message: str) -> None:
+    """One inert warning line on stderr; the command goes on."""
+    click.echo(f"cramp: warning: {printable(message)}", err=True)
 
 
 def read_input(path: str) -> tuple[bytes, str]:
