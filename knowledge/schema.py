@@ -49,7 +49,14 @@ Stance = Literal["supports", "disputes", "hedged"]
 #: belief ("I think"), as the author's own experience, as a figure of how common
 #: something is (never evidence for a cause), or as a soft suggestion ("consider").
 Modality = Literal["asserts", "hedged", "belief", "anecdote", "prevalence", "suggests"]
-MODALITIES: tuple[str, ...] = ("asserts", "hedged", "belief", "anecdote", "prevalence", "suggests")
+MODALITIES: tuple[Modality, ...] = (
+    "asserts",
+    "hedged",
+    "belief",
+    "anecdote",
+    "prevalence",
+    "suggests",
+)
 #: ``claims_research``: the source says research shows it, but the research is not on
 #: the page (references cited and missing): a claim of research, not research.
 EvidenceKind = Literal["anecdote", "opinion", "claims_research", "cites_research", "public_health"]
@@ -68,7 +75,7 @@ ADVICE_PHASE_OF_KIND: dict[str, str] = {
     "referral": "professional",
 }
 #: Triage tiers from most to least urgent.
-TIERS: tuple[str, ...] = ("emergency", "urgent", "see_doctor", "self_care")
+TIERS: tuple[Tier, ...] = ("emergency", "urgent", "see_doctor", "self_care")
 PHASES: tuple[str, ...] = ("now", "next_days", "prevention", "professional")
 
 #: Conditions are written ``question_id: test``; the test's shape is checked against the
