@@ -10,7 +10,7 @@ import shlex
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -552,7 +552,7 @@ class _Shell:
         ]
         for tier in ("emergency", "urgent"):
             if tier in tiers:
-                return f" ({_line(self.kb.manifest.tiers[tier].title.upper())} referral)"  # type: ignore[index]
+                return f" ({_line(self.kb.manifest.tiers[tier].title.upper())} referral)"
         return ""
 
     def show_referral(self) -> None:
@@ -591,6 +591,7 @@ class _Shell:
         self.offer_report()
 
     def offer_report(self) -> None:
+        write_report: Callable[..., Path] | None
         try:
             from explain import write_report
         except ImportError:  # reports are not available in this build: offer a profile

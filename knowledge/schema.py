@@ -10,7 +10,7 @@ claim naming a theory, a condition naming a question or a finding) are checked b
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -64,9 +64,17 @@ Tier = Literal["emergency", "urgent", "see_doctor", "self_care"]
 Phase = Literal["now", "next_days", "prevention", "professional"]
 QuestionType = Literal["yesno", "choice", "multi", "number"]
 SourceKind = Literal["coach_blog", "running_blog", "product_maker", "public_health"]
+TheoryKind = Literal["cause", "mechanism", "diagnostic"]
 
 #: Claim kinds that speak about a theory (why cramps happen).
 THEORY_KINDS: frozenset[str] = frozenset({"cause", "mechanism", "diagnostic"})
+
+
+def is_theory_kind(kind: str) -> TypeGuard[TheoryKind]:
+    """Whether a claim kind speaks about a theory (narrows it for type checkers)."""
+    return kind in THEORY_KINDS
+
+
 #: Claim kinds that speak about a piece of advice, and the phase that advice must have.
 ADVICE_PHASE_OF_KIND: dict[str, str] = {
     "relief": "now",
@@ -77,6 +85,12 @@ ADVICE_PHASE_OF_KIND: dict[str, str] = {
 #: Triage tiers from most to least urgent.
 TIERS: tuple[Tier, ...] = ("emergency", "urgent", "see_doctor", "self_care")
 PHASES: tuple[str, ...] = ("now", "next_days", "prevention", "professional")
+
+
+def is_tier(name: str) -> TypeGuard[Tier]:
+    """Whether ``name`` is a triage tier (narrows it for type checkers)."""
+    return name in TIERS
+
 
 #: Conditions are written ``question_id: test``; the test's shape is checked against the
 #: question's type by the loader (see :mod:`knowledge.conditions`).
@@ -362,7 +376,7 @@ class Weights(_Model):
 
     evidence: dict[EvidenceKind, Weight]
     stance: dict[Stance, Weight]
-    kind: dict[Literal["cause", "mechanism", "diagnostic"], Weight]
+    kind: dict[TheoryKind, Weight]
     modality: dict[Modality, Weight] = Field(default_factory=lambda: dict.fromkeys(MODALITIES, 1.0))
 
 
