@@ -141,8 +141,8 @@ class Outlook:
         shifts: list[tuple[str, Any, dict[str, tuple[float, int, int]]]] = []
         for qid in self.single:
             for _label, answer in self._outcomes[qid]:
-                after = self._fired_after[(qid, _key(answer))]
-                shift = model.shift(fired - after, after - fired)
+                held = self._fired_after[(qid, _key(answer))]
+                shift = model.shift(fired - held, held - fired)
                 if shift:
                     shifts.append((qid, answer, shift))
         found = []

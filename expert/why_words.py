@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from knowledge.vocabulary import is_tier
+
 from .headline import Headline, headline
 from .outlook import answer_outcomes
 
@@ -31,10 +33,9 @@ def headline_lines(c: Consultation) -> list[tuple[str, str | None]]:
     kb = c.kb
     diagnosis = c.diagnosis()
     now = headline(diagnosis)
-    tier = kb.manifest.tiers[now.tier]
     lines: list[tuple[str, str | None]] = [
         (f"The result so far ({len(c.history)} answered):", None),
-        (f"How urgent: {tier.title}. {diagnosis.triage.action}", now.tier),
+        (f"How urgent: {_tier_title(c, now.tier)}. {diagnosis.triage.action}", now.tier),
     ]
     if now.causes:
         ranked = "; ".join(f"{n}. {kb.theories[t].title}" for n, t in enumerate(now.causes, 1))
@@ -78,7 +79,7 @@ def why_in_words(c: Consultation, qid: str) -> list[str]:
         if reason.claim is not None:
             claim = kb.claims[reason.claim]
             if claim.triage in ("emergency", "urgent"):
-                _add(tiers, kb.manifest.tiers[claim.triage].title)
+                _add(tiers, _tier_title(c, claim.triage))
             if claim.theory is not None:
                 _add(theories, kb.theories[claim.theory].title)
             if claim.advice is not None:
@@ -123,7 +124,7 @@ def _change_words(c: Consultation, now: Headline, after: Headline | None) -> str
     parts = []
     for part in now.differences(after):
         if part == "tier":
-            parts.append(f"makes it {kb.manifest.tiers[after.tier].title}")
+            parts.append(f"makes it {_tier_title(c, after.tier)}")
         elif part == "causes":
             named = [kb.theories[t].title for t in after.causes]
             parts.append(
@@ -134,6 +135,11 @@ def _change_words(c: Consultation, now: Headline, after: Headline | None) -> str
         else:
             parts.append("changes what to do now")
     return "; ".join(parts)
+
+
+def _tier_title(c: Consultation, tier: str) -> str:
+    """A tier's title as the knowledge base words it (Emergency, Self-care)."""
+    return c.kb.manifest.tiers[tier].title if is_tier(tier) else tier
 
 
 def _add(items: list[str], item: str) -> None:

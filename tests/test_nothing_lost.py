@@ -659,7 +659,7 @@ def test_a_worker_notices_its_parent_is_gone_even_without_a_death_signal(tmp_pat
     code = f"""
 import os, sys, time
 sys.path.insert(0, {str(REPO)!r})
-from explain import workers
+from cramp import workers
 pid = os.fork()
 if pid == 0:
     parent = os.getppid()
