@@ -261,7 +261,10 @@ def test_a_missing_installed_knowledge_base_says_to_reinstall(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # As if knowledge/data had been deleted from the installed package.
-    monkeypatch.setattr(knowledge.load, "default_directory", lambda: tmp_path / "data")
+    import knowledge.digest
+
+    for module in (knowledge.load, knowledge.digest):  # for the loader and for the image
+        monkeypatch.setattr(module, "default_directory", lambda: tmp_path / "data")
     lines = refused(["diagnose", str(EXAMPLE)])
     assert lines[0].endswith("data:1:1: knowledge base directory not found")
     assert lines[-1].endswith(
