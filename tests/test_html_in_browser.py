@@ -116,8 +116,10 @@ def test_the_referral_findings_and_withheld_advice_come_first_on_the_page(browse
     # The action is on the first screen, and the finding is drawn inside the triage box.
     assert top["action"] < 900
     assert page.locator("#triage #finding-possible_hyponatraemia").is_visible()
+    # The withheld item is listed with the reasons that withhold it, in the same entry.
     withheld = page.locator("#withheld-hydrate_before_during")
-    assert withheld.is_visible() and "Possible low blood sodium" in withheld.inner_text()
-    reason = withheld.locator("a").first.get_attribute("href")
+    entry = withheld.locator("xpath=ancestor::li[contains(., 'Not advised because of')][1]")
+    assert withheld.is_visible() and "Possible low blood sodium" in entry.inner_text()
+    reason = entry.locator("a").first.get_attribute("href")
     assert "no advice to drink" in page.locator(reason).inner_text()
     page.close()
