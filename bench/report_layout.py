@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from playwright.sync_api import sync_playwright
 
-    from explain import write_report
+    from cramp import write_report
     from knowledge import load_knowledge_base, load_profile_text
 
     kb = load_knowledge_base()

@@ -16,7 +16,8 @@ from typing import Any
 
 from knowledge import KnowledgeBase
 from knowledge.conditions import Condition
-from knowledge.schema import PHASES, TIERS
+from knowledge.values import json_value
+from knowledge.vocabulary import PHASES, TIERS
 
 from .engine import Run
 from .summary import Summary, summarise
@@ -269,19 +270,9 @@ class Diagnosis:
         data = asdict(self)
         data["triage"]["is_referral"] = self.triage.is_referral
         data["triage"]["all_clear"] = self.triage.all_clear
-        data["answers"] = {k: _json_value(v) for k, v in self.answers.items()}
+        data["answers"] = {k: json_value(v) for k, v in self.answers.items()}
         data["advice_by_phase"] = {p: [a.id for a in self.advice_in(p)] for p in PHASES}
         return data
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, tuple):
-        return list(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
 
 
 def claim_weight(kb: KnowledgeBase, claim_id: str) -> float:

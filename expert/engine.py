@@ -104,8 +104,3 @@ class Reasoner:
         answers = {f["question"]: f["value"] for f in facts if f.type == "Answer"}
         set_aside = tuple(sorted(set(given) - set(answers)))
         return Run(profile, answers, set_aside, tuple(engine.trace), facts)
-
-
-def run(kb: KnowledgeBase, profile: Profile) -> Run:
-    """One-shot convenience: build (or reuse the cached) engine class and run it."""
-    return Reasoner.for_kb(kb).run(profile)

@@ -32,13 +32,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from statistics import fmean
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from knowledge import KnowledgeBase
 from knowledge.conditions import Condition, FindingTest, Test, holds_all
-from knowledge.schema import TIERS, Question
+from knowledge.vocabulary import TIERS
 
 from .rules import RuleSpec, rule_specs
+
+if TYPE_CHECKING:
+    from knowledge.schema import Question
 
 #: Tiers that stop the questioning: the referral comes before anything else.
 RED_FLAG_TIERS: frozenset[str] = frozenset({"emergency", "urgent"})

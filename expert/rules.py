@@ -1,7 +1,7 @@
 """The rules of a knowledge base, as values: the one rule list every consumer reads.
 
 The experta compiler (:mod:`expert.compile`), the consultation's relevance analysis
-(:mod:`expert.relevance`), the CLIPS oracle (:mod:`expert.clips`) and the authoring
+(:mod:`expert.relevance`), the CLIPS oracle (:mod:`cramp.authoring.clips`) and the authoring
 invariants all read :func:`rule_specs`, so there is one list of rules, built once per
 knowledge base, instead of several that must be kept in step. A rule is data: a name
 made of its kind and the item it concerns, what it tests, what it must not see, and the
@@ -45,7 +45,7 @@ from typing import Any
 
 from knowledge import KnowledgeBase
 from knowledge.conditions import Condition, FindingTest, Test
-from knowledge.schema import TIERS
+from knowledge.vocabulary import TIERS
 
 #: Kinds of rule, in the order they are listed.
 KINDS = (

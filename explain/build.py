@@ -383,7 +383,7 @@ def _sources(kb: KnowledgeBase, d: Diagnosis, cited: list[ClaimView]) -> tuple[S
 
 
 def _answers(kb: KnowledgeBase, run: Run) -> tuple[AnswerView, ...]:
-    from .values import answer_words, json_value
+    from knowledge.values import answer_words, json_value
 
     profile = run.profile
     used: dict[str, set[str]] = {}

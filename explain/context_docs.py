@@ -68,7 +68,8 @@ A minimal template, for example `my-report.txt.j2`:
 ```
 
 Render it with `explain.render.environment().from_string(text).render(report=context)`,
-where `context = explain.report_context(kb, profile)`.
+where `context = explain.report_context(kb, profile)`; for an HTML page use
+`environment("html")`, which escapes every value.
 """
 
 

@@ -101,7 +101,7 @@ def answer_phrase(kb: KnowledgeBase, graph: nx.DiGraph, node: str) -> str:
 
 def _answer_value(kb: KnowledgeBase, graph: nx.DiGraph, question: str) -> str:
     """The answer in the words the question offered (choice labels, number with unit)."""
-    from .values import answer_words
+    from knowledge.values import answer_words
 
     for key in (f"answer:{question}", f"given:{question}"):
         if key in graph:

@@ -138,7 +138,7 @@ def _add_premise(graph: nx.DiGraph, node: str) -> None:
 def _add_answer(
     graph: nx.DiGraph, kb: KnowledgeBase, key: str, fact: Any, *, admitted: bool
 ) -> None:
-    from .values import answer_text
+    from knowledge.values import answer_text
 
     qid = fact["question"]
     value = fact["value"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from knowledge.problems import did_you_mean
-from knowledge.schema import TIERS
+from knowledge.vocabulary import TIERS
 
 if TYPE_CHECKING:
     from expert.engine import Run

@@ -22,10 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .problems import did_you_mean, one_of, quoted
-from .schema import Question
+from .values import value_text
+
+if TYPE_CHECKING:
+    from .schema import Question
 
 YES = frozenset({"yes", "true", "y"})
 NO = frozenset({"no", "false", "n"})
@@ -125,19 +128,6 @@ class Condition:
         else:
             verb = "is" if self.op == "any" else "is not"
         return f"{name} {verb} {shown}"
-
-
-def value_text(value: Any) -> str:
-    """A value in words: ``yes``/``no``, whole numbers without ``.0``, huge ones short."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        number = float(value)
-        # A hostile profile's 1e308 would otherwise print as a 309-digit integer.
-        if abs(number) >= 1e15:
-            return f"{number:g}"
-        return str(int(number)) if number.is_integer() else str(number)
-    return str(value)
 
 
 class ConditionError(ValueError):

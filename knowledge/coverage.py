@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .model import KnowledgeBase
-from .schema import ClaimKind
+from .vocabulary import ClaimKind
 
 #: Claim kinds in the order reports list them.
 KINDS: tuple[str, ...] = typing.get_args(ClaimKind)

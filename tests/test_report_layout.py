@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from explain import write_report
+from cramp import write_report
 from knowledge import load_knowledge_base, load_profile_text
 from knowledge.bundled import examples_directory
 

@@ -3,7 +3,7 @@
 Each :class:`Invariant` pairs a Hypothesis strategy of examples (runners, or a runner
 and a variation of it) with a check that raises :class:`Violation` naming the runner
 that breaks it. Some also search the knowledge base exhaustively first (every claim,
-every question). :mod:`explain.invariant_suite` runs them for ``cramp kb test`` and for
+every question). :mod:`cramp.authoring.invariant_suite` runs them for ``cramp kb test`` and for
 pytest. The checks read the engine's results, the diagnosis, its text and JSON output
 and the derivation graph, which is why they live here, above :mod:`expert`.
 
@@ -24,13 +24,13 @@ from typing import Any
 from hypothesis import reject
 from hypothesis import strategies as st
 
+from cramp.authoring.runners import profiles, red_flag_claims, reorderings
 from expert import conclusions
 from expert.engine import Reasoner, Run
 from knowledge import Condition, KnowledgeBase, Profile
 from knowledge.conditions import FindingTest, holds_all
-from knowledge.runners import profiles, red_flag_claims, reorderings
 from knowledge.satisfy import satisfying_answers
-from knowledge.schema import TIERS
+from knowledge.vocabulary import TIERS
 
 #: Advice that tells the runner to drink: never for signs of over-hydration.
 DRINKING = re.compile(r"\b(drink|drinking|hydrat\w*|water|fluid)\b", re.IGNORECASE)
@@ -109,7 +109,7 @@ class Context:
     @cached_property
     def clips(self) -> Any:
         """The independent CLIPS engine (needs clipspy)."""
-        from expert.clips import ClipsReasoner
+        from cramp.authoring.clips import ClipsReasoner
 
         return ClipsReasoner(self.kb)
 
