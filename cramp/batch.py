@@ -227,13 +227,13 @@ def _directory_inputs(source: Path) -> Iterator[BatchInput]:
                     f"{source}: more than {MAX_RUNNERS:,} profiles; split them into batches"
                 )
     entries.sort()
-    for (name, mode), stem in zip(entries, report_stems([n for n, _ in entries]), strict=True):
+    for (name, special), stem in zip(entries, report_stems([n for n, _ in entries]), strict=True):
         problem = None
-        if mode is not None:
+        if special is not None:
             from knowledge._yaml import mode_kind
 
             # Never opened: a FIFO waits for a writer, a device may never end.
-            problem = f"{source / name}: is {mode_kind(mode)}, not a profile file; skipped"
+            problem = f"{source / name}: is {mode_kind(special)}, not a profile file; skipped"
         yield BatchInput(name, stem, source / name, problem=problem)
 
 
@@ -575,7 +575,7 @@ def _report_one(item: BatchInput, target: Path) -> BatchResult:
     try:
         return _report(kb, item, profile, target)
     except NotRegularFileError as exc:
-        error = f"{shown}: {exc.strerror}; cramp writes only regular files or new names"
+        error: str | None = f"{shown}: {exc.strerror}; cramp writes only regular files or new names"
     except FileExistsError:
         error = f"{shown}: already exists; use --force to overwrite it"
     except OSError as exc:

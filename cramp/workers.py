@@ -107,8 +107,11 @@ class WorkerPool:
     ) -> None:
         import multiprocessing
 
-        method = "fork" if sys.platform.startswith("linux") else "spawn"
-        self.context = multiprocessing.get_context(method)
+        self.context = (
+            multiprocessing.get_context("fork")
+            if sys.platform.startswith("linux")
+            else multiprocessing.get_context("spawn")
+        )
         self.size = size
         self.args = (os.getpid(), setup, setup_args, work)
         self.workers: list[_Worker] = []

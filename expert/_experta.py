@@ -27,12 +27,13 @@ def _import_frozendict_with_mapping_alias() -> None:
     """Import frozendict with ``collections.Mapping`` present only for that import."""
     added = not hasattr(collections, "Mapping")
     if added:
+        # The alias is gone from Python 3.10 on, so typeshed does not declare it.
         collections.Mapping = collections.abc.Mapping  # type: ignore[attr-defined]
     try:
         importlib.import_module("frozendict")
     finally:
         if added:
-            del collections.Mapping  # type: ignore[attr-defined]
+            del collections.Mapping  # type: ignore[attr-defined]  # (see above)
 
 
 _import_frozendict_with_mapping_alias()

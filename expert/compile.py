@@ -275,6 +275,8 @@ def _group_action(
             engine.fired(member.rule, salience, member.claim, matched, member.records, absent)
 
     fire.__name__ = f"group_{index}"
+    # experta binds an action's arguments by inspect.signature(), which honours a
+    # function's __signature__; typeshed does not declare it on functions.
     fire.__signature__ = _ACTION_SIGNATURE  # type: ignore[attr-defined]
     return fire
 
@@ -292,6 +294,7 @@ def _gate_action(spec: RuleSpec, binds: tuple[str, ...], answer_class: type[Answ
         engine.fired(spec.name, spec.salience, None, matched, declared, ())
 
     gate.__name__ = f"gate_{question}"
+    # __signature__ is not declared on functions (see _group_action).
     gate.__signature__ = _ACTION_SIGNATURE  # type: ignore[attr-defined]
     return gate
 
@@ -485,6 +488,7 @@ def _recommend_action(specs: Iterable[RuleSpec], salience: int) -> Callable:
             absent[advice],
         )
 
+    # __signature__ is not declared on functions (see _group_action).
     recommend.__signature__ = inspect.signature(recommend)  # type: ignore[attr-defined]
     return recommend
 

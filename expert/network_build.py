@@ -39,11 +39,11 @@ def _append_child(self: Any, node: Any, callback: Any) -> None:
 def appending_children() -> Iterator[None]:
     """While building, add children without experta's comparison that never matches."""
     original = AnyChild.add_child
-    AnyChild.add_child = _append_child  # type: ignore[method-assign]  # a build-time patch
+    AnyChild.add_child = _append_child  # a build-time patch, undone below
     try:
         yield
     finally:
-        AnyChild.add_child = original  # type: ignore[method-assign]
+        AnyChild.add_child = original
 
 
 def build_alpha_part(ruleset: set[Any], root_node: Any) -> dict[Any, Any]:

@@ -376,7 +376,7 @@ class Analysis:
         self.findings = frozenset(
             f for f in kb.findings if (state := self._view.finding(f)) is not None and state[0]
         )
-        tiers = [book.rules[i].tier for i in fired if book.rules[i].tier]
+        tiers = [tier for i in fired if (tier := book.rules[i].tier)]
         #: The triage tier these answers set now, as the engine decides it.
         self.tier = min(tiers, key=TIERS.index) if tiers else "self_care"
         settled = [book.rules[i].tier for i in fired if book.rules[i].tier and i not in waiting]
@@ -387,7 +387,7 @@ class Analysis:
         self.live: dict[int, frozenset[str]] = dict(waiting)
         if self.settled_tier in RED_FLAG_TIERS:
             rank = TIERS.index(self.settled_tier)
-            refine = set()
+            refine: set[str] = set()
             for f in self.findings & book.warning:
                 refine |= book.related[f]
             # What could make it more urgent (or settle a more urgent rule one way or

@@ -307,8 +307,10 @@ def test_words(kb: KnowledgeBase, test: Test) -> str:
 def term_view(kb: KnowledgeBase, claim_id: str) -> TermView:
     """One term of a theory's standing, with each factor named."""
     from expert.conclusions import claim_weight
+    from knowledge.vocabulary import is_theory_kind
 
     claim = kb.claims[claim_id]
+    assert is_theory_kind(claim.kind), "only theory claims have terms"
     w = kb.manifest.weights
     return TermView(
         claim=claim_id,
@@ -318,7 +320,7 @@ def term_view(kb: KnowledgeBase, claim_id: str) -> TermView:
         stance=claim.stance,
         stance_factor=w.stance[claim.stance],
         kind=claim.kind,
-        kind_factor=w.kind[claim.kind],  # type: ignore[index]  (theory claims only)
+        kind_factor=w.kind[claim.kind],
         weight=claim_weight(kb, claim_id),
     )
 

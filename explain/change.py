@@ -152,13 +152,12 @@ def satisfy(
             {c.question for c in conds if c.question not in kept and not c.holds_unanswered}
         )
         if not missing:
-            found: Changes | None = option
+            found: Changes = option
             for outer in reversed(below):
                 if not all(outer.get(q, v) == v for q, v in found.items()):
-                    found = None
                     break
                 found = {**outer, **found}
-            if found is not None:
+            else:
                 out.append(found)
             continue
         if level >= len(kb.questions):  # preconditions are acyclic; this only guards the loop
@@ -195,7 +194,7 @@ def unsatisfy(
     A positive test on an unanswered question fails already; an ``unless`` test on one
     fails once the question is answered with a value that rules it out.
     """
-    out = []
+    out: list[Changes] = []
     for cond in conditions:
         q = cond.question
         if q in keep or (q not in answers and not cond.holds_unanswered):
@@ -263,6 +262,7 @@ def failing_values(question: Question, cond: Condition, current: Any) -> list[An
             return [tuple(sorted(have - {v})) for v in sorted(cond.values)]
         return [tuple(sorted(have | {v})) for v in sorted(cond.values)]
     if question.type == "number":
+        assert question.min is not None and question.max is not None, "set on number questions"
         outside = []
         if cond.low is not None and cond.low > question.min:
             outside.append(float(question.min))

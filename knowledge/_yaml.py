@@ -316,7 +316,12 @@ class _Builder:
         if isinstance(event, yaml.NodeEvent):
             if event.anchor is not None:
                 self._fail(event, _NO_ANCHORS)
-            if event.tag is not None and event.tag != "!":
+            # Aliases, the other node events, carry no tag (and were refused above).
+            if (
+                isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent)
+                and event.tag is not None
+                and event.tag != "!"
+            ):
                 self._fail(event, _NO_TAGS)
         if isinstance(event, yaml.ScalarEvent):
             # implicit[0]: a plain scalar, which resolves to null, bool or number.

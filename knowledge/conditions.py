@@ -99,6 +99,7 @@ class Condition:
     def satisfying(self, question: Question) -> list[Any]:
         """Single answers of ``question`` that satisfy this test (numbers: the range ends)."""
         if question.type == "number":
+            assert question.min is not None and question.max is not None, "set on number questions"
             low = self.low if self.low is not None else question.min
             high = self.high if self.high is not None else question.max
             return [v for v in (low, high) if question.min <= v <= question.max]
@@ -182,8 +183,8 @@ def parse_conditions(
             conditions.append(parse_test(question, test))
         except ConditionError as exc:
             errors.append(ConditionError(f"{qid}: {exc}", (qid, *exc.key)))
-    ordered: list[Test] = sorted(conditions, key=lambda c: c.question)
-    ordered += sorted(set(tested), key=lambda t: t.finding)
+    answers = sorted(conditions, key=lambda c: c.question)
+    ordered: list[Test] = [*answers, *sorted(set(tested), key=lambda t: t.finding)]
     return ordered, errors
 
 

@@ -21,7 +21,6 @@ the caller's ``warn`` and rebuilt from source.
 from __future__ import annotations
 
 import contextlib
-import copyreg
 import hashlib
 import io
 import json
@@ -124,11 +123,16 @@ class _Pickler(pickle.Pickler):
             # the knowledge base, and pickle resolves such cycles only through state.
             state = dict(obj.__dict__)
             state["_cache"] = {k: v for k, v in obj._cache.items() if k in self.keep}
-            return (copyreg.__newobj__, (KnowledgeBase,), state)
+            return (_blank_knowledge_base, (), state)
         fields = getattr(type(obj), "model_fields", None)
         if isinstance(fields, dict) and hasattr(obj, "model_config"):
             return (record, (type(obj).__name__, {name: getattr(obj, name) for name in fields}))
         return NotImplemented
+
+
+def _blank_knowledge_base() -> KnowledgeBase:
+    """An empty knowledge base, which unpickling fills with its state."""
+    return object.__new__(KnowledgeBase)
 
 
 def dumps(kb: KnowledgeBase, keep: tuple[str, ...] = ()) -> bytes:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from ._yaml import MAX_FILE_BYTES, Document, TooLargeError, read_limited, read_yaml, special_file
+from .conditions import Condition
 from .load import default_directory, display_path, load_knowledge_base, source_paths
 from .model import KnowledgeBase
 from .problems import Problem, ProblemsError
@@ -166,7 +167,7 @@ def unfireable_claims(
                     f"{c.question} is asked only if "
                     + "; ".join(p.describe() for p in kb.preconditions[c.question])
                     for c in conditions
-                    if kb.preconditions.get(c.question)
+                    if isinstance(c, Condition) and kb.preconditions.get(c.question)
                 ]
                 why = f" (and {', '.join(asked)})" if asked else ""
                 problems.append(
@@ -236,20 +237,20 @@ def reading_problems(
                 )
                 continue
             quote = claim.quote or ""
-            if BELIEF.search(quote) and claim.modality not in ("belief", "prevalence"):
+            if (belief := BELIEF.search(quote)) and claim.modality not in ("belief", "prevalence"):
                 problems.append(
                     doc.problem(
                         (*loc, "modality"),
                         f"claim {claim.id!r} quotes the author's belief "
-                        f"(“{BELIEF.search(quote).group(0)}”), so its modality must be belief",
+                        f"(“{belief.group(0)}”), so its modality must be belief",
                         value=True,
                     )
                 )
-            elif HEDGE.search(quote) and claim.modality not in HEDGED:
+            elif (hedge := HEDGE.search(quote)) and claim.modality not in HEDGED:
                 problems.append(
                     doc.problem(
                         (*loc, "modality"),
-                        f"claim {claim.id!r}'s quote hedges (“{HEDGE.search(quote).group(0)}”), "
+                        f"claim {claim.id!r}'s quote hedges (“{hedge.group(0)}”), "
                         "so its modality must be hedged, belief or suggests",
                         value=True,
                     )

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ._yaml import MAX_FILE_BYTES, Document, TooManyValues, read_yaml, special_file
-from .conditions import ConditionError, FindingTest, Test, parse_conditions
+from .conditions import Condition, ConditionError, FindingTest, Test, parse_conditions
 from .digest import MANIFEST, SOURCES_DIR, content_hash, default_directory, source_paths
 from .model import KnowledgeBase
 from .problems import Problem, ProblemsError, did_you_mean, one_of, with_article
@@ -238,8 +239,10 @@ class _Loader:
             parsed[name] = self._read(path, model)
         for name, model in OPTIONAL_FILES.items():
             path = self.root / name
-            # Absent is allowed; present but broken is a problem (recorded by _read).
-            parsed[name] = self._read(path, model) if path.is_file() else ("absent", None)
+            # Absent is allowed (and left out); present but broken is a problem (recorded
+            # by _read).
+            if path.is_file():
+                parsed[name] = self._read(path, model)
         sources: list[tuple[Document, Source]] = []
         source_dir = self.root / SOURCES_DIR
         paths = source_paths(self.root)
@@ -257,7 +260,8 @@ class _Loader:
         # Sources that failed their own checks are left out of the cross-check, and so
         # are checks that need every source (they would report spurious problems).
         all_sources = len(sources) == len(paths)
-        return self._cross_check(parsed, sources, all_sources)  # type: ignore[arg-type]
+        read = {name: got for name, got in parsed.items() if got is not None}
+        return self._cross_check(read, sources, all_sources)
 
     def _define(self, namespace: str, ident: str, doc: Document, loc: tuple[Any, ...]) -> bool:
         key = (namespace, ident)
@@ -342,9 +346,11 @@ class _Loader:
             for j, ident in enumerate(c.between):
                 self._ref(adoc, ("conflicts", i, "between", j), "advice", ident, advice)
 
-        preconditions = {}
+        preconditions: dict[str, tuple[Condition, ...]] = {}
         for i, q in enumerate(qfile.questions):
-            conds = self._conditions(qdoc, ("questions", i, "ask_if"), q.ask_if, questions)
+            tests = self._conditions(qdoc, ("questions", i, "ask_if"), q.ask_if, questions)
+            # No findings are passed, so ask_if holds answer conditions only.
+            conds = tuple(c for c in tests if isinstance(c, Condition))
             if any(c.question == q.id for c in conds):
                 self.problems.append(
                     qdoc.problem(("questions", i, "ask_if"), f"{q.id}: ask_if refers to itself")
@@ -686,7 +692,7 @@ def _explain_validation(
     return problems
 
 
-def _message(model: type[BaseModel], loc: tuple[Any, ...], err: dict[str, Any]) -> str:
+def _message(model: type[BaseModel], loc: tuple[Any, ...], err: ErrorDetails) -> str:
     kind = err["type"]
     field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "document")
     value = err.get("input")

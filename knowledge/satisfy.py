@@ -100,10 +100,10 @@ def _search(
             frames.append((assigned, qid, widened, candidates(kb.questions[qid], constraints[qid])))
         # The next value to try, backtracking past questions with none left.
         while frames:
-            before, qid, widened, values = frames[-1]
+            before, qid, below, values = frames[-1]
             value = next(values, _NONE)
             if value is not _NONE:
-                assigned, constraints = {**before, qid: value}, widened
+                assigned, constraints = {**before, qid: value}, below
                 break
             frames.pop()
         else:
@@ -116,6 +116,7 @@ _NONE = object()
 def candidates(question: Question, conditions: tuple[Condition, ...]) -> Iterator[Any]:
     """Answers to ``question`` that pass every one of ``conditions``, simplest first."""
     if question.type == "number":
+        assert question.min is not None and question.max is not None, "set on number questions"
         points = {question.min, question.max}
         for cond in conditions:
             points.update(p for p in (cond.low, cond.high) if p is not None)

@@ -27,6 +27,7 @@ from .vocabulary import (
     QuestionType,
     SourceKind,
     Stance,
+    TheoryKind,
     Tier,
 )
 from .vocabulary import FORMAT_VERSION as FORMAT_VERSION  # the vocabulary is re-exported
@@ -321,7 +322,7 @@ class Weights(_Model):
 
     evidence: dict[EvidenceKind, Weight]
     stance: dict[Stance, Weight]
-    kind: dict[Literal["cause", "mechanism", "diagnostic"], Weight]
+    kind: dict[TheoryKind, Weight]
     modality: dict[Modality, Weight] = Field(default_factory=lambda: dict.fromkeys(MODALITIES, 1.0))
 
 

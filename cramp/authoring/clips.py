@@ -122,9 +122,9 @@ def _patterns(conditions: Iterable[Condition], prefix: str) -> list[str]:
             else:
                 out += [f"(answered (question {question}))", f"(not {choice})"]
         else:
-            atoms = sorted(_atom(v) for v in cond.values)
+            names = sorted(_atom(v) for v in cond.values)
             # ``a|b``: one of them; ``~a&~b``: known, and none of them.
-            either, neither = "|".join(atoms), "&".join(f"~{a}" for a in atoms)
+            either, neither = "|".join(names), "&".join(f"~{a}" for a in names)
             if cond.op == "unless":
                 out.append(f"(not (answer (question {question}) (value {either})))")
             else:

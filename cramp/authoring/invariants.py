@@ -73,7 +73,7 @@ def profile_yaml(profile: Profile, *, ordered: bool = False) -> str:
     """A profile as YAML in profile format (yes/no, lists in brackets, ``unknown``)."""
     data = profile.to_data()
     if ordered:
-        keys = [k for k in ("name", "notes") if k in data]
+        keys: list[str] = [k for k in ("name", "notes") if k in data]
         keys += [q for q in profile.answers if q in data]
         keys += sorted(set(data) - set(keys))
         data = {k: data[k] for k in keys}
@@ -473,28 +473,28 @@ def _check_both_sides(ctx: Context, profile: Profile) -> None:
             if c.id in holding and c.stance != "disputes"
         }
 
-    for conflict in kb.conflicts.values():
-        a, b = conflict.between
+    for clash in kb.conflicts.values():
+        a, b = clash.between
         if not (backed(a) and backed(b)):
             continue
         for side in (a, b):
             if side in withheld and side not in shown_withheld:
                 raise Violation(
-                    f"{side!r} (one side of {conflict.id!r}) is withheld but not shown as such",
+                    f"{side!r} (one side of {clash.id!r}) is withheld but not shown as such",
                     runners,
                     item=side,
                 )
             if side not in withheld and side not in advice:
                 raise Violation(
-                    f"{side!r} (one side of {conflict.id!r}) applies but is not shown",
+                    f"{side!r} (one side of {clash.id!r}) applies but is not shown",
                     runners,
                     item=side,
                 )
         if a not in withheld and b not in withheld:
-            item = shown.get(f"advice:{conflict.id}")
+            item = shown.get(f"advice:{clash.id}")
             if item is None or {s.item for s in item.sides} != {a, b}:
                 raise Violation(
-                    f"both sides of the conflict {conflict.id!r} ({a}, {b}) apply, but the "
+                    f"both sides of the conflict {clash.id!r} ({a}, {b}) apply, but the "
                     "conflict is not shown",
                     runners,
                     item=a,
@@ -839,7 +839,7 @@ def _search_fireable(ctx: Context) -> int:
                     f"{c.question} is asked only if "
                     + "; ".join(p.describe() for p in kb.preconditions[c.question])
                     for c in kb.conditions[claim_id]
-                    if kb.preconditions.get(c.question)
+                    if isinstance(c, Condition) and kb.preconditions.get(c.question)
                 }
             )
             why = f" (and {', '.join(gated)})" if gated else ""
@@ -892,8 +892,8 @@ def _search_questions(ctx: Context) -> int:
     rules: list[tuple[str, tuple[Any, ...]]] = [
         (f"claim {c!r}", conds) for c, conds in kb.conditions.items()
     ]
-    for theory_id, clauses in kb.contradictions.items():
-        rules += [(f"a contradiction of {theory_id!r}", conds) for conds, _ in clauses]
+    for theory_id, contradicted in kb.contradictions.items():
+        rules += [(f"a contradiction of {theory_id!r}", conds) for conds, _ in contradicted]
     # Every way a finding can hold: a question may matter only through one of them.
     for finding_id, clauses in kb.finding_clauses.items():
         rules += [
@@ -1023,7 +1023,7 @@ def engine_differences(ctx: Context, profile: Profile) -> list[str]:
     """How the CLIPS engine's results differ from experta's for one profile (empty: none)."""
     run = ctx.run(profile)
     other = ctx.clips.run(profile)
-    compared = {
+    compared: dict[str, tuple[set[Any], set[Any]]] = {
         "answers kept": (set(run.answers.items()), set(other.answers.items())),
         "claims fired": (set(run.fired_claims), set(other.fired_claims)),
         "advice recommended": (

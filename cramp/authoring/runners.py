@@ -64,6 +64,7 @@ def answers(question: Question) -> st.SearchStrategy[Any]:
             lambda picked: tuple(v for v, keep in zip(values, picked, strict=True) if keep)
         )
     # The range ends are where conditions flip, so draw them often.
+    assert question.min is not None and question.max is not None, "set on number questions"
     return st.one_of(
         st.sampled_from([float(question.min), float(question.max)]),
         st.floats(question.min, question.max, allow_nan=False),

@@ -551,7 +551,7 @@ class _Shell:
         ]
         for tier in ("emergency", "urgent"):
             if tier in tiers:
-                return f" ({_line(self.kb.manifest.tiers[tier].title.upper())} referral)"  # type: ignore[index]
+                return f" ({_line(self.kb.manifest.tiers[tier].title.upper())} referral)"
         return ""
 
     def show_referral(self) -> None:
