@@ -11,7 +11,7 @@ show the sum. Ordering is total and stable, so equal runs give equal diagnoses.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, TypedDict
 
 from knowledge import KnowledgeBase
@@ -20,6 +20,7 @@ from knowledge.values import json_value
 from knowledge.vocabulary import PHASES, TIERS, is_theory_kind
 
 from .engine import Run
+from .summary import Summary, summarise
 
 STATUSES = ("supported", "contested", "disputed", "contradicted", "general")
 
@@ -265,6 +266,8 @@ class Diagnosis:
     #: What the sources observe for this runner that is neither a cause nor advice
     #: (which muscles cramp, how long a torn calf takes to heal...): ``note`` claims.
     observations: tuple[ClaimRef, ...] = field(default=())
+    #: The short version every report shows first (see :mod:`expert.summary`).
+    summary: Summary | None = field(default=None)
 
     def advice_in(self, phase: str) -> tuple[AdviceItem, ...]:
         """Recommended advice of one phase (now, next_days, prevention, professional)."""
@@ -392,7 +395,7 @@ def diagnose_run(kb: KnowledgeBase, run: Run) -> Diagnosis:
         if s.id in cited
     )
     profile = run.profile
-    return Diagnosis(
+    diagnosis = Diagnosis(
         triage=triage,
         findings=findings,
         causes=causes,
@@ -412,6 +415,7 @@ def diagnose_run(kb: KnowledgeBase, run: Run) -> Diagnosis:
         suggested=_suggested(kb, run),
         observations=observations,
     )
+    return replace(diagnosis, summary=summarise(kb, diagnosis))
 
 
 def _suggested(kb: KnowledgeBase, run: Run) -> tuple[SuggestedQuestion, ...]:

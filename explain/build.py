@@ -21,11 +21,17 @@ from .context import (
     NodeView,
     PageView,
     PhaseView,
+    QuestionView,
     QuoteView,
     ReportContext,
     RunnerView,
     SideView,
     SourceView,
+    SummaryAdviceView,
+    SummaryCauseView,
+    SummaryPhaseView,
+    SummaryView,
+    SummaryWithheldView,
     TermView,
     TriageView,
     UncheckedView,
@@ -38,6 +44,7 @@ if TYPE_CHECKING:
 
     from expert.conclusions import AdviceItem, ClaimRef, Diagnosis
     from expert.engine import Run
+    from expert.summary import Summary, SummaryAdvice
     from knowledge import KnowledgeBase, Profile
     from knowledge.conditions import Test
 
@@ -64,6 +71,7 @@ def report_context(kb: KnowledgeBase, profile: Profile) -> ReportContext:
 
 def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> ReportContext:
     """The report context of a run already made (and its diagnosis)."""
+    from .explanation import chains, condensed_graph
     from .graph import derivation_graph, relevant
     from .render import PHASE_TITLES
 
@@ -71,6 +79,13 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
         return tuple(claim_view(kb, r) for r in refs)
 
     d = diagnosis
+    full = relevant(derivation_graph(kb, run, d))
+    because = chains(kb, full)
+    summary = d.summary
+    if summary is None:  # a diagnosis built by hand, without its summary
+        from expert.summary import summarise
+
+        summary = summarise(kb, d)
     triage = TriageView(
         tier=d.triage.tier,
         title=d.triage.title,
@@ -80,6 +95,7 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
         all_clear=d.triage.all_clear,
         findings=d.triage.findings,
         unchecked=tuple(UncheckedView(u.question, u.prompt) for u in d.triage.unchecked),
+        chain=because.get("triage", ""),
     )
     findings = tuple(
         FindingView(f.id, f.title, f.says, f.warning_sign, cite(f.claims)) for f in d.findings
@@ -100,11 +116,15 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
                 term_view(kb, r.id) for r in sorted((*c.supporting, *c.disputing), key=_id)
             ),
             arithmetic=c.arithmetic,
+            likely=c.likely,
+            background=cite(c.background),
+            beyond_scope=cite(c.beyond_scope),
+            chain=because.get(f"cause:{c.id}", ""),
         )
         for c in d.causes
     )
 
-    def advice_view(a: AdviceItem) -> AdviceView:
+    def advice_view(a: AdviceItem, prefix: str = "advice") -> AdviceView:
         return AdviceView(
             id=a.id,
             phase=a.phase,
@@ -117,6 +137,8 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
             cautions=tuple(
                 CautionView(c.finding, c.finding_title, c.says, cite(c.claims)) for c in a.cautions
             ),
+            caveats=cite(a.caveats),
+            chain=because.get(f"{prefix}:{a.id}", ""),
         )
 
     phases = tuple(
@@ -138,6 +160,7 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
                 WithholdReasonView(r.finding, r.finding_title, r.tags, r.because, cite(r.claims))
                 for r in w.reasons
             ),
+            chain=because.get(f"withheld:{w.id}", ""),
         )
         for w in d.withheld
     )
@@ -151,7 +174,7 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
         )
         for c in d.conflicts
     )
-    advised_against = tuple(advice_view(a) for a in d.advised_against)
+    advised_against = tuple(advice_view(a, "against") for a in d.advised_against)
     cited = [
         *triage.claims,
         *(x for f in findings for x in f.claims),
@@ -171,6 +194,7 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
         title=kb.manifest.title,
         runner=RunnerView(d.name, d.notes),
         triage=triage,
+        summary=summary_view(summary),
         findings=findings,
         disclaimer=d.disclaimer,
         withheld=withheld,
@@ -178,7 +202,10 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
         conflicts=conflicts,
         phases=phases,
         advised_against=advised_against,
-        graph=graph_view(relevant(derivation_graph(kb, run, d))),
+        explanation=graph_view(condensed_graph(kb, full, summary)),
+        graph=graph_view(full),
+        observations=tuple(claim_view(kb, r) for r in d.observations),
+        suggested=tuple(QuestionView(s.question, s.prompt) for s in d.suggested),
         sources=_sources(kb, d, cited),
         answers=_answers(kb, run),
         knowledge_base=KnowledgeBaseView(
@@ -194,6 +221,7 @@ def _id(ref: ClaimRef) -> str:
 def claim_view(kb: KnowledgeBase, ref: ClaimRef | str) -> ClaimView:
     """Cite a claim (a :class:`~expert.conclusions.ClaimRef` or an id) for a template."""
     from expert.conclusions import claim_ref
+    from expert.summary import hedge_of
 
     if isinstance(ref, str):
         claim = kb.claims[ref]
@@ -213,6 +241,56 @@ def claim_view(kb: KnowledgeBase, ref: ClaimRef | str) -> ClaimView:
         conditions=tuple(test_words(kb, t) for t in kb.conditions[ref.id]),
         summary=ref.summary,
         pages=tuple(PageView(p["title"], p["url"]) for p in ref.pages),
+        modality=ref.modality,
+        hedge=hedge_of(ref),
+        scope=ref.scope,
+        background=ref.background,
+    )
+
+
+def summary_view(summary: Summary) -> SummaryView:
+    """The summary (:mod:`expert.summary`) as the report context's plain data."""
+
+    def advice(a: SummaryAdvice) -> SummaryAdviceView:
+        return SummaryAdviceView(a.id, a.phase, a.title, a.text, a.caveats, a.cautions)
+
+    return SummaryView(
+        tier=summary.tier,
+        tier_title=summary.tier_title,
+        action=summary.action,
+        is_referral=summary.is_referral,
+        warning_signs=summary.warning_signs,
+        now=tuple(advice(a) for a in summary.now),
+        withheld=tuple(
+            SummaryWithheldView(w.finding, w.finding_title, w.because, w.advice, w.sources)
+            for w in summary.withheld
+        ),
+        causes=tuple(
+            SummaryCauseView(
+                id=c.id,
+                title=c.title,
+                status=c.status,
+                standing=c.standing,
+                supporting=c.supporting,
+                disputing=c.disputing,
+                general=c.general,
+                beyond_scope=c.beyond_scope,
+                reason=c.reason,
+                reason_source=c.reason_source,
+                hedge=c.hedge,
+                sentence=c.sentence,
+            )
+            for c in summary.causes
+        ),
+        more_causes=summary.more_causes,
+        advice=tuple(
+            SummaryPhaseView(p.id, p.title, tuple(advice(a) for a in p.advice))
+            for p in summary.advice
+        ),
+        more_advice=summary.more_advice,
+        unchecked=tuple(QuestionView(q.question, q.prompt) for q in summary.unchecked),
+        unknown=tuple(QuestionView(q.question, q.prompt) for q in summary.unknown),
+        sharpen=tuple(QuestionView(q.question, q.prompt) for q in summary.sharpen),
     )
 
 
@@ -266,7 +344,7 @@ def graph_view(graph: nx.DiGraph) -> GraphView:
                 detail=str(data.get("detail", "")),
                 layer=layer,
                 row=row,
-                href=_anchor(node, data),
+                href=data["href"] if "href" in data else _anchor(node, data),
             )
         )
     edges = tuple(

@@ -89,6 +89,40 @@ class ClaimView:
         default=(),
         metadata=_help("For a public-health claim: the public pages its summary summarises."),
     )
+    modality: str = field(
+        default="asserts",
+        metadata=_help(
+            "How firmly the source says it: asserts, hedged, belief, anecdote, prevalence or "
+            "suggests. Show the hedge with the claim (see `hedge`)."
+        ),
+    )
+    hedge: str = field(
+        default="",
+        metadata=_help(
+            'The hedge in a word or three: "may" (hedged), "the author thinks" (belief), '
+            '"suggests", "the author\'s own experience", "how common it is, not a cause" '
+            "(prevalence); empty when the source asserts it."
+        ),
+    )
+    scope: str | None = field(
+        default=None,
+        metadata=_help('The article\'s own limits for the claim (e.g. "night cramps"), or null.'),
+    )
+    background: bool = field(
+        default=False,
+        metadata=_help(
+            "True when it applies to every runner: what the articles say in general, never "
+            "counted as evidence about this runner."
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """A question, by id and in its words."""
+
+    question: str = field(metadata=_help("Question id."))
+    prompt: str = field(metadata=_help("The question as put to the runner."))
 
 
 @dataclass(frozen=True)
@@ -131,6 +165,13 @@ class TriageView:
         metadata=_help(
             'Warning-sign questions not answered yet (or answered "don\'t know"): not ruled '
             "out, so the result is not an all-clear. Empty at the emergency tier."
+        ),
+    )
+    chain: str = field(
+        default="",
+        metadata=_help(
+            "How the tier was reached, in one sentence: the answers, then the findings, "
+            "then the tier."
         ),
     )
 
@@ -231,6 +272,34 @@ class CauseView:
     arithmetic: str = field(
         metadata=_help("The same arithmetic on one line, e.g. `+1 (a) -1 (b) = +0`.")
     )
+    likely: bool = field(
+        default=False,
+        metadata=_help(
+            "Likely for this runner: supported by their own answers, standing above zero, "
+            "not contradicted."
+        ),
+    )
+    background: tuple[ClaimView, ...] = field(
+        default=(),
+        metadata=_help(
+            "What the articles say about it in general (claims that apply to every "
+            "runner): shown, never counted."
+        ),
+    )
+    beyond_scope: tuple[ClaimView, ...] = field(
+        default=(),
+        metadata=_help(
+            'Disputes made for other runners (their `scope`, e.g. "night cramps"): shown '
+            "beside the cause, not counted."
+        ),
+    )
+    chain: str = field(
+        default="",
+        metadata=_help(
+            "How the cause was reached, in one sentence: the answers behind the claims for "
+            "it, the findings they pass through, then the cause."
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -257,6 +326,16 @@ class AdviceView:
     )
     cautions: tuple[CautionView, ...] = field(
         metadata=_help("Cautions shown beside it because of a finding; empty if none."),
+    )
+    caveats: tuple[ClaimView, ...] = field(
+        default=(),
+        metadata=_help(
+            'Claims that qualify it wherever it is shown (e.g. "fluid needs vary"); empty if none.'
+        ),
+    )
+    chain: str = field(
+        default="",
+        metadata=_help("How it was reached, in one sentence: the answers, findings, advice."),
     )
 
 
@@ -287,6 +366,12 @@ class WithheldView:
     )
     reasons: tuple[WithholdReasonView, ...] = field(
         metadata=_help("Each finding that withholds it, with the reason and its claims."),
+    )
+    chain: str = field(
+        default="",
+        metadata=_help(
+            "Why it is withheld, in one sentence: the answers, the findings, the advice."
+        ),
     )
 
 
@@ -446,6 +531,128 @@ class AnswerView:
 
 
 @dataclass(frozen=True)
+class SummaryCauseView:
+    """One of the likeliest causes in the summary, in one sentence."""
+
+    id: str = field(metadata=_help("Theory id (its evidence is at `#cause-<id>`)."))
+    title: str = field(metadata=_help("Theory title."))
+    status: str = field(metadata=_help("supported or contested (see `CauseView.status`)."))
+    standing: float = field(metadata=_help("Its standing (see `CauseView.standing`)."))
+    supporting: int = field(
+        metadata=_help("How many claims for it apply because of the runner's answers.")
+    )
+    disputing: int = field(metadata=_help("How many claims against it apply: counted."))
+    general: int = field(
+        metadata=_help(
+            "How many claims say something about it in general (to every runner): never counted."
+        )
+    )
+    beyond_scope: tuple[str, ...] = field(
+        metadata=_help(
+            'Scopes of the disputes made for other runners (e.g. "night cramps"): shown as '
+            '"argued for night cramps", not counted.'
+        )
+    )
+    reason: str = field(metadata=_help("What the strongest claim for it says."))
+    reason_source: str = field(metadata=_help("Who says it (the source's author, short)."))
+    hedge: str = field(
+        metadata=_help('The strongest claim\'s hedge ("may", "the author thinks"...), or empty.')
+    )
+    sentence: str = field(
+        metadata=_help("All of the above in one sentence, the hedge and the counts kept.")
+    )
+
+
+@dataclass(frozen=True)
+class SummaryAdviceView:
+    """One thing to do in the summary, with what qualifies it."""
+
+    id: str = field(metadata=_help("Advice id (its evidence is at `#advice-<id>`)."))
+    phase: str = field(metadata=_help("now, next_days, prevention or professional."))
+    title: str = field(metadata=_help("Short title."))
+    text: str = field(metadata=_help("What to do, in full."))
+    caveats: tuple[str, ...] = field(
+        metadata=_help('What qualifies it wherever it is shown ("fluid needs vary").')
+    )
+    cautions: tuple[str, ...] = field(
+        metadata=_help("Cautions a finding puts beside it, each `<finding title>: <caution>`.")
+    )
+
+
+@dataclass(frozen=True)
+class SummaryPhaseView:
+    """The summary's things to do of one phase."""
+
+    id: str = field(metadata=_help("now, next_days, prevention or professional."))
+    title: str = field(
+        metadata=_help("Short heading: Now, After, To prevent the next one, See a professional.")
+    )
+    advice: tuple[SummaryAdviceView, ...] = field(
+        metadata=_help("The advice of this phase among the summary's five.")
+    )
+
+
+@dataclass(frozen=True)
+class SummaryWithheldView:
+    """One reason advice is withheld, once, with the titles of what it withholds."""
+
+    finding: str = field(metadata=_help("Id of the finding that withholds the advice."))
+    finding_title: str = field(metadata=_help("Title of that finding."))
+    because: str = field(metadata=_help("The reason, in plain words."))
+    advice: tuple[str, ...] = field(
+        metadata=_help("Titles of the advice it withholds (never their text).")
+    )
+    sources: tuple[str, ...] = field(metadata=_help("Who says why (sources, short)."))
+
+
+@dataclass(frozen=True)
+class SummaryView:
+    """The short version every report shows first: it fits one screen and one printed page.
+
+    Safety first: at the urgent and emergency tiers (and whenever advice is withheld)
+    `now` is empty, so no self-care stands beside the action; withheld advice is named
+    by its title with the reason.
+    """
+
+    tier: str = field(metadata=_help("emergency, urgent, see_doctor or self_care."))
+    tier_title: str = field(metadata=_help("The tier's name for people."))
+    action: str = field(metadata=_help("What to do at this tier: the first thing to read."))
+    is_referral: bool = field(metadata=_help("True when the runner should see a professional."))
+    warning_signs: tuple[str, ...] = field(
+        metadata=_help("Titles of the warning-sign findings that hold.")
+    )
+    now: tuple[SummaryAdviceView, ...] = field(
+        metadata=_help(
+            "Self-care to do right now, shown beside the action: empty at the urgent and "
+            "emergency tiers and whenever advice is withheld."
+        )
+    )
+    withheld: tuple[SummaryWithheldView, ...] = field(
+        metadata=_help("Each reason advice is withheld, with what it withholds.")
+    )
+    causes: tuple[SummaryCauseView, ...] = field(
+        metadata=_help("The three likeliest causes, strongest first (fewer if fewer are likely).")
+    )
+    more_causes: int = field(metadata=_help("How many other causes are likely."))
+    advice: tuple[SummaryPhaseView, ...] = field(
+        metadata=_help(
+            "Up to five things to do, by phase (now, after, to prevent, see a professional); "
+            "phases with none are left out, and so is what `now` shows."
+        )
+    )
+    more_advice: int = field(metadata=_help("How many other pieces of advice are recommended."))
+    unchecked: tuple[QuestionView, ...] = field(
+        metadata=_help('Warning signs not ruled out (unanswered or "don\'t know").')
+    )
+    unknown: tuple[QuestionView, ...] = field(
+        metadata=_help('Other questions answered "don\'t know".')
+    )
+    sharpen: tuple[QuestionView, ...] = field(
+        metadata=_help("Unanswered questions whose answers would change the result most.")
+    )
+
+
+@dataclass(frozen=True)
 class RunnerView:
     """Free text the runner gave. Untrusted: templates must escape it for their medium."""
 
@@ -475,6 +682,12 @@ class ReportContext:
     triage: TriageView = field(
         metadata=_help("Triage level, the claims that set it, and what is unchecked.")
     )
+    summary: SummaryView = field(
+        metadata=_help(
+            "The short version shown first: tier and action, what is withheld, the top "
+            "three causes, up to five things to do, what was not checked."
+        )
+    )
     findings: tuple[FindingView, ...] = field(
         metadata=_help("What the answers point to: findings that hold, warning signs first.")
     )
@@ -499,8 +712,23 @@ class ReportContext:
     advised_against: tuple[AdviceView, ...] = field(
         metadata=_help("Advice that applying claims argue against and none backs.")
     )
+    explanation: GraphView = field(
+        metadata=_help(
+            "The condensed explanation graph of the summary: answers → findings → triage, "
+            "causes and advice, every node in words (ids and derived facts left to `graph`)."
+        )
+    )
     graph: GraphView = field(
         metadata=_help("The derivation graph: answers → rule firings → facts → conclusions.")
+    )
+    observations: tuple[ClaimView, ...] = field(
+        metadata=_help(
+            "What the sources observe for this runner that is neither a cause nor advice "
+            "(which muscles cramp, how long a torn calf takes): `note` claims."
+        )
+    )
+    suggested: tuple[QuestionView, ...] = field(
+        metadata=_help("Up to three unanswered questions that would change the result most.")
     )
     sources: tuple[SourceView, ...] = field(
         metadata=_help("Every source cited, with the quotes used.")

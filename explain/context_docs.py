@@ -28,6 +28,13 @@ Show the triage first, then `report.findings`, `report.triage.unchecked` and
 reasons and never shown as something to do, and while `report.triage.unchecked` is not
 empty the result is not an all-clear (`report.triage.all_clear` is false).
 
+`report.summary` is the short version the bundled templates show first (it fits one
+screen and one printed page): the tier and its action, what to do right now (empty at
+the urgent and emergency tiers, where nothing is put beside the referral), what is
+withheld and why, the three likeliest causes, up to five things to do by phase, and what
+was not checked. `report.explanation` is the condensed graph of that summary, in words;
+`report.graph` is the full derivation.
+
 Templates are rendered with `StrictUndefined` (a misspelt name is an error, not an
 empty string) and, for names ending `.html.j2`, HTML autoescaping. Runner text
 (`report.runner.name`, `report.runner.notes`) is untrusted: in Markdown, pass it and
@@ -42,10 +49,14 @@ Filters available besides Jinja2's own:
 | `signed` | a number with its sign and at most two decimals: `+4`, `-0.5` |
 | `num` | a number with at most two decimals, no trailing zeros |
 | `yesno` | an answer value as the profile writes it |
-| `svg(title)` | `report.graph` as inline SVG markup (laid out in Python, no scripts) |
-| `mermaid` | `report.graph` as a Mermaid flowchart |
+| `svg(title, element_id=, wrap=)` | a graph (`report.explanation` or `report.graph`) as \
+inline SVG markup (laid out in Python, no scripts); `wrap=true` draws every word of each \
+label, over several lines |
+| `mermaid` | a graph (`report.explanation` or `report.graph`) as a Mermaid flowchart |
 | `withholding` | `report.withheld` by reason: each reason once (`.reason`), the items it \
 withholds (`.advice`), and `.number` (from 1, for anchors) |
+| `withheld_sets` | `report.withheld` grouped by the set of reasons that withhold it: \
+`.reasons` (as `withholding` gives them) and `.advice` |
 
 A minimal template, for example `my-report.txt.j2`:
 

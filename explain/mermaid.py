@@ -23,7 +23,17 @@ _SHAPES = {
     "target": ('{{"', '"}}'),
 }
 _DASHED = frozenset(
-    {"against", "withholds", "disputes", "contradicts", "hedged", "absent", "also", "cautions"}
+    {
+        "against",
+        "withholds",
+        "disputes",
+        "contradicts",
+        "hedged",
+        "absent",
+        "also",
+        "cautions",
+        "unconditional",
+    }
 )
 _CLASSES = {
     "answer": "fill:#e8f1fb,stroke:#555",

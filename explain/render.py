@@ -90,6 +90,7 @@ def environment(output: str = "text", template_dir: str | None = None) -> jinja2
     env.filters["svg"] = graph_svg
     env.filters["mermaid"] = graph_mermaid
     env.filters["withholding"] = withholding
+    env.filters["withheld_sets"] = withheld_sets
     env.filters["hedge"] = hedge
     return env
 
@@ -147,6 +148,35 @@ def withholding(withheld: Any) -> list[ReasonGroup]:
     ]
 
 
+@dataclass(frozen=True)
+class WithheldSet:
+    """Withheld advice that the same reasons withhold: ``reasons`` (the
+    :class:`ReasonGroup` of each, in number order) and the ``advice``, in report order."""
+
+    reasons: tuple[ReasonGroup, ...]
+    advice: tuple[Any, ...]
+
+
+def withheld_sets(withheld: Any) -> list[WithheldSet]:
+    """Withheld advice grouped by the set of reasons that withhold it, so a long list reads
+    as a few lines: "not advised because of a possible clot and a possible tear: …"."""
+    groups = withholding(withheld)
+    number = {(g.reason.finding, g.reason.because): g for g in groups}
+    order: list[tuple[int, ...]] = []
+    items: dict[tuple[int, ...], list[Any]] = {}
+    for item in withheld:
+        key = tuple(sorted({number[(r.finding, r.because)].number for r in item.reasons}))
+        if key not in items:
+            order.append(key)
+            items[key] = []
+        items[key].append(item)
+    by_number = {g.number: g for g in groups}
+    return [
+        WithheldSet(tuple(by_number[n] for n in key), tuple(items[key]))
+        for key in sorted(order, key=lambda k: (-len(k), k))
+    ]
+
+
 def signed(x: float) -> str:
     """A number with its sign and at most two decimals: ``+4``, ``-0.5``."""
     return f"{x:+.2f}".rstrip("0").rstrip(".")
@@ -157,14 +187,24 @@ def number(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
-def graph_svg(view: GraphView, title: str = "Derivation graph") -> Any:
-    """Inline SVG markup of a report's derivation graph (marked safe: it escapes itself)."""
+def graph_svg(
+    view: GraphView,
+    title: str = "Derivation graph",
+    *,
+    element_id: str = "derivation-graph",
+    wrap: bool = False,
+) -> Any:
+    """Inline SVG markup of a report's graph (marked safe: it escapes itself).
+
+    ``wrap`` draws every word of each label over as many lines as it takes; otherwise
+    labels are cut to one line.
+    """
     from markupsafe import Markup
 
     from .svg import render_svg
 
     graph, layout = view_graph(view)
-    return Markup(render_svg(graph, title=title, layout=layout, element_id="derivation-graph"))
+    return Markup(render_svg(graph, title=title, layout=layout, element_id=element_id, wrap=wrap))
 
 
 def graph_mermaid(view: GraphView) -> str:

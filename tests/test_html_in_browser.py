@@ -116,9 +116,11 @@ def test_the_referral_findings_and_withheld_advice_come_first_on_the_page(browse
     # The action is on the first screen, and the finding is drawn inside the triage box.
     assert top["action"] < 900
     assert page.locator("#triage #finding-possible_hyponatraemia").is_visible()
+    # The withheld item is listed with the reasons that withhold it, in the same entry.
     withheld = page.locator("#withheld-hydrate_before_during")
-    assert withheld.is_visible() and "Possible low blood sodium" in withheld.inner_text()
-    reason = withheld.locator("a").first.get_attribute("href")
+    entry = withheld.locator("xpath=ancestor::li[contains(., 'Not advised because of')][1]")
+    assert withheld.is_visible() and "Possible low blood sodium" in entry.inner_text()
+    reason = entry.locator("a").first.get_attribute("href")
     assert "no advice to drink" in page.locator(reason).inner_text()
 
 
@@ -147,7 +149,9 @@ def test_knowledge_base_markup_cannot_hide_the_triage_or_navigate(browser, tmp_p
     triage = page.locator("section#triage")
     assert triage.is_visible() and "Emergency" in triage.inner_text()
     # Only the report's own style sheet and meta elements; the markup shows as text.
-    assert page.evaluate("document.querySelectorAll('style').length") == 2  # page and graph
+    # The page's own style and one per graph drawn (the explanation, the full derivation).
+    assert page.locator("svg").count() == 2
+    assert page.evaluate("document.querySelectorAll('style').length") == 3
     assert page.evaluate("document.querySelectorAll('meta[http-equiv=refresh], img').length") == 0
     assert MARKUP in page.locator("h2").first.inner_text() or MARKUP in page.inner_text("body")
     page.close()

@@ -283,12 +283,16 @@ def test_a_caution_is_shown_beside_the_advice_it_qualifies(fmt):
         shown = [a for p in data["phases"] for a in p["advice"] if a["id"] == advice.id]
         assert shown[0]["cautions"][0]["says"] == caution.says
         return
-    title = text.index(_flat(advice.text))
-    said = text.index(_flat(caution.says), title)
-    assert said - title < 2000  # beside the advice, not in a list far below
-    assert text.index(_flat(caution.says)) > text.index(
-        "WHAT TO DO" if fmt == "text" else "What to do"
+    # Wherever the advice is shown (the summary, the advice section), its caution is
+    # beside it, not in a list far below; and never anywhere without the advice.
+    shown = [m.start() for m in re.finditer(re.escape(_flat(advice.text)), text)]
+    assert shown and text.index(_flat(advice.text)) > text.index(
+        "TRIAGE:" if fmt == "text" else "Triage:"
     )
+    for title in shown:
+        said = text.index(_flat(caution.says), title)
+        assert said - title < 2000
+    assert text.index(_flat(caution.says)) > shown[0]
 
 
 def test_conflicting_advice_is_shown_side_by_side(hostile):
@@ -431,7 +435,8 @@ def test_runner_text_cannot_make_markdown_links_tables_or_html(hostile):
     md = render_report(hostile, "md")
     name_line = md.splitlines()[0]
     assert "<script>" not in md and "<b>" not in md
-    assert not re.search(r"(?<!\\)\]\(", md)  # no unescaped link syntax anywhere
+    # No unescaped link syntax, but the report's own links to its fixed headings.
+    assert not re.search(r"(?<!\\)\]\((?!#[a-z-]+\))", md)
     assert r"\<script\>" in name_line and r"\|" in name_line and r"\[click\]" in name_line
     notes = next(line for line in md.splitlines() if line.startswith("**Notes:**"))
     assert r"\<b\>yesterday\</b\>" in notes
