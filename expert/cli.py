@@ -196,10 +196,12 @@ def _register() -> None:
     from .cli_batch import batch
     from .cli_graph import graph
     from .cli_kb import kb
+    from .cli_kb_diff import diff as kb_diff
     from .cli_report import explain, report
 
     cli.add_command(kb)
     kb.add_command(graph)
+    kb.add_command(kb_diff)
     cli.add_command(report)
     cli.add_command(explain)
     cli.add_command(ask)

@@ -14,6 +14,7 @@ answers), not from the engine, so an engine bug and a content bug both show.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -820,6 +821,45 @@ _register(
         _safety_examples,
         _check_safety,
         search=_search_policy,
+    )
+)
+
+
+# --- the red-flag table ----------------------------------------------------------------------
+
+
+def _search_table(ctx: Context) -> int:
+    """Every row of the knowledge base's red-flag table (none without one)."""
+    from knowledge.problems import ProblemsError
+    from knowledge.red_flags import read_red_flag_table, row_profile
+
+    from .red_flag_table import row_problems
+
+    try:
+        rows = read_red_flag_table(ctx.kb.root) or ()
+    except ProblemsError as exc:
+        raise Violation("\n".join(str(p) for p in exc.problems)) from None
+    broken: list[str] = []
+    runners: list[Runner] = []
+    for row in rows:
+        problems = row_problems(ctx.kb, row)
+        if problems:
+            broken += [f"{row.name}: {p}" for p in problems]
+            with contextlib.suppress(ProblemsError):
+                runners.append(Runner(f"Runner {row.name!r}", row_profile(row, ctx.kb), True))
+    if broken:
+        raise Violation("\n".join(broken), runners[:1])
+    return len(rows)
+
+
+_register(
+    Invariant(
+        "red-flag-table-holds",
+        "Each runner of the red-flag table gets its tier and findings, and no advice it "
+        "must not be told",
+        None,
+        None,
+        search=_search_table,
     )
 )
 
