@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -30,17 +29,9 @@ from expert.engine import Reasoner, Run
 from knowledge import Condition, KnowledgeBase, Profile
 from knowledge.conditions import FindingTest, holds_all
 from knowledge.runners import profiles, red_flag_claims, reorderings
+from knowledge.safety_words import DRINKING, STOP_MEDICINE, stops_a_medicine
 from knowledge.satisfy import satisfying_answers
 from knowledge.schema import TIERS
-
-#: Advice that tells the runner to drink: never for signs of over-hydration.
-DRINKING = re.compile(r"\b(drink|drinking|hydrat\w*|water|fluid)\b", re.IGNORECASE)
-#: Advice that tells the runner to stop a medicine: never, that is for their doctor.
-STOP_MEDICINE = re.compile(
-    r"\b(stop|stopping|quit|discontinue|cease|come off|skip)\b[^.]*"
-    r"\b(medic\w*|tablets?|pills?|drugs?|statins?|diuretics?|inhalers?)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -736,11 +727,11 @@ def _check_safety(ctx: Context, profile: Profile) -> None:
     runners = _runner(profile)
     for advice in diagnosis.advice:
         said = f"{advice.title}. {advice.text}"
-        stop = STOP_MEDICINE.search(said)
+        stop = stops_a_medicine(said)
         if stop:
             raise Violation(
                 f"advice {advice.id!r} tells the runner to stop a medicine "
-                f"(“{stop.group(0)}”); only their doctor can say that",
+                f"(“{stop}”); only their doctor can say that",
                 runners,
                 item=advice.id,
             )

@@ -577,6 +577,10 @@ def diff_knowledge_bases(
     changes = data_changes(old.kb, new.kb)
     touched: list[tuple[str, str]] = []
     for change in changes:
+        if change.category == "finding":
+            # Runners are built to meet the claims that rest on a changed finding.
+            for which, side in (("old", old), ("new", new)):
+                touched += [(which, c) for c in _claims_testing(side.kb, change.id)]
         if change.category != "claim":
             continue
         if change.change in ("added", "modified"):
@@ -679,6 +683,18 @@ def diff_knowledge_bases(
         questions_only_new=tuple(q for q in new.kb.questions if q not in old.kb.questions),
         dropped=dropped,
     )
+
+
+def _claims_testing(kb: KnowledgeBase, finding: str) -> list[str]:
+    """The claims whose conditions test ``finding``, or a finding that implies it."""
+    from knowledge.conditions import FindingTest
+
+    wanted = {finding} | {f for f in kb.findings if finding in kb.implied_findings(f)}
+    return [
+        claim_id
+        for claim_id, conditions in kb.conditions.items()
+        if any(isinstance(c, FindingTest) and c.finding in wanted for c in conditions)
+    ]
 
 
 class _Cache:
