@@ -34,10 +34,8 @@ def _edit(path: Path, find: str, replace: str) -> None:
 
 
 def _diff(old: Path, new: Path, *extra: str) -> tuple[int, dict]:
-    result = invoke(
-        ["kb", "diff", str(old), str(new), "--runners", "30", "--jobs", "1", "--format", "json"]
-        + list(extra)
-    )
+    fixed = ["--runners", "30", "--jobs", "1", "--format", "json"]
+    result = invoke(["kb", "diff", str(old), str(new), *fixed, *extra])
     assert "Traceback" not in result.output
     return result.exit_code, json.loads(result.stdout)
 
