@@ -12,7 +12,7 @@ For every runner, the conclusions of both sides are compared: the triage tier, t
 headline (the top three likely causes, in rank order), each piece of advice (active,
 withheld, or neither) and the disagreements shown. Every difference is a change of one
 :data:`KINDS`; for each kind the report gives the number of runners and the smallest
-runner that shows it, shrunk by Hypothesis, as a profile ready for ``cramp diagnose``.
+runner that shows it, shrunk by Hypothesis, as a profile ready for ``cramp explain``.
 It also lists what changed in the data (:mod:`knowledge.kb_changes`) and, for each
 claim added, removed or changed, the runners it reaches.
 
@@ -500,6 +500,8 @@ class Example:
     dropped_old: tuple[str, ...] = ()
     dropped_new: tuple[str, ...] = ()
     shrunk: bool = False
+    #: What ``cramp explain`` can explain about the change for this runner.
+    explain: str | None = None
 
 
 @dataclass(frozen=True)
@@ -716,7 +718,14 @@ class _Cache:
             self.known[key] = (outcome_of(self.old.kb, a), outcome_of(self.new.kb, b))
         return self.known[key]
 
-    def example(self, runner: Runner, changes: Sequence[str], *, shrunk: bool) -> Example:
+    def example(
+        self,
+        runner: Runner,
+        changes: Sequence[str],
+        *,
+        shrunk: bool,
+        explain: str | None = None,
+    ) -> Example:
         _, dropped_old = project(runner.profile, self.old.kb)
         _, dropped_new = project(runner.profile, self.new.kb)
         return Example(
@@ -726,6 +735,7 @@ class _Cache:
             dropped_old,
             dropped_new,
             shrunk,
+            explain,
         )
 
 
@@ -748,10 +758,22 @@ def _example(
         if found is not None:
             runner = Runner(f"shrunk from {runner.label}", runner.origin, found)
             shrunk = True
-    details = [
-        c.detail for c in compare_outcomes(*cache.outcomes(runner.profile)) if c.kind == kind
-    ]
-    return cache.example(runner, details, shrunk=shrunk)
+    shown = [c for c in compare_outcomes(*cache.outcomes(runner.profile)) if c.kind == kind]
+    item = _explain_item(kind, shown[0].subject) if shown else None
+    return cache.example(runner, [c.detail for c in shown], shrunk=shrunk, explain=item)
+
+
+#: Kinds whose subject is no longer there on the new side: explained with --why-not.
+_GONE = frozenset({"cause-leaves-headline", "advice-inactive", "advice-released"})
+
+
+def _explain_item(kind: str, subject: str) -> str | None:
+    """The ``cramp explain`` arguments that show the change on the new side."""
+    if kind.startswith("triage-"):
+        return "triage"
+    if kind.startswith("conflict-"):
+        return None
+    return f"{subject} --why-not" if kind in _GONE else subject
 
 
 def shrink_runner(

@@ -2,9 +2,9 @@
 
 All three say the same things in the same order: the two sides and the runners; the
 safety regressions, first; every other kind of changed conclusion with its count, what
-it changed and the smallest runner that shows it (a profile for ``cramp diagnose``);
-the claims added, removed or changed and the runners each reaches; and what changed in
-the data, by id and field.
+it changed and the smallest runner that shows it (a profile, with the ``cramp explain``
+command that shows why); the claims added, removed or changed and the runners each
+reaches; and what changed in the data, by id and field.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ def _example_dict(example: Example | None) -> dict[str, Any] | None:
         "profile": example.profile.to_data(),
         "yaml": _runner_yaml(example),
         "changes": list(example.changes),
+        "explain": _explain_command(example),
         "dropped": {"old": list(example.dropped_old), "new": list(example.dropped_new)},
     }
 
@@ -103,6 +104,13 @@ def _runner_yaml(example: Example) -> str:
         data = profile.to_data()
         text += "".join(f"# old side only: {q}: {data.get(q)}\n" for q in gone)
     return text
+
+
+def _explain_command(example: Example) -> str | None:
+    """How to see why, with the runner saved as runner.yaml (for the new side)."""
+    if example.explain is None:
+        return "cramp diagnose runner.yaml"
+    return f"cramp explain runner.yaml {example.explain}"
 
 
 def _count(n: int, word: str) -> str:
@@ -201,9 +209,10 @@ def _text_kind(kind: KindReport) -> list[str]:
     lines.append(f"    on: {', '.join(_subjects(kind))}")
     example = kind.example
     how = "shrunk by Hypothesis" if example.shrunk else example.label
-    lines.append(f"    smallest runner ({how}; save as runner.yaml for cramp diagnose):")
+    lines.append(f"    smallest runner ({how}; save it as runner.yaml):")
     lines += [f"      {line}" for line in _runner_yaml(example).splitlines()]
     lines += [f"    for it: {change}" for change in example.changes]
+    lines.append(f"    see why: {_explain_command(example)}")
     return lines
 
 
@@ -268,11 +277,11 @@ def _markdown_kind(kind: KindReport, *, heading: bool = True) -> list[str]:
     if heading:
         lines += [f"On: {', '.join(_subjects(kind))}.", ""]
     how = "shrunk by Hypothesis" if example.shrunk else example.label
-    lines += [f"Smallest runner ({how}), for `cramp diagnose`:", "", "```yaml"]
+    lines += [f"Smallest runner ({how}), saved as `runner.yaml`:", "", "```yaml"]
     lines += _runner_yaml(example).splitlines()
     lines += ["```", ""]
     lines += [f"- {change}" for change in example.changes]
-    lines.append("")
+    lines += ["", f"See why: `{_explain_command(example)}`", ""]
     if not heading:
         lines += ["</details>", ""]
     return lines
