@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from explain.kb_diff import default_jobs, diff_knowledge_bases, load_side
+from cramp.authoring.kb_diff import default_jobs, diff_knowledge_bases, load_side
 
 REPO = Path(__file__).resolve().parent.parent
 KB = REPO / "knowledge" / "data"

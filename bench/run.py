@@ -1,4 +1,4 @@
-"""Benchmark cramp-expert: cold starts, warm diagnoses, scale, the CLIPS peer, batch mode.
+"""Benchmark cramp-expert: cold starts, warm diagnoses, scale, the CLIPS peer, batch, memory.
 
 Run on demand (not a test)::
 
@@ -35,16 +35,20 @@ RESULTS = REPO / "bench" / "results"
 EXAMPLES = REPO / "examples"
 EXAMPLE = EXAMPLES / "night-cramps-after-hard-week.yaml"
 CRAMP = Path(sys.executable).parent / "cramp"
-SECTIONS = ("cold", "warm", "consultation", "scale", "clips", "hypothesis", "batch")
+SECTIONS = ("cold", "warm", "consultation", "scale", "clips", "hypothesis", "batch", "memory")
 
 #: Budgets from docs/performance.md: measure name → (limit, unit).
 BUDGETS = {
     "cold: cramp --help": (150.0, "ms"),
-    "cold: cramp diagnose (text)": (500.0, "ms"),
-    "cold: cramp diagnose --format json": (500.0, "ms"),
+    "cold: cramp diagnose (text)": (150.0, "ms"),
+    "cold: cramp diagnose --format json": (150.0, "ms"),
     "warm: diagnose, slowest example": (20.0, "ms"),
     "consultation: one step, median": (20.0, "ms"),
-    "cold: ×10 knowledge base, cramp diagnose": (1000.0, "ms"),
+    "cold: ×10 knowledge base, cramp diagnose": (300.0, "ms"),
+    "cold: ×100 knowledge base, cramp diagnose": (1500.0, "ms"),
+    "memory: largest profile, peak": (500.0, "MB"),
+    "memory: largest JSON-lines batch, peak": (500.0, "MB"),
+    "memory: largest knowledge base, peak": (500.0, "MB"),
 }
 
 
@@ -80,12 +84,12 @@ def run_all(fn: Callable[[Any], Any], items: list[Any]) -> float:
     return time.perf_counter() - start
 
 
-def run_process(cmd: list[str], repeat: int) -> dict[str, float]:
+def run_process(cmd: list[str], repeat: int, env: dict[str, str] | None = None) -> dict[str, float]:
     """Median wall and CPU milliseconds of a command run ``repeat`` times (output dropped)."""
     walls, cpus = [], []
     for _ in range(repeat):
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         walls.append(time.perf_counter() - start)
         cpus.append(usage.ru_utime + usage.ru_stime)
@@ -94,6 +98,26 @@ def run_process(cmd: list[str], repeat: int) -> dict[str, float]:
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {stderr}")
     return {"wall_ms": median_ms(walls), "cpu_ms": median_ms(cpus), "runs": repeat}
+
+
+def peak_rss_mb(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
+    """The largest resident set of ``cmd`` and its worker processes, in MB, and its status.
+
+    Measured in a small parent process of its own: getrusage(RUSAGE_CHILDREN) there
+    reports the largest process among the ones it waited for, which are only ``cmd`` and
+    (reaped by it) its workers, not every command this benchmark ran before.
+    """
+    code = (
+        "import resource, subprocess, sys; "
+        "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
+        "stderr=subprocess.DEVNULL).returncode; "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, *cmd], capture_output=True, text=True, check=True, env=env
+    )
+    kilobytes, status = done.stdout.split()
+    return int(kilobytes) / 1024, int(status)
 
 
 def precompile() -> None:
@@ -115,11 +139,11 @@ def precompile() -> None:
 
 
 def generated_profiles(kb: Any, count: int, *, partial: bool = True, seed: int = 0) -> list[Any]:
-    """``count`` runners drawn by ``knowledge.runners.profiles`` (seeded, no shrinking)."""
+    """``count`` runners drawn by ``cramp.authoring.runners.profiles`` (seeded, no shrinking)."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as with_seed
 
-    from knowledge.runners import profiles
+    from cramp.authoring.runners import profiles
 
     out: list[Any] = []
 
@@ -153,6 +177,11 @@ class Bench:
         self.rows: list[tuple[str, str, str]] = []
         self.tmp = Path(tempfile.mkdtemp(prefix="cramp-bench-"))
         self.failed = False
+        # Cold starts are measured both ways: validating the YAML (no image) and reading
+        # the compiled image, kept in a cache of the benchmark's own.
+        cache = self.tmp / "cache"
+        self.from_source = {**os.environ, "CRAMP_NO_CACHE": "1"}
+        self.from_image = {**os.environ, "CRAMP_NO_CACHE": "", "CRAMP_CACHE_DIR": str(cache)}
 
     def row(
         self, name: str, value: float, unit: str, note: str = "", cpu: float | None = None
@@ -179,19 +208,19 @@ class Bench:
         base = run_process([sys.executable, "-c", "pass"], repeat)
         self.results["cold"] = {"python -c pass": base}
         self.row("cold: python -c pass", base["wall_ms"], "ms", f"cpu {base['cpu_ms']:.0f} ms")
+        diagnose = [str(CRAMP), "diagnose", str(EXAMPLE)]
+        subprocess.run([str(CRAMP), "kb", "build"], env=self.from_image, check=True)
         commands = {
-            "cold: cramp --help": [str(CRAMP), "--help"],
-            "cold: cramp diagnose (text)": [str(CRAMP), "diagnose", str(EXAMPLE)],
-            "cold: cramp diagnose --format json": [
-                str(CRAMP),
-                "diagnose",
-                str(EXAMPLE),
-                "--format",
-                "json",
-            ],
+            "cold: cramp --help": ([str(CRAMP), "--help"], self.from_source),
+            "cold: cramp diagnose (text)": (diagnose, self.from_image),
+            "cold: cramp diagnose --format json": (
+                [*diagnose, "--format", "json"],
+                self.from_image,
+            ),
+            "cold: cramp diagnose, no image": (diagnose, self.from_source),
         }
-        for name, cmd in commands.items():
-            got = run_process(cmd, repeat)
+        for name, (cmd, env) in commands.items():
+            got = run_process(cmd, repeat, env)
             got["ratio_to_python"] = got["wall_ms"] / base["wall_ms"]
             self.results["cold"][name] = got
             self.row(
@@ -335,11 +364,21 @@ class Bench:
                 "diagnose_ms": median_ms(diagnoses),
             }
             if times == 10 or (times == 100 and not self.quick):
-                cold = run_process(
-                    [str(CRAMP), "--kb", str(directory), "diagnose", str(profile_path)],
-                    1 if times == 100 else self.repeat,
+                command = [str(CRAMP), "--kb", str(directory), "diagnose", str(profile_path)]
+                runs_cold = 3 if times == 100 else self.repeat
+                entry["cold_diagnose_no_image"] = run_process(command, 1, self.from_source)
+                started = time.perf_counter()
+                subprocess.run(
+                    [str(CRAMP), "--kb", str(directory), "kb", "build"],
+                    env=self.from_image,
+                    check=True,
+                    stdout=subprocess.DEVNULL,
                 )
-                entry["cold_diagnose"] = cold
+                entry["image_build_ms"] = (time.perf_counter() - started) * 1e3
+                entry.update(image_figures(directory, self.from_image["CRAMP_CACHE_DIR"]))
+                entry["cold_diagnose"] = run_process(command, runs_cold, self.from_image)
+                peak, _ = peak_rss_mb(command, self.from_image)
+                entry["cold_diagnose_peak_mb"] = peak
             self.results["scale"][f"x{times}"] = entry
             label = f"×{times}: {entry['claims']} claims, {entry['questions']} questions"
             self.row(
@@ -351,26 +390,31 @@ class Bench:
                 f" {fired} claims fire",
             )
             if "cold_diagnose" in entry:
-                name = (
-                    "cold: ×10 knowledge base, cramp diagnose"
-                    if times == 10
-                    else f"cold: ×{times} knowledge base, cramp diagnose"
+                cold = entry["cold_diagnose"]
+                self.row(
+                    f"cold: ×{times} knowledge base, cramp diagnose",
+                    cold["wall_ms"],
+                    "ms",
+                    f"cpu {cold['cpu_ms']:.0f} ms; image {entry['image_mb']:.1f} MB read in "
+                    f"{entry['image_load_ms']:.0f} ms; "
+                    f"peak {entry['cold_diagnose_peak_mb']:.0f} MB",
+                    cpu=cold["cpu_ms"],
                 )
                 self.row(
-                    name,
-                    entry["cold_diagnose"]["wall_ms"],
+                    f"cold: ×{times} knowledge base, no image",
+                    entry["cold_diagnose_no_image"]["wall_ms"],
                     "ms",
-                    f"cpu {entry['cold_diagnose']['cpu_ms']:.0f} ms",
-                    cpu=entry["cold_diagnose"]["cpu_ms"],
+                    f"image written in {entry['image_build_ms']:.0f} ms by cramp kb build",
+                    cpu=entry["cold_diagnose_no_image"]["cpu_ms"],
                 )
 
     # -- the CLIPS peer ------------------------------------------------------------------
 
     def clips(self) -> None:
         try:
-            from expert.clips import ClipsReasoner
+            from cramp.authoring.clips import ClipsReasoner
         except ImportError:
-            self.row("clips: experta/CLIPS", float("nan"), "", "pending: expert.clips missing")
+            self.row("clips: experta/CLIPS", float("nan"), "", "pending: no CLIPS oracle")
             return
         from expert.engine import Reasoner
         from knowledge import load_knowledge_base, load_profile_text, parse_profile
@@ -438,9 +482,9 @@ class Bench:
     def hypothesis(self) -> None:
         from hypothesis import HealthCheck, Phase, given, settings
 
+        from cramp.authoring.runners import profiles
         from expert import diagnose
         from knowledge import load_knowledge_base
-        from knowledge.runners import profiles
 
         kb = load_knowledge_base()
         count = 300 if self.quick else 2000
@@ -502,6 +546,124 @@ class Bench:
                 "/s",
                 f"{seconds:.1f} s, {written} written, all {os.cpu_count()} cores; {shown}",
             )
+
+    # -- memory --------------------------------------------------------------------------
+
+    def memory(self) -> None:
+        """Peak resident memory of the commands on the largest inputs they accept."""
+        from cramp.batch import MAX_RUNNERS, MAX_SOURCE_BYTES
+        from knowledge._yaml import MAX_FILE_BYTES
+        from knowledge.profile import MAX_PROFILE_BYTES
+        from knowledge.synthetic import replicate_knowledge_base
+
+        self.results["memory"] = {}
+        example = EXAMPLE.read_text(encoding="utf-8")
+        # A profile at its 1 MB limit: the example, padded with comment lines.
+        profile = self.tmp / "largest-profile.yaml"
+        padding = MAX_PROFILE_BYTES - len(example.encode()) - 100
+        profile.write_text(example + ("# " + "x" * 97 + "\n") * (padding // 100))
+        # One that is refused after reading all of it: 1 MB of unknown keys.
+        refused = self.tmp / "refused-profile.yaml"
+        refused.write_text("".join(f"k{i}: {i}\n" for i in range(100_000))[:MAX_PROFILE_BYTES])
+        runs = {
+            "diagnose": ["diagnose", str(profile)],
+            "report html": ["report", str(profile), "-o", str(self.tmp / "m.html"), "--force"],
+            "explain --why-not": ["explain", str(profile), "dehydration", "--why-not"],
+            "diagnose, refused": ["diagnose", str(refused)],
+        }
+        self._peaks("memory: largest profile, peak", runs, "1 MB profile")
+        # A JSON-lines source at its 100 MB limit: lines of just under 1 MB each.
+        line = json.dumps({"name": "runner", "recovery": "some", "cramp_timing": ["night"]})
+        line = line[:-1] + " " * (MAX_PROFILE_BYTES - len(line) - 2) + "}\n"
+        count = 12 if self.quick else (MAX_SOURCE_BYTES // len(line)) - 1
+        source = self.tmp / "largest.jsonl"
+        source.write_text(line * count, encoding="utf-8")
+        out = self.tmp / "memory-batch"
+        # And the most runners a batch takes, each with the most problems listed (the
+        # summary keeps each runner's, up to 1,000 characters, until the end).
+        many = self.tmp / "most-runners.jsonl"
+        runners = 500 if self.quick else MAX_RUNNERS
+        many.write_text((json.dumps({f"k{i}": i for i in range(60)}) + "\n") * runners)
+        runs = {
+            f"batch, {count} lines of 1 MB": ["batch", str(source), "-o", str(out), "--force"],
+            f"batch, {runners:,} invalid runners": [
+                "batch",
+                str(many),
+                "-o",
+                str(out),
+                "--force",
+                "-q",
+            ],
+            "batch /dev/zero (refused)": ["batch", "/dev/zero", "-o", str(out), "-q"],
+        }
+        self._peaks("memory: largest JSON-lines batch, peak", runs, "JSON lines")
+        # Knowledge bases: one at the loader's limits (claims, questions, conditions,
+        # values) and the largest of the scale section (a replicated real one).
+        times = max(self.args.scales)
+        limit = largest_knowledge_base(self.tmp / "memory-kb-limits")
+        replica = replicate_knowledge_base(None, self.tmp / f"memory-kb-x{times}", times)
+        assert max(p.stat().st_size for p in replica.rglob("*.yaml")) <= MAX_FILE_BYTES
+        profile = self.tmp / "memory-kb-profile.yaml"
+        profile.write_text("cramp_timing: [night]\nrecovery: little\nq1: yes\n")
+        runs = {}
+        for name, directory, answers in (
+            ("at the limits", limit, profile),
+            (f"×{times}", replica, EXAMPLE),
+        ):
+            kb = ["--kb", str(directory)]
+            runs[f"{name}: diagnose"] = [*kb, "diagnose", str(answers)]
+            report = ["report", str(answers), "-o", "-", "--format", "json"]
+            runs[f"{name}: report json"] = [*kb, *report]
+            runs[f"{name}: kb lint"] = [*kb, "kb", "lint"]
+            runs[f"{name}: kb graph svg"] = [*kb, "kb", "graph", "--format", "svg"]
+        self._peaks("memory: largest knowledge base, peak", runs, "knowledge bases")
+
+    def _peaks(self, name: str, runs: dict[str, list[str]], what: str) -> None:
+        peaks = {}
+        for label, args in runs.items():
+            peak, status = peak_rss_mb([str(CRAMP), *args])
+            peaks[label] = {"peak_mb": peak, "status": status}
+        self.results["memory"][name] = peaks
+        worst = max(p["peak_mb"] for p in peaks.values())
+        shown = ", ".join(f"{k} {v['peak_mb']:.0f}" for k, v in peaks.items())
+        self.row(name, worst, "MB", f"{what}: {shown} MB")
+
+
+def image_figures(directory: Path, cache: str) -> dict[str, float]:
+    """The size of a knowledge base's image and the median time to read it, in-process."""
+    from knowledge.image import ImageStore, image_key, read_image
+
+    key = image_key(directory)
+    path = ImageStore(Path(cache)).path_for(key)
+    loads = timed(lambda: read_image(path, key), 3)
+    return {"image_mb": path.stat().st_size / 1e6, "image_load_ms": median_ms(loads)}
+
+
+def largest_knowledge_base(directory: Path) -> Path:
+    """A knowledge base at the loader's limits: as many questions, claims, conditions
+    and values (keys, values and list items) as it accepts, over 13 MB of text."""
+    import shutil
+
+    from knowledge import load_knowledge_base
+    from knowledge.load import MAX_CLAIMS, MAX_CONDITIONS, MAX_QUESTIONS
+
+    shutil.copytree(REPO / "tests" / "fixtures" / "kb-minimal", directory)
+    questions = MAX_QUESTIONS - 10
+    with (directory / "questions.yaml").open("a", encoding="utf-8") as out:
+        for i in range(questions):
+            out.write(f"  - {{id: q{i}, section: S, prompt: P?, help: H., type: yesno}}\n")
+    claims = min(MAX_CLAIMS, MAX_CONDITIONS // 2) - 10
+    says = "x" * 360
+    for part, name in enumerate(("alpha", "beta")):  # two files, each under 10 MB
+        with (directory / "sources" / f"{name}.yaml").open("a", encoding="utf-8") as out:
+            for i in range(part, claims, 2):
+                out.write(
+                    f"  - {{id: c{i}, kind: cause, theory: fatigue, evidence: opinion, "
+                    f"says: '{says}', quote: night cramps are a fatigue issue, "
+                    f"when: {{q{i % questions}: yes, q{(i * 7 + 1) % questions}: no}}}}\n"
+                )
+    load_knowledge_base(directory)  # accepted, or the measure is of nothing
+    return directory
 
 
 def run_with_terminal(cmd: list[str]) -> tuple[float, bool]:

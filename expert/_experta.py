@@ -9,6 +9,10 @@ The compatibility step: while, and only while, frozendict is imported, give the
 ``collections`` module the ``Mapping`` alias that frozendict 1.2 expects; then remove
 it again so no other code can come to rely on it. frozendict 2.x never touches the
 alias, so the step is harmless there. Nothing of experta is copied or patched.
+
+experta also calls ``logging.basicConfig()`` when it is imported, which would give the
+caller's root logger a stderr handler it never asked for. A library must leave logging
+to its application, so any root handler that appeared during the import is removed.
 """
 
 from __future__ import annotations
@@ -16,56 +20,86 @@ from __future__ import annotations
 import collections
 import collections.abc
 import importlib
+import logging
 
 
 def _import_frozendict_with_mapping_alias() -> None:
     """Import frozendict with ``collections.Mapping`` present only for that import."""
     added = not hasattr(collections, "Mapping")
     if added:
+        # The alias is gone from Python 3.10 on, so typeshed does not declare it.
         collections.Mapping = collections.abc.Mapping  # type: ignore[attr-defined]
     try:
         importlib.import_module("frozendict")
     finally:
         if added:
-            del collections.Mapping  # type: ignore[attr-defined]
+            del collections.Mapping  # type: ignore[attr-defined]  # (see above)
 
 
 _import_frozendict_with_mapping_alias()
+_root_handlers = list(logging.root.handlers)
 
 from experta import (  # noqa: E402  (must follow the compatibility step)
     AS,
     MATCH,
     NOT,
-    TEST,
     Fact,
     Field,
     KnowledgeEngine,
     P,
     Rule,
 )
-from experta import __version__ as EXPERTA_VERSION  # noqa: E402
-from experta.fieldconstraint import ANDFC, NOTFC, ORFC  # noqa: E402
+from experta.fact import InitialFact  # noqa: E402
+from experta.fieldconstraint import (  # noqa: E402
+    ANDFC,
+    NOTFC,
+    ORFC,
+    L,
+)
 from experta.matchers import ReteMatcher  # noqa: E402
-from experta.matchers.rete.mixins import ChildNode  # noqa: E402
-from experta.matchers.rete.nodes import ConflictSetNode  # noqa: E402
-from experta.matchers.rete.utils import prepare_rule  # noqa: E402
+from experta.matchers.rete.check import FactCapture, FeatureCheck, TypeCheck  # noqa: E402
+from experta.matchers.rete.mixins import AnyChild, ChildNode  # noqa: E402
+from experta.matchers.rete.nodes import ConflictSetNode, FeatureTesterNode  # noqa: E402
+from experta.matchers.rete.utils import (  # noqa: E402
+    extract_facts,
+    generate_checks,
+    prepare_rule,
+)
+
+
+def _drop_handlers_added_by_import(before: list[logging.Handler]) -> None:
+    """Remove root handlers that experta's ``logging.basicConfig()`` added on import."""
+    for handler in list(logging.root.handlers):
+        if handler not in before:
+            logging.root.removeHandler(handler)
+
+
+_drop_handlers_added_by_import(_root_handlers)
+del _root_handlers
 
 __all__ = [
     "ANDFC",
     "AS",
-    "EXPERTA_VERSION",
     "MATCH",
     "NOT",
     "NOTFC",
     "ORFC",
-    "TEST",
+    "AnyChild",
     "ChildNode",
     "ConflictSetNode",
     "Fact",
+    "FactCapture",
+    "FeatureCheck",
+    "FeatureTesterNode",
     "Field",
+    "InitialFact",
     "KnowledgeEngine",
+    "L",
     "P",
     "ReteMatcher",
     "Rule",
+    "TypeCheck",
+    "extract_facts",
+    "generate_checks",
     "prepare_rule",
 ]

@@ -27,7 +27,7 @@ import inspect
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from knowledge import KnowledgeBase
@@ -49,7 +49,9 @@ from ._experta import (
     Rule,
     prepare_rule,
 )
+from .alpha_index import OneOf, index_alpha_network
 from .facts import FACT_TYPES, Answer, FactRecord, Finding, Given, Recommendation
+from .network_build import appending_children, build_alpha_part
 from .rules import RuleSpec, rule_specs
 from .trace import Firing
 
@@ -61,16 +63,27 @@ class QuietReteMatcher(ReteMatcher):
     activations, although a firing reaches few of them. Here each conflict-set node's
     input also notes that the node was reached, and only those nodes are asked, in
     experta's order: the same activations in the same order, at a cost per firing that
-    does not grow with the number of rules.
+    does not grow with the number of rules. Wide fan-outs in the alpha network get
+    dispatch tables (:mod:`expert.alpha_index`), so a declared fact visits only the
+    tests it can pass.
     """
+
+    #: Whether to put dispatch tables in the alpha network (off only to compare).
+    index_alpha: bool = True
+
+    #: experta's alpha-network builder, made linear (see :mod:`expert.network_build`).
+    build_alpha_part = staticmethod(build_alpha_part)
 
     def build_network(self) -> None:
         """experta's network, with the inputs of conflict-set nodes watched."""
-        super().build_network()
+        with appending_children():
+            super().build_network()
         self._reached: set[Any] = set()
         self._rank = {node: i for i, node in enumerate(self._get_conflict_set_nodes())}
         for node in self._nodes():
             node.children[:] = [self._watched(child) for child in node.children]
+        if self.index_alpha:
+            index_alpha_network(self.root_node, self._nodes())
 
     @staticmethod
     def prepare_ruleset(engine: Any) -> set[Any]:
@@ -262,6 +275,8 @@ def _group_action(
             engine.fired(member.rule, salience, member.claim, matched, member.records, absent)
 
     fire.__name__ = f"group_{index}"
+    # experta binds an action's arguments by inspect.signature(), which honours a
+    # function's __signature__; typeshed does not declare it on functions.
     fire.__signature__ = _ACTION_SIGNATURE  # type: ignore[attr-defined]
     return fire
 
@@ -279,6 +294,7 @@ def _gate_action(spec: RuleSpec, binds: tuple[str, ...], answer_class: type[Answ
         engine.fired(spec.name, spec.salience, None, matched, declared, ())
 
     gate.__name__ = f"gate_{question}"
+    # __signature__ is not declared on functions (see _group_action).
     gate.__signature__ = _ACTION_SIGNATURE  # type: ignore[attr-defined]
     return gate
 
@@ -368,10 +384,13 @@ class _PatternCache:
         return binds, [p for _, p in (*positive, *negative)]
 
 
+@cache
 def _matches_field(values: frozenset[Any], negate: bool) -> Callable[[Any], bool]:
+    # One predicate object per test: experta shares an alpha node between checks only
+    # when their predicate is the same object, so equal tests must not get new lambdas.
     if negate:
         return lambda value: value not in values
-    return lambda value: value in values
+    return OneOf(values)  # a membership test the alpha network's dispatch tables index
 
 
 def _absent_words(spec: RuleSpec) -> tuple[str, ...]:
@@ -469,6 +488,7 @@ def _recommend_action(specs: Iterable[RuleSpec], salience: int) -> Callable:
             absent[advice],
         )
 
+    # __signature__ is not declared on functions (see _group_action).
     recommend.__signature__ = inspect.signature(recommend)  # type: ignore[attr-defined]
     return recommend
 

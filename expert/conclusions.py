@@ -12,15 +12,24 @@ show the sum. Ordering is total and stable, so equal runs give equal diagnoses.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from knowledge import KnowledgeBase
 from knowledge.conditions import Condition
-from knowledge.schema import PHASES, TIERS
+from knowledge.values import json_value
+from knowledge.vocabulary import PHASES, TIERS, is_theory_kind
 
 from .engine import Run
 
 STATUSES = ("supported", "contested", "disputed", "contradicted", "general")
+
+
+class PageRef(TypedDict):
+    """A page a summarised source covers: its title, and its address if given."""
+
+    title: str
+    url: str | None
+
 
 #: How each modality is said beside a claim, so no output drops the source's hedge.
 MODALITY_WORDS = {
@@ -53,7 +62,7 @@ class ClaimRef:
     weight: float | None = None
     source_bias: str | None = None
     summary: str | None = None
-    pages: tuple[dict[str, str | None], ...] = ()
+    pages: tuple[PageRef, ...] = ()
     #: How firmly the source says it: asserts, hedged, belief, anecdote, prevalence or
     #: suggests (see :data:`MODALITY_WORDS` for how each is shown).
     modality: str = "asserts"
@@ -228,7 +237,7 @@ class SourceRef:
     kind: str
     voice: str
     bias: str | None
-    pages: tuple[dict[str, str | None], ...] = ()
+    pages: tuple[PageRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -266,19 +275,9 @@ class Diagnosis:
         data = asdict(self)
         data["triage"]["is_referral"] = self.triage.is_referral
         data["triage"]["all_clear"] = self.triage.all_clear
-        data["answers"] = {k: _json_value(v) for k, v in self.answers.items()}
+        data["answers"] = {k: json_value(v) for k, v in self.answers.items()}
         data["advice_by_phase"] = {p: [a.id for a in self.advice_in(p)] for p in PHASES}
         return data
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, tuple):
-        return list(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
 
 
 def claim_weight(kb: KnowledgeBase, claim_id: str) -> float:
@@ -291,6 +290,7 @@ def claim_weight(kb: KnowledgeBase, claim_id: str) -> float:
     if is_background(kb, claim_id):
         return 0.0
     weights = kb.manifest.weights
+    assert is_theory_kind(claim.kind), "only theory claims are weighed"
     modality = weights.modality.get(claim.modality or "asserts", 1.0)
     return round(
         weights.evidence[claim.evidence]
@@ -673,15 +673,15 @@ def _conflicts(
                 )
             )
     shown = {a.id: a for a in advice}
-    for conflict in kb.conflicts.values():
-        a, b = conflict.between
+    for clash in kb.conflicts.values():
+        a, b = clash.between
         if a in shown and b in shown:
             out.append(
                 ConflictItem(
-                    id=f"advice:{conflict.id}",
+                    id=f"advice:{clash.id}",
                     type="advice",
                     title=f"{kb.advice[a].title} / {kb.advice[b].title}",
-                    reason=conflict.reason,
+                    reason=clash.reason,
                     sides=(
                         Side(kb.advice[a].title, a, shown[a].claims),
                         Side(kb.advice[b].title, b, shown[b].claims),

@@ -27,11 +27,12 @@ from typing import TYPE_CHECKING, Any
 from knowledge import KnowledgeBase, Profile
 from knowledge.conditions import FindingTest
 from knowledge.profile import coerce_answer
-from knowledge.schema import Question
 
 from .relevance import RED_FLAG_TIERS, Analysis, Rulebook, RuleInfo, num_text
 
 if TYPE_CHECKING:
+    from knowledge.schema import Question
+
     from .conclusions import Diagnosis
 
 # --- what the runner is told ------------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from knowledge import KnowledgeBase, Profile
+from knowledge.vocabulary import Tier
 
 from .compile import CrampEngine, compile_engine
 from .facts import FactRecord, Given
@@ -41,7 +42,7 @@ class Run:
         return frozenset(f["id"] for f in self.facts if f.type == "Finding")
 
     @property
-    def tier(self) -> str:
+    def tier(self) -> Tier:
         """The runner's triage level, as the ``level`` rules decided it."""
         levels = [f["tier"] for f in self.facts if f.type == "Level"]
         # Exactly one level rule can fire: each excludes every more urgent tier.
@@ -104,8 +105,3 @@ class Reasoner:
         answers = {f["question"]: f["value"] for f in facts if f.type == "Answer"}
         set_aside = tuple(sorted(set(given) - set(answers)))
         return Run(profile, answers, set_aside, tuple(engine.trace), facts)
-
-
-def run(kb: KnowledgeBase, profile: Profile) -> Run:
-    """One-shot convenience: build (or reuse the cached) engine class and run it."""
-    return Reasoner.for_kb(kb).run(profile)

@@ -32,13 +32,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from statistics import fmean
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from knowledge import KnowledgeBase
 from knowledge.conditions import Condition, FindingTest, Test, holds_all
-from knowledge.schema import TIERS, Question
+from knowledge.vocabulary import TIERS
 
 from .rules import RuleSpec, rule_specs
+
+if TYPE_CHECKING:
+    from knowledge.schema import Question
 
 #: Tiers that stop the questioning: the referral comes before anything else.
 RED_FLAG_TIERS: frozenset[str] = frozenset({"emergency", "urgent"})
@@ -373,7 +376,7 @@ class Analysis:
         self.findings = frozenset(
             f for f in kb.findings if (state := self._view.finding(f)) is not None and state[0]
         )
-        tiers = [book.rules[i].tier for i in fired if book.rules[i].tier]
+        tiers = [tier for i in fired if (tier := book.rules[i].tier)]
         #: The triage tier these answers set now, as the engine decides it.
         self.tier = min(tiers, key=TIERS.index) if tiers else "self_care"
         settled = [book.rules[i].tier for i in fired if book.rules[i].tier and i not in waiting]
@@ -384,7 +387,7 @@ class Analysis:
         self.live: dict[int, frozenset[str]] = dict(waiting)
         if self.settled_tier in RED_FLAG_TIERS:
             rank = TIERS.index(self.settled_tier)
-            refine = set()
+            refine: set[str] = set()
             for f in self.findings & book.warning:
                 refine |= book.related[f]
             # What could make it more urgent (or settle a more urgent rule one way or

@@ -1,7 +1,7 @@
 """The rules of a knowledge base, as values: the one rule list every consumer reads.
 
 The experta compiler (:mod:`expert.compile`), the consultation's relevance analysis
-(:mod:`expert.relevance`), the CLIPS oracle (:mod:`expert.clips`) and the authoring
+(:mod:`expert.relevance`), the CLIPS oracle (:mod:`cramp.authoring.clips`) and the authoring
 invariants all read :func:`rule_specs`, so there is one list of rules, built once per
 knowledge base, instead of several that must be kept in step. A rule is data: a name
 made of its kind and the item it concerns, what it tests, what it must not see, and the
@@ -41,11 +41,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from knowledge import KnowledgeBase
 from knowledge.conditions import Condition, FindingTest, Test
-from knowledge.schema import TIERS
+from knowledge.vocabulary import TIERS
+
+if TYPE_CHECKING:
+    from knowledge.schema import Caution, Withholding
 
 #: Kinds of rule, in the order they are listed.
 KINDS = (
@@ -228,8 +231,8 @@ def _build(kb: KnowledgeBase) -> Iterable[RuleSpec]:
             )
     for claim_id in kb.claims:
         yield _claim_rule(kb, claim_id)
-    for theory_id, clauses in kb.contradictions.items():
-        for index, (conditions, _because) in enumerate(clauses):
+    for theory_id, contradicted in kb.contradictions.items():
+        for index, (conditions, _because) in enumerate(contradicted):
             yield RuleSpec(
                 f"contradiction:{theory_id}:{index}",
                 "contradiction",
@@ -267,10 +270,11 @@ def _build(kb: KnowledgeBase) -> Iterable[RuleSpec]:
                 priority=_PRIORITY["beyond"],
             )
     for fid, finding in kb.findings.items():
-        for kind, groups, fact in (
+        sides: tuple[tuple[str, tuple[Withholding | Caution, ...], str], ...] = (
             ("withhold", finding.withholds, "Withhold"),
             ("caution", finding.cautions, "Caution"),
-        ):
+        )
+        for kind, groups, fact in sides:
             for index, group in enumerate(groups):
                 targets = _tagged(kb, group.tags)
                 if not targets:
@@ -294,7 +298,7 @@ def _build(kb: KnowledgeBase) -> Iterable[RuleSpec]:
         above_self_care = frozenset(TIERS[: TIERS.index("self_care")])
         if tier == "self_care":
             requires: tuple[FactTest, ...] = ()
-            excludes = (
+            excludes: tuple[FactTest, ...] = (
                 FactTest(
                     "Triage", (("tier", above_self_care, False),), "no claim sets a higher tier"
                 ),

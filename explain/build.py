@@ -229,8 +229,10 @@ def test_words(kb: KnowledgeBase, test: Test) -> str:
 def term_view(kb: KnowledgeBase, claim_id: str) -> TermView:
     """One term of a theory's standing, with each factor named."""
     from expert.conclusions import claim_weight
+    from knowledge.vocabulary import is_theory_kind
 
     claim = kb.claims[claim_id]
+    assert is_theory_kind(claim.kind), "only theory claims have terms"
     w = kb.manifest.weights
     return TermView(
         claim=claim_id,
@@ -240,7 +242,7 @@ def term_view(kb: KnowledgeBase, claim_id: str) -> TermView:
         stance=claim.stance,
         stance_factor=w.stance[claim.stance],
         kind=claim.kind,
-        kind_factor=w.kind[claim.kind],  # type: ignore[index]  (theory claims only)
+        kind_factor=w.kind[claim.kind],
         weight=claim_weight(kb, claim_id),
     )
 
@@ -305,7 +307,7 @@ def _sources(kb: KnowledgeBase, d: Diagnosis, cited: list[ClaimView]) -> tuple[S
 
 
 def _answers(kb: KnowledgeBase, run: Run) -> tuple[AnswerView, ...]:
-    from .values import answer_words, json_value
+    from knowledge.values import answer_words, json_value
 
     profile = run.profile
     used: dict[str, set[str]] = {}

@@ -127,8 +127,53 @@ def apply_changes(profile: Profile, changes: Mapping[str, Any]) -> Profile:
 def satisfy(
     kb: KnowledgeBase, conditions: Iterable[Condition], answers: Mapping[str, Any], depth: int = 0
 ) -> list[Changes]:
-    """Minimal sets of changed answers under which every condition holds and is kept."""
+    """Minimal sets of changed answers under which every condition holds and is kept.
+
+    Where a question the conditions test would be set aside (its ``ask_if`` fails), the
+    changes its preconditions need are added, and theirs in turn: a depth-first walk up
+    the ``ask_if`` chain, kept on an explicit stack so no chain is too deep for it.
+    """
+    # Each entry: conditions to meet, the answers they are met on, one way of meeting
+    # them (option), how far up an ask_if chain this is, and the options of the entries
+    # below it, which every change found here must agree with and be added to.
     conditions = tuple(conditions)
+    stack: list[tuple[tuple[Condition, ...], Mapping[str, Any], Changes, int, tuple[Changes, ...]]]
+    stack = [
+        (conditions, answers, option, depth, ())
+        for option in reversed(_options(kb, conditions, answers))
+    ]
+    out: list[Changes] = []
+    while stack:
+        conds, given, option, level, below = stack.pop()
+        applied = {**given, **option}
+        kept = kb.applicable(applied)
+        # An ``unless`` test holds whether or not its question applies.
+        missing = sorted(
+            {c.question for c in conds if c.question not in kept and not c.holds_unanswered}
+        )
+        if not missing:
+            found: Changes = option
+            for outer in reversed(below):
+                if not all(outer.get(q, v) == v for q, v in found.items()):
+                    break
+                found = {**outer, **found}
+            else:
+                out.append(found)
+            continue
+        if level >= len(kb.questions):  # preconditions are acyclic; this only guards the loop
+            continue
+        needed = tuple(pc for q in missing for pc in kb.preconditions.get(q, ()))
+        stack.extend(
+            (needed, applied, extra, level + 1, (*below, option))
+            for extra in reversed(_options(kb, needed, applied))
+        )
+    return out
+
+
+def _options(
+    kb: KnowledgeBase, conditions: tuple[Condition, ...], answers: Mapping[str, Any]
+) -> list[Changes]:
+    """Ways to change answers so every condition holds (not yet checked to be kept)."""
     options: list[Changes] = [{}]
     for cond in conditions:
         q = cond.question
@@ -138,36 +183,7 @@ def satisfy(
             continue
         values = satisfying_values(kb.questions[q], cond, answers.get(q))
         options = [{**o, q: v} for o in options for v in values][:MAX_OPTIONS]
-    out: list[Changes] = []
-    for option in options:
-        out.extend(_keep_applicable(kb, conditions, answers, option, depth))
-    return out
-
-
-def _keep_applicable(
-    kb: KnowledgeBase,
-    conditions: tuple[Condition, ...],
-    answers: Mapping[str, Any],
-    option: Changes,
-    depth: int,
-) -> list[Changes]:
-    """Extend ``option`` so each question the conditions test also passes its ``ask_if``."""
-    applied = {**answers, **option}
-    kept = kb.applicable(applied)
-    # An ``unless`` test holds whether or not its question applies.
-    missing = sorted(
-        {c.question for c in conditions if c.question not in kept and not c.holds_unanswered}
-    )
-    if not missing:
-        return [option]
-    if depth >= len(kb.questions):  # preconditions are acyclic; this only guards the loop
-        return []
-    needed = [pc for q in missing for pc in kb.preconditions.get(q, ())]
-    out = []
-    for extra in satisfy(kb, needed, applied, depth + 1):
-        if all(option.get(q, v) == v for q, v in extra.items()):
-            out.append({**option, **extra})
-    return out
+    return options
 
 
 def unsatisfy(
@@ -178,7 +194,7 @@ def unsatisfy(
     A positive test on an unanswered question fails already; an ``unless`` test on one
     fails once the question is answered with a value that rules it out.
     """
-    out = []
+    out: list[Changes] = []
     for cond in conditions:
         q = cond.question
         if q in keep or (q not in answers and not cond.holds_unanswered):
@@ -246,6 +262,7 @@ def failing_values(question: Question, cond: Condition, current: Any) -> list[An
             return [tuple(sorted(have - {v})) for v in sorted(cond.values)]
         return [tuple(sorted(have | {v})) for v in sorted(cond.values)]
     if question.type == "number":
+        assert question.min is not None and question.max is not None, "set on number questions"
         outside = []
         if cond.low is not None and cond.low > question.min:
             outside.append(float(question.min))

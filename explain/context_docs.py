@@ -57,7 +57,8 @@ A minimal template, for example `my-report.txt.j2`:
 ```
 
 Render it with `explain.render.environment().from_string(text).render(report=context)`,
-where `context = explain.report_context(kb, profile)`.
+where `context = explain.report_context(kb, profile)`; for an HTML page use
+`environment("html")`, which escapes every value.
 """
 
 
@@ -97,7 +98,7 @@ def _classes(root: type) -> list[type]:
 
 
 def _mentioned(tp: Any) -> list[type]:
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return [tp]
     return [t for arg in typing.get_args(tp) for t in _mentioned(arg)]
 
@@ -109,7 +110,7 @@ def _type_name(tp: Any) -> str:
         return f"list of {_type_name(args[0])}"
     if args:
         return " or ".join(_type_name(a) for a in args)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return f"[`{tp.__name__}`](#{tp.__name__.lower()})"
     return {str: "text", int: "integer", float: "number", bool: "boolean"}.get(tp, "null")
 

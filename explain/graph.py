@@ -138,7 +138,7 @@ def _add_premise(graph: nx.DiGraph, node: str) -> None:
 def _add_answer(
     graph: nx.DiGraph, kb: KnowledgeBase, key: str, fact: Any, *, admitted: bool
 ) -> None:
-    from .values import answer_text
+    from knowledge.values import answer_text
 
     qid = fact["question"]
     value = fact["value"]
@@ -257,17 +257,19 @@ def _firing_attributes(kb: KnowledgeBase, firing: Firing) -> dict[str, Any]:
     elif kind in ("withhold", "caution"):
         finding_id, _, index = rest.rpartition(":")
         finding = kb.findings[finding_id]
-        groups = finding.withholds if kind == "withhold" else finding.cautions
-        group = groups[int(index)]
-        tags = ", ".join(group.tags)
         if kind == "withhold":
-            sublabel = f"withholds advice on {tags}"
-            detail = f"{finding.title}: {group.because}"  # type: ignore[union-attr]
+            withholding = finding.withholds[int(index)]
+            sublabel = f"withholds advice on {', '.join(withholding.tags)}"
+            detail = f"{finding.title}: {withholding.because}"
         else:
-            sublabel = f"caution on {tags}"
-            detail = f"{finding.title}: {group.says}"  # type: ignore[union-attr]
+            caution = finding.cautions[int(index)]
+            sublabel = f"caution on {', '.join(caution.tags)}"
+            detail = f"{finding.title}: {caution.says}"
         attrs.update(finding=finding_id, label=firing.rule, sublabel=sublabel, detail=detail)
     elif kind == "level":
+        from knowledge.vocabulary import is_tier
+
+        assert is_tier(rest), "level rules are named after their tier"
         title = kb.manifest.tiers[rest].title
         attrs.update(
             tier=rest,

@@ -9,7 +9,7 @@ absent), and for a cause the arithmetic of its standing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from .context import (
     AdviceView,
@@ -64,6 +64,17 @@ class How:
     finding: FindingView | None = None
 
 
+class _Found(TypedDict, total=False):
+    """What :func:`explain_how` found of the item, by :class:`How` field."""
+
+    cause: CauseView | None
+    advice: AdviceView | None
+    withheld: WithheldView | None
+    against: AdviceView | None
+    triage: TriageView | None
+    finding: FindingView | None
+
+
 def explain_how(kb: KnowledgeBase, run: Run, item: Item) -> How:
     """The chain of answers, findings, rules and claims behind ``item`` in this run."""
     import networkx as nx
@@ -76,7 +87,7 @@ def explain_how(kb: KnowledgeBase, run: Run, item: Item) -> How:
     diagnosis = diagnose_run(kb, run)
     context = context_for_run(kb, run, diagnosis)
     graph = derivation_graph(kb, run, diagnosis)
-    found: dict[str, object] = {}
+    found: _Found = {}
     if item.kind == "cause":
         found["cause"] = next((c for c in context.causes if c.id == item.id), None)
         nodes = [f"cause:{item.id}"]
@@ -132,7 +143,7 @@ def explain_how(kb: KnowledgeBase, run: Run, item: Item) -> How:
         unconditional=tuple(sorted(unconditional)),
         steps=tuple(steps),
         findings=through,
-        **found,  # type: ignore[arg-type]
+        **found,
     )
 
 
@@ -165,5 +176,8 @@ def _note(kb: KnowledgeBase, firing: Firing) -> str:
         note = kb.findings[finding].cautions[int(index)]
         return f"{title} puts a caution on advice on {', '.join(note.tags)}: {note.says}"
     if kind == "level":
+        from knowledge.vocabulary import is_tier
+
+        assert is_tier(rest), "level rules are named after their tier"
         return f"the triage level is {kb.manifest.tiers[rest].title}"
     return ""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from knowledge.problems import did_you_mean
-from knowledge.schema import TIERS
+from knowledge.vocabulary import TIERS, is_tier
 
 if TYPE_CHECKING:
     from expert.engine import Run
@@ -47,8 +47,7 @@ def resolve_item(kb: KnowledgeBase, text: str) -> Item:
         return Item("finding", finding, kb.findings[finding].title)
     if text == "triage":
         return Item("triage", "", "Triage level")
-    if text.startswith("triage:") and text.removeprefix("triage:") in TIERS:
-        tier = text.removeprefix("triage:")
+    if text.startswith("triage:") and is_tier(tier := text.removeprefix("triage:")):
         return Item("triage", tier, f"Triage level {kb.manifest.tiers[tier].title}")
     names = [
         *kb.theories,

@@ -16,20 +16,18 @@ the committed pages change only when content does.
 
 from __future__ import annotations
 
-import errno
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from knowledge.conditions import FindingTest
 from knowledge.coverage import KINDS, Coverage, coverage, positions
-from knowledge.schema import PHASES, TIERS, Question
+from knowledge.vocabulary import PHASES, TIERS
 
 from .render import PHASE_TITLES, environment
 
 if TYPE_CHECKING:
     from knowledge import KnowledgeBase
+    from knowledge.schema import Question
 
 TEMPLATE = "knowledge-base.md.j2"
 #: Templates of the pages, under explain/templates/.
@@ -393,66 +391,6 @@ def render_kb_pages(kb: KnowledgeBase) -> dict[str, str]:
     return pages
 
 
-#: What the template puts near the top of every document it generates.
-GENERATED_MARK = b"<!-- Generated from "
-
-
-def is_generated_docs(path: Path | str) -> bool:
-    """Whether ``path`` is a regular file this command wrote (its mark is in its first lines)."""
-    try:
-        if not os.path.isfile(path):
-            return False
-        with open(path, "rb") as handle:
-            head = handle.read(1024)
-    except OSError:
-        return False
-    return GENERATED_MARK in head and b"by `cramp kb docs" in head
-
-
-def pages_in_the_way(directory: Path, pages: dict[str, str]) -> list[Path]:
-    """Existing files the pages would replace that this command did not write."""
-    return [
-        directory / name
-        for name in pages
-        if os.path.lexists(directory / name) and not is_generated_docs(directory / name)
-    ]
-
-
-def write_kb_pages(
-    directory: Path, pages: dict[str, str], *, force: bool = False
-) -> tuple[list[Path], list[Path]]:
-    """Write ``pages`` under ``directory``; return the files written and those removed.
-
-    Each page is written atomically. A page this command wrote before is replaced; any
-    other file in the way is kept (FileExistsError) unless ``force``. Pages it wrote
-    before that are no longer generated (a source that was removed) are deleted, and
-    nothing else in ``directory`` is touched.
-    """
-    from expert.files import write_atomically
-
-    if not force and (blocked := pages_in_the_way(directory, pages)):
-        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(blocked[0]))
-    wanted = {directory / name for name in pages}
-    stale = (
-        sorted(
-            path
-            for path in directory.rglob("*.md")
-            if path not in wanted and is_generated_docs(path)
-        )
-        if directory.is_dir()
-        else []
-    )
-    written = []
-    for name, text in pages.items():
-        target = directory / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(target, text.encode("utf-8"), replace=os.path.lexists(target))
-        written.append(target)
-    for path in stale:
-        path.unlink()
-    return written, stale
-
-
 def _claim(kb: KnowledgeBase, claim_id: str) -> ClaimView:
     claim = kb.claims[claim_id]
     # Advice withheld by the findings whose withholding this claim gives the reason for.
@@ -510,9 +448,6 @@ __all__ = [
     "PAGES_DIR",
     "KbDocs",
     "build_context",
-    "is_generated_docs",
-    "pages_in_the_way",
     "render_kb_docs",
     "render_kb_pages",
-    "write_kb_pages",
 ]

@@ -37,7 +37,7 @@ def knowledge_graph(kb: KnowledgeBase) -> nx.DiGraph:
             + (f". Bias: {source.bias}" if source.bias else ""),
         )
     for claim_id, claim in kb.claims.items():
-        source = kb.claim_source[claim_id]
+        source_id = kb.claim_source[claim_id]
         node = f"claim:{claim_id}"
         graph.add_node(
             node,
@@ -46,7 +46,7 @@ def knowledge_graph(kb: KnowledgeBase) -> nx.DiGraph:
             sublabel=f"{claim.kind}, {claim.stance}, {claim.evidence}",
             detail=f"{claim.says} {kb.words_of(claim_id)}",
         )
-        graph.add_edge(f"source:{source}", node, role="claims")
+        graph.add_edge(f"source:{source_id}", node, role="claims")
         if claim.theory:
             _target(graph, f"theory:{claim.theory}", kb.theories[claim.theory].title, "theory")
             graph.add_edge(node, f"theory:{claim.theory}", role=claim.stance)

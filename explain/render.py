@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,24 +22,64 @@ PHASE_TITLES = {
 }
 
 
+#: Output formats whose templates are autoescaped, every one of them, whatever its name.
+MARKUP_FORMATS = frozenset({"html"})
+
+
+#: Where compiled templates are kept between commands; see :func:`cache_templates_in`.
+_TEMPLATE_CACHE: list[Path] = []
+
+
+def cache_templates_in(directory: Path) -> None:
+    """Keep compiled templates in ``directory`` (one its owner alone can write).
+
+    Compiling the templates costs more than a diagnosis; like the knowledge-base image,
+    the compiled code is kept and used again while the templates are unchanged. Call
+    before the first :func:`environment`.
+    """
+    _TEMPLATE_CACHE[:] = [directory]
+
+
 @cache
-def environment() -> jinja2.Environment:
-    """The shared template environment: strict about undefined names, escaping HTML."""
+def environment(output: str = "text", template_dir: str | None = None) -> jinja2.Environment:
+    """The template environment for one output format: strict, and escaping for HTML.
+
+    With ``template_dir``, templates there come first: one named like a shipped template
+    (``report.html.j2``) replaces it, and can extend the shipped one as
+    ``default:report.html.j2`` (as datasette lets its users do).
+
+    Autoescaping follows the format being produced, never a template's file name: in the
+    HTML environment every template, macro file and string template is escaped (a
+    macro file such as ``_html.j2`` has no ``.html`` in its name). Text and Markdown
+    have their own escaping (the ``terminal``, ``terminal_line`` and ``md`` filters and
+    ``finalize``), where HTML entities would be wrong.
+    """
     import jinja2
 
-    from .safe_text import finalize, for_markdown, for_terminal, for_terminal_line
-    from .values import answer_text
+    from knowledge.values import answer_text
 
+    from .safe_text import finalize, for_markdown, for_terminal, for_terminal_line
+
+    shipped = jinja2.PackageLoader("explain", "templates")
+    loader: jinja2.BaseLoader = shipped
+    if template_dir is not None:
+        loader = jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader(template_dir),
+                shipped,
+                jinja2.PrefixLoader({"default": shipped}, delimiter=":"),
+            ]
+        )
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("explain", "templates"),
+        loader=loader,
         undefined=jinja2.StrictUndefined,
-        # Template names end in .html.j2, which select_autoescape(["html"]) would miss.
-        autoescape=lambda name: bool(name) and name.removesuffix(".j2").endswith(".html"),
+        autoescape=output in MARKUP_FORMATS,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         # Whatever a template prints, nothing in it can drive a terminal that shows it.
         finalize=finalize,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters["terminal"] = for_terminal
     env.filters["terminal_line"] = for_terminal_line
@@ -51,6 +92,22 @@ def environment() -> jinja2.Environment:
     env.filters["withholding"] = withholding
     env.filters["hedge"] = hedge
     return env
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    import jinja2
+
+    if not _TEMPLATE_CACHE:
+        return None
+    directory = _TEMPLATE_CACHE[0]
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        from knowledge.image import check_directory
+
+        check_directory(directory)
+    except Exception:  # any doubt about the directory: compile afresh
+        return None
+    return jinja2.FileSystemBytecodeCache(str(directory))
 
 
 @dataclass(frozen=True)

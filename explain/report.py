@@ -1,4 +1,4 @@
-"""Render reports (Markdown, HTML, JSON) and write them to disk atomically."""
+"""Render reports (Markdown, HTML, JSON) from a report context."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from expert.files import write_atomically
-
 from .context import ReportContext
 
 if TYPE_CHECKING:
-    from knowledge import KnowledgeBase, Profile
+    pass
 
 #: Report formats and the file-name endings that select them.
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -42,36 +40,16 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-def render_report(context: ReportContext, fmt: str) -> str:
-    """A report as text in one format (``md``, ``html`` or ``json``)."""
+def render_report(context: ReportContext, fmt: str, template_dir: str | None = None) -> str:
+    """A report as text in one format (``md``, ``html`` or ``json``).
+
+    ``template_dir`` holds templates that replace or extend the shipped ones (see
+    :func:`explain.render.environment`); JSON has no template.
+    """
     if check_format(fmt) == "json":
         from .safe_text import json_text
 
         return json_text(asdict(context)) + "\n"
     from .render import environment
 
-    return environment().get_template(TEMPLATES[fmt]).render(report=context)
-
-
-def write_report(
-    kb: KnowledgeBase,
-    profile: Profile,
-    path: Path | str,
-    fmt: str | None = None,
-    *,
-    force: bool = False,
-) -> Path:
-    """Reason about ``profile`` and write its report to ``path`` (format from the extension).
-
-    Raises ``FileExistsError`` if ``path`` exists and not ``force``, ``ValueError`` for an
-    unknown format. The file appears whole or not at all.
-    """
-    from .build import report_context
-
-    path = Path(path)
-    fmt = check_format(fmt) if fmt is not None else format_for(path)
-    if path.exists() and not force:
-        raise FileExistsError(f"{path}: already exists; use --force to overwrite")
-    text = render_report(report_context(kb, profile), fmt)
-    write_atomically(path, text.encode("utf-8"), replace=force)
-    return path
+    return environment(fmt, template_dir).get_template(TEMPLATES[fmt]).render(report=context)

@@ -47,16 +47,50 @@ def for_markdown(text: object) -> str:
 
 
 def json_text(data: object, *, indent: int | None = 2) -> str:
-    """JSON for ``data`` with every control character escaped (``\\u009b``), none raw.
+    """Valid JSON for ``data``, with every control character escaped (``\\u009b``), none raw.
 
     ``json.dumps`` escapes only C0 controls; C1 controls (an 8-bit CSI) and bidi
     overrides would reach a terminal that shows the output. They can only occur
-    inside strings, where ``\\uXXXX`` means the same text.
+    inside strings, where ``\\uXXXX`` means the same text. JSON has no infinity or NaN
+    (``json.dumps`` would write ``Infinity``, which no JSON reader accepts): such a
+    number is written as ``null``; the knowledge base's bounded weights keep it rare.
     """
     import json
 
-    dumped = json.dumps(data, indent=indent, ensure_ascii=False)
+    try:
+        dumped = json.dumps(data, indent=indent, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        dumped = json.dumps(_finite(data), indent=indent, ensure_ascii=False, allow_nan=False)
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
+
+
+def _finite(data: object) -> object:
+    """``data`` with every infinite or NaN number replaced by None (iteratively, no recursion)."""
+    import math
+
+    def fix(value: object) -> object:
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            copy: object = dict(value)
+        elif isinstance(value, list | tuple):
+            copy = list(value)
+        else:
+            return value
+        pending.append(copy)
+        return copy
+
+    pending: list[object] = []
+    root = fix(data)
+    while pending:
+        container = pending.pop()
+        if isinstance(container, dict):
+            for key, value in container.items():
+                container[key] = fix(value)
+        elif isinstance(container, list):
+            for index, value in enumerate(container):
+                container[index] = fix(value)
+    return root
 
 
 def finalize(value: object) -> object:

@@ -167,7 +167,7 @@ def candidate_claims(kb: KnowledgeBase, item: Item) -> tuple[list[str], list[str
 
 
 def _more_urgent(level: str, tier: str) -> bool:
-    from knowledge.schema import TIERS
+    from knowledge.vocabulary import TIERS
 
     return TIERS.index(level) < TIERS.index(tier)
 
@@ -227,7 +227,7 @@ def _finding_state(kb: KnowledgeBase, run: Run, finding: str, seen: set[str]) ->
 
 
 def _state(kb: KnowledgeBase, run: Run, cond: Any) -> ConditionState:
-    from .values import answer_words
+    from knowledge.values import answer_words
 
     q = cond.question
     question = kb.questions[q]
@@ -271,7 +271,7 @@ def _blocker(kb: KnowledgeBase, run: Run, advice_id: str, finding_id: str) -> Bl
 
 
 def _change(kb: KnowledgeBase, run: Run, q: str, value: Any) -> AnswerChange:
-    from .values import answer_words
+    from knowledge.values import answer_words
 
     question = kb.questions[q]
     profile = run.profile

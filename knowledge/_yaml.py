@@ -59,6 +59,8 @@ class Document:
     positions: dict[Location, tuple[int, int]] = field(default_factory=dict)
     #: Where each value starts (``positions`` holds where its key or item starts).
     value_positions: dict[Location, tuple[int, int]] = field(default_factory=dict)
+    #: How many keys, values and items it holds (what its memory grows with).
+    values: int = 0
 
     def where(self, loc: Location, *, value: bool = False) -> tuple[int, int]:
         """Position of ``loc`` (its value if asked and known) or of its nearest parent."""
@@ -77,12 +79,16 @@ class Document:
         return Problem(self.path, line, col, message)
 
 
-def parse_yaml(text: str, path: str) -> Document:
-    """Parse ``text`` (YAML or JSON) into a :class:`Document`; raise ProblemsError if bad."""
+def parse_yaml(text: str, path: str, *, max_values: int | None = None) -> Document:
+    """Parse ``text`` (YAML or JSON) into a :class:`Document`; raise ProblemsError if bad.
+
+    With ``max_values``, a document holding more keys, values and items than that is
+    refused as soon as it gets there (memory grows with them, not only with bytes).
+    """
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    builder = _Builder(path)
+    builder = _Builder(path, max_values)
     try:
         for event in yaml.parse(text, Loader=loader):
             builder.feed(event)
@@ -118,11 +124,14 @@ def parse_yaml(text: str, path: str) -> Document:
     return builder.document
 
 
-def read_yaml(path: Path, display: str | None = None, *, whole: bool = False) -> Document:
+def read_yaml(
+    path: Path, display: str | None = None, *, whole: bool = False, max_values: int | None = None
+) -> Document:
     """Read and parse a file; unreadable, oversized or non-UTF-8 files become problems.
 
     With ``whole``, a file that does not end with a line break is refused as probably
     cut short (a truncated copy or download can still be valid YAML, minus its end).
+    ``max_values`` is as for :func:`parse_yaml`.
     """
     shown = display or str(path)
     try:
@@ -149,7 +158,11 @@ def read_yaml(path: Path, display: str | None = None, *, whole: bool = False) ->
                 )
             ]
         )
-    return parse_yaml(text, shown)
+    return parse_yaml(text, shown, max_values=max_values)
+
+
+class TooManyValues(ProblemsError):
+    """A document holding more keys, values and items than its ``max_values``."""
 
 
 class TooLargeError(ValueError):
@@ -168,6 +181,36 @@ class TooLargeError(ValueError):
 
 def _mb(limit: int) -> str:
     return f"{limit / 1_000_000:g} MB" if limit >= 1_000_000 else f"{limit:,} bytes"
+
+
+def mode_kind(mode: int) -> str:
+    """What a file mode describes, for messages: ``a FIFO (named pipe)``, ``a device``..."""
+    if stat.S_ISREG(mode):
+        return "a regular file"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "something other than a file"
+
+
+def special_file(path: Path | str) -> str | None:
+    """What ``path`` is if it is neither a regular file nor a directory (links followed).
+
+    Such a file is never opened where only files are expected: opening a FIFO waits
+    for a writer that may never come, and a device can be read without end.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    return None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else mode_kind(mode)
 
 
 def read_limited(path: Path | str, limit: int) -> bytes:
@@ -249,8 +292,9 @@ class _Frame:
 class _Builder:
     """Turns a stream of parser events into one Document, refusing what it must."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, max_values: int | None = None) -> None:
         self.document = Document(path, None, {(): (1, 1)})
+        self.max_values = max_values
         self.stack: list[_Frame] = []
         self.documents = 0
         self.deferred: Problem | None = None
@@ -272,7 +316,12 @@ class _Builder:
         if isinstance(event, yaml.NodeEvent):
             if event.anchor is not None:
                 self._fail(event, _NO_ANCHORS)
-            if event.tag is not None and event.tag != "!":
+            # Aliases, the other node events, carry no tag (and were refused above).
+            if (
+                isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent)
+                and event.tag is not None
+                and event.tag != "!"
+            ):
                 self._fail(event, _NO_TAGS)
         if isinstance(event, yaml.ScalarEvent):
             # implicit[0]: a plain scalar, which resolves to null, bool or number.
@@ -302,6 +351,11 @@ class _Builder:
         """Place ``value`` in the container being built; return its location."""
         mark = event.start_mark
         where = (mark.line + 1, mark.column + 1)
+        self.document.values += 1
+        if self.max_values is not None and self.document.values > self.max_values:
+            raise TooManyValues(
+                [Problem(self.document.path, *where, "too many keys, values and list items")]
+            )
         if not self.stack:
             self.document.data = value
             self.document.positions[()] = where

@@ -22,10 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .problems import did_you_mean, one_of, quoted
-from .schema import Question
+from .values import value_text
+
+if TYPE_CHECKING:
+    from .schema import Question
 
 YES = frozenset({"yes", "true", "y"})
 NO = frozenset({"no", "false", "n"})
@@ -96,6 +99,7 @@ class Condition:
     def satisfying(self, question: Question) -> list[Any]:
         """Single answers of ``question`` that satisfy this test (numbers: the range ends)."""
         if question.type == "number":
+            assert question.min is not None and question.max is not None, "set on number questions"
             low = self.low if self.low is not None else question.min
             high = self.high if self.high is not None else question.max
             return [v for v in (low, high) if question.min <= v <= question.max]
@@ -125,19 +129,6 @@ class Condition:
         else:
             verb = "is" if self.op == "any" else "is not"
         return f"{name} {verb} {shown}"
-
-
-def value_text(value: Any) -> str:
-    """A value in words: ``yes``/``no``, whole numbers without ``.0``, huge ones short."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        number = float(value)
-        # A hostile profile's 1e308 would otherwise print as a 309-digit integer.
-        if abs(number) >= 1e15:
-            return f"{number:g}"
-        return str(int(number)) if number.is_integer() else str(number)
-    return str(value)
 
 
 class ConditionError(ValueError):
@@ -192,8 +183,8 @@ def parse_conditions(
             conditions.append(parse_test(question, test))
         except ConditionError as exc:
             errors.append(ConditionError(f"{qid}: {exc}", (qid, *exc.key)))
-    ordered: list[Test] = sorted(conditions, key=lambda c: c.question)
-    ordered += sorted(set(tested), key=lambda t: t.finding)
+    answers = sorted(conditions, key=lambda c: c.question)
+    ordered: list[Test] = [*answers, *sorted(set(tested), key=lambda t: t.finding)]
     return ordered, errors
 
 

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .model import KnowledgeBase
-from .schema import ClaimKind
+from .vocabulary import ClaimKind
 
 #: Claim kinds in the order reports list them.
 KINDS: tuple[str, ...] = typing.get_args(ClaimKind)
@@ -206,9 +206,9 @@ def render_coverage(cov: Coverage) -> str:
         lines.append(f"    {c.reason}")
 
     lines += ["", f"Advice a source disputes ({len(cov.advice_disputes)})"]
-    for d in cov.advice_disputes:
-        lines.append(f"  {d.advice}: {d.title}")
-        for p in d.positions:
+    for ad in cov.advice_disputes:
+        lines.append(f"  {ad.advice}: {ad.title}")
+        for p in ad.positions:
             lines.append(f"    {p.stance:<9} {p.source} ({', '.join(p.claims)})")
             lines.extend(f"              reason: {r}" for r in p.reasons)
     return "\n".join(lines) + "\n"

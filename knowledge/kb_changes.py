@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import KnowledgeBase
-from .schema import TIERS
+from .vocabulary import TIERS
 
 __all__ = ["CATEGORIES", "ItemChange", "data_changes", "policy_weakening"]
 

@@ -17,6 +17,11 @@ On top of loading (schema, references, conditions), lint reports:
   Public-health sources have no seed: their claims are summaries of named pages, which
   the loader already requires, and are never checked (or shown) as quotations.
 
+A knowledge base may come from another author, so its ``seed:`` names are confined:
+a seed is found inside the seeds directory only (no absolute path, no ``..``, no link
+leading out of it), except ``SAFETY-NET.md``, also looked for in its parent; it is read
+only if it is a regular file of at most 10 MB, and no message ever shows its text.
+
 Every problem is positioned (``path:line:col``) on the offending item.
 """
 
@@ -24,11 +29,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
-from ._yaml import Document, read_yaml
+from ._yaml import MAX_FILE_BYTES, Document, TooLargeError, read_limited, read_yaml, special_file
 from .conditions import Condition
-from .load import MANIFEST, SOURCES_DIR, default_directory, display_path, load_knowledge_base
+from .load import MANIFEST, default_directory, display_path, load_knowledge_base, source_paths
 from .model import KnowledgeBase
 from .problems import Problem, ProblemsError
 from .satisfy import firing_answers
@@ -56,17 +61,62 @@ def normalise_quote(text: str) -> str:
     return _SPACE.sub(" ", text.translate(_TYPOGRAPHIC)).strip()
 
 
+#: The one seed also looked for in the parent of the seeds directory (``shared/``).
+PARENT_SEED = "SAFETY-NET.md"
+
+
+class SeedError(ValueError):
+    """A seed that must not or cannot be read; the message is one line, without its text."""
+
+
 def find_seed(name: str, seeds: Path) -> Path | None:
-    """The seed file ``name`` in ``seeds`` or, failing that, in its parent directory.
+    """The seed file ``name`` inside ``seeds`` (``SAFETY-NET.md`` also in its parent).
 
     Articles live in ``shared/seeds/``; the safety net's ``SAFETY-NET.md`` sits one level
-    up, in ``shared/``.
+    up, in ``shared/``. :class:`SeedError` for a name that could reach outside
+    (absolute, ``..``), a link leading out of the folder, or a FIFO or device.
     """
-    for folder in (seeds, seeds.parent):
-        candidate = folder / name
-        if candidate.is_file():
-            return candidate
+    relative = PurePath(name)
+    if relative.is_absolute() or ".." in relative.parts or "\\" in name or "\0" in name:
+        raise SeedError(
+            f"seed {name!r} must be a file name inside the seeds directory "
+            "(no absolute path, no '..')"
+        )
+    folders = (seeds, seeds.parent) if name == PARENT_SEED else (seeds,)
+    for folder in folders:
+        candidate = folder / relative
+        kind = special_file(candidate)
+        if kind is not None:
+            raise SeedError(f"seed file {name!r} is {kind}, not a file; it was not read")
+        if not candidate.is_file():
+            continue
+        try:
+            inside = candidate.resolve().is_relative_to(folder.resolve())
+        except (OSError, RuntimeError):
+            inside = False
+        if not inside:
+            raise SeedError(
+                f"seed file {name!r} is a link leading out of {folder}; it was not read"
+            )
+        return candidate
     return None
+
+
+def read_seed(path: Path) -> str:
+    """A seed file's text: UTF-8, at most 10 MB; :class:`SeedError` (never its content)."""
+    try:
+        raw = read_limited(path, MAX_FILE_BYTES)
+    except TooLargeError as exc:
+        raise SeedError(f"seed file {path.name!r}: {exc.describe('a seed file')}") from None
+    except OSError as exc:
+        raise SeedError(f"seed file {path.name!r}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SeedError(
+            f"seed file {path.name!r} is not UTF-8 text (byte {exc.start}: "
+            f"{raw[exc.start]:#04x}); save it as UTF-8"
+        ) from None
 
 
 def lint_knowledge_base(
@@ -96,7 +146,7 @@ def lint_knowledge_base(
 def source_documents(kb: KnowledgeBase) -> dict[str, Document]:
     """Each source's parsed file, by source id, for positioning problems on its claims."""
     documents = {}
-    for path in sorted((kb.root / SOURCES_DIR).glob("*.yaml")):
+    for path in source_paths(kb.root):
         doc = read_yaml(path, display_path(path))
         if isinstance(doc.data, dict) and doc.data.get("id") in kb.sources:
             documents[doc.data["id"]] = doc
@@ -190,20 +240,20 @@ def reading_problems(
                 )
                 continue
             quote = claim.quote or ""
-            if BELIEF.search(quote) and claim.modality not in ("belief", "prevalence"):
+            if (belief := BELIEF.search(quote)) and claim.modality not in ("belief", "prevalence"):
                 problems.append(
                     doc.problem(
                         (*loc, "modality"),
                         f"claim {claim.id!r} quotes the author's belief "
-                        f"(“{BELIEF.search(quote).group(0)}”), so its modality must be belief",
+                        f"(“{belief.group(0)}”), so its modality must be belief",
                         value=True,
                     )
                 )
-            elif HEDGE.search(quote) and claim.modality not in HEDGED:
+            elif (hedge := HEDGE.search(quote)) and claim.modality not in HEDGED:
                 problems.append(
                     doc.problem(
                         (*loc, "modality"),
-                        f"claim {claim.id!r}'s quote hedges (“{HEDGE.search(quote).group(0)}”), "
+                        f"claim {claim.id!r}'s quote hedges (“{hedge.group(0)}”), "
                         "so its modality must be hedged, belief or suggests",
                         value=True,
                     )
@@ -296,8 +346,8 @@ def weight_problems(kb: KnowledgeBase) -> list[Problem]:
     checks += [("evidence", k, v, "positive") for k, v in weights.evidence.items()]
     checks += [("kind", k, v, "positive") for k, v in weights.kind.items()]
     checks += [("modality", k, v, "zero or more") for k, v in weights.modality.items()]
-    for name, value in weights.stance.items():
-        checks.append(("stance", name, value, "negative" if name == "disputes" else "positive"))
+    for stance, value in weights.stance.items():
+        checks.append(("stance", stance, value, "negative" if stance == "disputes" else "positive"))
     for group, name, value, wanted in checks:
         ok = {
             "positive": value > 0,
@@ -331,16 +381,18 @@ def unverified_quotes(
         if source.seed is None:
             problems.append(doc.problem(("id",), "no seed file to check its quotes against"))
             continue
-        seed = find_seed(source.seed, seeds)
-        if seed is None:
-            problems.append(
-                doc.problem(
-                    ("seed",),
-                    f"seed file {source.seed!r} not found in {seeds} nor in its parent",
+        try:
+            seed = find_seed(source.seed, seeds)
+            if seed is None:
+                where = " nor in its parent" if source.seed == PARENT_SEED else ""
+                problems.append(
+                    doc.problem(("seed",), f"seed file {source.seed!r} not found in {seeds}{where}")
                 )
-            )
+                continue
+            text = normalise_quote(read_seed(seed))
+        except SeedError as exc:
+            problems.append(doc.problem(("seed",), str(exc)))
             continue
-        text = normalise_quote(seed.read_text(encoding="utf-8-sig"))
         quotes = [
             (("claims", i, "quote"), f"claim {c.id!r}", c.quote)
             for i, c in enumerate(source.claims)
@@ -375,9 +427,11 @@ def _quote_problem(quote: str, text: str, seed_name: str) -> str | None:
     matched = _longest_prefix_in(wanted, text)
     if matched == 0:
         return f"is not verbatim in {seed_name} (not even its start is found)"
+    # What follows is the quote's own text where it departs from the seed: a message
+    # never shows the seed's text, which may not be the author's to show.
     return (
         f"is not verbatim in {seed_name}: the first {matched} of {len(wanted)} characters "
-        f"match, up to {wanted[max(0, matched - 30) : matched]!r}"
+        f"match; it departs at {wanted[matched : matched + 30]!r}"
     )
 
 
@@ -394,11 +448,14 @@ def _longest_prefix_in(wanted: str, text: str) -> int:
 
 
 __all__ = [
+    "PARENT_SEED",
     "LintResult",
+    "SeedError",
     "find_seed",
     "lint_knowledge_base",
     "normalise_quote",
     "policy_gaps",
+    "read_seed",
     "reading_problems",
     "unfireable_claims",
     "unused_questions",

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 import types
 import typing
-from collections.abc import Iterator
-from importlib import resources
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
-from ._yaml import Document, read_yaml
-from .conditions import ConditionError, FindingTest, Test, parse_conditions
+from ._yaml import MAX_FILE_BYTES, Document, TooManyValues, read_yaml, special_file
+from .conditions import Condition, ConditionError, FindingTest, Test, parse_conditions
+from .digest import MANIFEST, SOURCES_DIR, content_hash, default_directory, source_paths
 from .model import KnowledgeBase
 from .problems import Problem, ProblemsError, did_you_mean, one_of, with_article
 from .schema import (
@@ -37,7 +39,6 @@ from .schema import (
     TheoriesFile,
 )
 
-MANIFEST = "knowledge-base.yaml"
 FILES: dict[str, type[BaseModel]] = {
     MANIFEST: Manifest,
     "questions.yaml": QuestionsFile,
@@ -50,14 +51,18 @@ FILES: dict[str, type[BaseModel]] = {
 }
 #: Files a knowledge base may leave out.
 OPTIONAL_FILES: dict[str, type[BaseModel]] = {}
-SOURCES_DIR = "sources"
 #: Keys a profile reserves for itself; no question may use them as an id.
 RESERVED_IDS = frozenset({"name", "notes", "finding"})
-
-
-def default_directory() -> Path:
-    """The knowledge base shipped with the package."""
-    return Path(str(resources.files("knowledge") / "data"))
+#: The most a knowledge base may hold. Memory grows with what it holds (claims above
+#: all), and no command may use more than 500 MB; the largest knowledge base within
+#: these limits is measured by bench/run.py. A hundred times the bundled one fits.
+MAX_KB_BYTES = 20_000_000
+MAX_SOURCE_FILES = 1_000
+MAX_CLAIMS = 25_000
+MAX_QUESTIONS = 10_000
+MAX_CONDITIONS = 50_000
+#: Keys, values and list items in all its files: what parsing them costs in memory.
+MAX_VALUES = 700_000
 
 
 def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
@@ -104,6 +109,10 @@ def installed_damage(root: Path, package: Path | None = None) -> list[Problem]:
             continue
         path = package.parent / row[0]
         shown = display_path(path)
+        kind = special_file(path)
+        if kind is not None:
+            problems.append(Problem(shown, 1, 1, f"installed file is {kind}, not a file"))
+            continue
         try:
             digest = hashlib.sha256(path.read_bytes()).digest()
         except FileNotFoundError:
@@ -125,26 +134,6 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def content_hash(root: Path) -> str:
-    """SHA-256 over every knowledge file's relative path and bytes, in a fixed order."""
-    digest = hashlib.sha256()
-    for path in sorted(_knowledge_files(root)):
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
-def _knowledge_files(root: Path) -> Iterator[Path]:
-    for name in (*FILES, *OPTIONAL_FILES):
-        if (root / name).is_file():
-            yield root / name
-    sources = root / SOURCES_DIR
-    if sources.is_dir():
-        yield from sources.glob("*.yaml")
-
-
 class _Loader:
     """Collects problems while validating; builds the KnowledgeBase only if there are none."""
 
@@ -153,13 +142,30 @@ class _Loader:
         self.problems: list[Problem] = []
         # (namespace, id) -> (document, location) of the first definition
         self.where: dict[tuple[str, str], tuple[Document, tuple[Any, ...]]] = {}
+        self.values_left = MAX_VALUES
 
     def _read(self, path: Path, model: type[BaseModel]) -> tuple[Document, Any] | None:
+        kind = special_file(path)
+        if kind is not None:
+            # Never opened: a FIFO would wait for a writer, so every command would hang.
+            message = f"is {kind}, not a file; a knowledge base holds only regular files"
+            self.problems.append(Problem(display_path(path), 1, 1, message))
+            return None
         try:
-            doc = read_yaml(path, display_path(path), whole=True)
+            doc = read_yaml(path, display_path(path), whole=True, max_values=self.values_left)
+        except TooManyValues as exc:
+            # Memory grows with what is parsed: stop here, reading no further file.
+            where = exc.problems[0]
+            message = (
+                f"the knowledge base holds more than {MAX_VALUES:,} keys, values and list "
+                "items in all (this file goes past it); it is too large to load"
+            )
+            self.problems.append(replace(where, message=message))
+            raise ProblemsError(self.problems) from None
         except ProblemsError as exc:
             self.problems.extend(exc.problems)
             return None
+        self.values_left -= doc.values
         if not isinstance(doc.data, dict):
             self.problems.append(doc.problem((), f"expected a mapping of {model.__name__} fields"))
             return None
@@ -169,27 +175,82 @@ class _Loader:
             self.problems.extend(_explain_validation(doc, model, exc))
             return None
 
+    def _check_size(self, paths: list[Path]) -> None:
+        """Refuse, unread, a knowledge base too large to load within the memory budget."""
+        if len(paths) > MAX_SOURCE_FILES:
+            raise ProblemsError(
+                [
+                    Problem(
+                        display_path(self.root / SOURCES_DIR),
+                        1,
+                        1,
+                        f"{len(paths):,} source files; a knowledge base has at most "
+                        f"{MAX_SOURCE_FILES:,}",
+                    )
+                ]
+            )
+        total = 0
+        for path in [*(self.root / name for name in FILES), *paths]:
+            try:
+                info = path.stat()
+            except OSError:
+                continue  # reported when it is read
+            # A file over its own limit is refused on its own, unread (see read_yaml).
+            if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_FILE_BYTES:
+                total += info.st_size
+        if total > MAX_KB_BYTES:
+            raise ProblemsError(
+                [
+                    Problem(
+                        display_path(self.root),
+                        1,
+                        1,
+                        f"the knowledge base is too large ({total:,} bytes in all); "
+                        f"a knowledge base is at most {MAX_KB_BYTES / 1e6:g} MB",
+                    )
+                ]
+            )
+
+    def _check_counts(self, questions: dict, claims: dict, conditions: int) -> None:
+        for what, count, limit in (
+            ("questions", len(questions), MAX_QUESTIONS),
+            ("claims", len(claims), MAX_CLAIMS),
+            ("conditions (when, ask_if and contradicted_when)", conditions, MAX_CONDITIONS),
+        ):
+            if count > limit:
+                self.problems.append(
+                    Problem(
+                        display_path(self.root),
+                        1,
+                        1,
+                        f"{count:,} {what}; a knowledge base holds at most {limit:,}",
+                    )
+                )
+
     def load(self) -> KnowledgeBase:
+        self._check_size(source_paths(self.root))
         parsed: dict[str, tuple[Document, Any] | None] = {}
         for name, model in FILES.items():
             path = self.root / name
-            if not path.is_file():
+            if not path.exists():
                 self.problems.append(Problem(display_path(path), 1, 1, "missing file"))
                 parsed[name] = None
                 continue
             parsed[name] = self._read(path, model)
         for name, model in OPTIONAL_FILES.items():
             path = self.root / name
-            # Absent is allowed; present but broken is a problem (recorded by _read).
-            parsed[name] = self._read(path, model) if path.is_file() else ("absent", None)
+            # Absent is allowed (and left out); present but broken is a problem (recorded
+            # by _read).
+            if path.is_file():
+                parsed[name] = self._read(path, model)
         sources: list[tuple[Document, Source]] = []
         source_dir = self.root / SOURCES_DIR
-        source_paths = sorted(source_dir.glob("*.yaml")) if source_dir.is_dir() else []
-        if not source_paths:
+        paths = source_paths(self.root)
+        if not paths:
             self.problems.append(
                 Problem(display_path(source_dir), 1, 1, "no source files (sources/*.yaml)")
             )
-        for path in source_paths:
+        for path in paths:
             got = self._read(path, Source)
             if got is not None:
                 sources.append(got)
@@ -198,8 +259,9 @@ class _Loader:
             raise ProblemsError(self.problems)
         # Sources that failed their own checks are left out of the cross-check, and so
         # are checks that need every source (they would report spurious problems).
-        all_sources = len(sources) == len(source_paths)
-        return self._cross_check(parsed, sources, all_sources)  # type: ignore[arg-type]
+        all_sources = len(sources) == len(paths)
+        read = {name: got for name, got in parsed.items() if got is not None}
+        return self._cross_check(read, sources, all_sources)
 
     def _define(self, namespace: str, ident: str, doc: Document, loc: tuple[Any, ...]) -> bool:
         key = (namespace, ident)
@@ -284,9 +346,11 @@ class _Loader:
             for j, ident in enumerate(c.between):
                 self._ref(adoc, ("conflicts", i, "between", j), "advice", ident, advice)
 
-        preconditions = {}
+        preconditions: dict[str, tuple[Condition, ...]] = {}
         for i, q in enumerate(qfile.questions):
-            conds = self._conditions(qdoc, ("questions", i, "ask_if"), q.ask_if, questions)
+            tests = self._conditions(qdoc, ("questions", i, "ask_if"), q.ask_if, questions)
+            # No findings are passed, so ask_if holds answer conditions only.
+            conds = tuple(c for c in tests if isinstance(c, Condition))
             if any(c.question == q.id for c in conds):
                 self.problems.append(
                     qdoc.problem(("questions", i, "ask_if"), f"{q.id}: ask_if refers to itself")
@@ -440,6 +504,11 @@ class _Loader:
                     adoc.problem(("advice", i, "id"), f"advice {a.id!r} has no claim backing it")
                 )
 
+        counted = sum(len(c) for c in conditions.values()) + sum(
+            len(c) for c in preconditions.values()
+        )
+        counted += sum(len(when) for pairs in contradictions.values() for when, _ in pairs)
+        self._check_counts(questions, claims, counted)
         if self.problems:
             raise ProblemsError(self.problems)
         return KnowledgeBase(
@@ -576,20 +645,29 @@ class _Loader:
                 )
 
     def _check_precondition_cycles(self, qdoc: Document, qfile: Any, pre: dict) -> None:
-        state: dict[str, int] = {}
-
-        def visit(qid: str) -> bool:
-            if state.get(qid) == 1:
-                return True
-            if state.get(qid) == 2:
-                return False
-            state[qid] = 1
-            cyclic = any(visit(c.question) for c in pre.get(qid, ()))
-            state[qid] = 2
-            return cyclic
-
+        # Depth-first with an explicit stack: a chain of hundreds of ask_if questions
+        # must not exhaust Python's recursion limit.
+        state: dict[str, int] = {}  # 1: on the current path, 2: done
         for i, q in enumerate(qfile.questions):
-            if state.get(q.id) is None and visit(q.id):
+            if q.id in state:
+                continue
+            cyclic = False
+            state[q.id] = 1
+            stack = [(q.id, iter(pre.get(q.id, ())))]
+            while stack:
+                qid, below = stack[-1]
+                for c in below:
+                    seen = state.get(c.question)
+                    if seen == 1:
+                        cyclic = True
+                    elif seen is None:
+                        state[c.question] = 1
+                        stack.append((c.question, iter(pre.get(c.question, ()))))
+                        break
+                else:
+                    state[qid] = 2
+                    stack.pop()
+            if cyclic:
                 self.problems.append(
                     qdoc.problem(
                         ("questions", i, "ask_if"), f"{q.id}: ask_if conditions form a cycle"
@@ -614,7 +692,7 @@ def _explain_validation(
     return problems
 
 
-def _message(model: type[BaseModel], loc: tuple[Any, ...], err: dict[str, Any]) -> str:
+def _message(model: type[BaseModel], loc: tuple[Any, ...], err: ErrorDetails) -> str:
     kind = err["type"]
     field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "document")
     value = err.get("input")

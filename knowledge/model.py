@@ -6,21 +6,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .conditions import Condition, FindingTest, Test, holds_all
-from .schema import (
-    Advice,
-    Claim,
-    Conflict,
-    Finding,
-    Manifest,
-    PolicyRule,
-    Question,
-    Source,
-    Theory,
-    TheoryConflict,
-)
+
+if TYPE_CHECKING:
+    from .schema import (
+        Advice,
+        Claim,
+        Conflict,
+        Finding,
+        Manifest,
+        PolicyRule,
+        Question,
+        Source,
+        Theory,
+        TheoryConflict,
+    )
 
 
 @dataclass(frozen=True, eq=False)

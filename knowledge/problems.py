@@ -59,7 +59,7 @@ def quoted(value: object, limit: int = 80) -> str:
     return f"{text[:half]}…{text[-half:]}"
 
 
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+def did_you_mean(word: object, candidates: Iterable[str]) -> str:
     """Return `` (did you mean 'x'?)`` for the closest candidate, or an empty string."""
     close = difflib.get_close_matches(str(word), sorted(set(candidates)), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""

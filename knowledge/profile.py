@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._yaml import Document, TooLargeError, decode, parse_yaml
-from .conditions import ConditionError, coerce_value, value_text
+from .conditions import ConditionError, coerce_value
 from .model import KnowledgeBase
 from .problems import Problem, ProblemsError, did_you_mean, one_of, quoted
+from .values import profile_value, value_text
 
 UNKNOWN_WORDS = frozenset({"unknown", "?", "dont_know", "don't know"})
 TEXT_FIELDS = ("name", "notes")
@@ -46,13 +47,7 @@ class Profile:
             if qid in self.unknown:
                 out[qid] = "unknown"
             else:
-                value = self.answers[qid]
-                if isinstance(value, bool):
-                    out[qid] = "yes" if value else "no"
-                elif isinstance(value, tuple):
-                    out[qid] = list(value)
-                else:
-                    out[qid] = value
+                out[qid] = profile_value(self.answers[qid])
         return out
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from .model import KnowledgeBase
 from .problems import Problem, ProblemsError
 from .profile import Profile, parse_profile
-from .schema import TIERS
+from .vocabulary import TIERS
 
 __all__ = ["RED_FLAG_TABLE", "RedFlagRow", "read_red_flag_table", "row_profile"]
 

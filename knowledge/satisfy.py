@@ -6,18 +6,21 @@ a runner who also says cramps come at night. A claim is fireable when some profi
 satisfies its conditions *and* every precondition they pull in, recursively. This
 module finds such a profile by backtracking over the questions involved; every domain is
 small and finite (yes/no, choices, small subsets of a multi-choice, and the end points
-of numeric ranges), so the search is exact, not sampled.
+of numeric ranges), so the search is exact, not sampled. It keeps its own stack rather
+than recursing, so a chain of thousands of ``ask_if`` questions is searched like any other.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import combinations, product
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .conditions import Condition, FindingTest, Test
 from .model import KnowledgeBase
-from .schema import Question
+
+if TYPE_CHECKING:
+    from .schema import Question
 
 Constraints = Mapping[str, tuple[Condition, ...]]
 
@@ -70,32 +73,50 @@ def firing_answers(kb: KnowledgeBase, claim_id: str) -> dict[str, Any] | None:
 def _search(
     kb: KnowledgeBase, assigned: dict[str, Any], constraints: Constraints
 ) -> dict[str, Any] | None:
-    for qid, conds in constraints.items():
-        if qid in assigned and not all(c.holds(assigned[qid]) for c in conds):
+    """Depth-first backtracking over the constrained questions, with an explicit stack."""
+    # Each frame: the answers so far, the question being tried, the constraints its
+    # answers must meet below, and the values of it not tried yet.
+    frames: list[tuple[dict[str, Any], str, Constraints, Iterator[Any]]] = []
+    while True:
+        consistent = all(
+            all(c.holds(assigned[qid]) for c in conds)
+            for qid, conds in constraints.items()
+            if qid in assigned
+        )
+        if consistent:
+            # A question tested only by ``unless`` is met by leaving it unanswered.
+            pending = sorted(
+                q
+                for q, conds in constraints.items()
+                if q not in assigned and not all(c.holds_unanswered for c in conds)
+            )
+            if not pending:
+                return assigned
+            qid = pending[0]
+            # Answering this question is only kept if its own preconditions hold too.
+            widened = dict(constraints)
+            for cond in kb.preconditions.get(qid, ()):
+                widened[cond.question] = (*widened.get(cond.question, ()), cond)
+            frames.append((assigned, qid, widened, candidates(kb.questions[qid], constraints[qid])))
+        # The next value to try, backtracking past questions with none left.
+        while frames:
+            before, qid, below, values = frames[-1]
+            value = next(values, _NONE)
+            if value is not _NONE:
+                assigned, constraints = {**before, qid: value}, below
+                break
+            frames.pop()
+        else:
             return None
-    # A question tested only by ``unless`` is met by leaving it unanswered.
-    pending = sorted(
-        q
-        for q, conds in constraints.items()
-        if q not in assigned and not all(c.holds_unanswered for c in conds)
-    )
-    if not pending:
-        return assigned
-    qid = pending[0]
-    # Answering this question is only kept if its own preconditions hold too.
-    widened = dict(constraints)
-    for cond in kb.preconditions.get(qid, ()):
-        widened[cond.question] = (*widened.get(cond.question, ()), cond)
-    for value in candidates(kb.questions[qid], constraints[qid]):
-        found = _search(kb, {**assigned, qid: value}, widened)
-        if found is not None:
-            return found
-    return None
+
+
+_NONE = object()
 
 
 def candidates(question: Question, conditions: tuple[Condition, ...]) -> Iterator[Any]:
     """Answers to ``question`` that pass every one of ``conditions``, simplest first."""
     if question.type == "number":
+        assert question.min is not None and question.max is not None, "set on number questions"
         points = {question.min, question.max}
         for cond in conditions:
             points.update(p for p in (cond.low, cond.high) if p is not None)

@@ -15,8 +15,24 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from .problems import with_article
-
-FORMAT_VERSION = 1
+from .records import GapText, QuestionValues
+from .vocabulary import (
+    ADVICE_PHASE_OF_KIND,
+    MODALITIES,
+    THEORY_KINDS,
+    ClaimKind,
+    EvidenceKind,
+    Modality,
+    Phase,
+    QuestionType,
+    SourceKind,
+    Stance,
+    TheoryKind,
+    Tier,
+)
+from .vocabulary import FORMAT_VERSION as FORMAT_VERSION  # the vocabulary is re-exported
+from .vocabulary import PHASES as PHASES
+from .vocabulary import TIERS as TIERS
 
 Id = Annotated[
     str,
@@ -26,47 +42,11 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 #: A web address: reports link to it, so nothing but http(s) and no characters that
 #: could end an HTML attribute or a Markdown autolink.
 Url = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https?://[^\s<>\"'`\\]+$")]
+#: A weighing factor: bounded, so that no product or sum of them can overflow to infinity
+#: (which JSON cannot represent) however many claims a knowledge base holds.
+Weight = Annotated[float, Field(ge=-1000, le=1000, allow_inf_nan=False)]
 #: A short verbatim quote from a source.
 Quote = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=400)]
-
-ClaimKind = Literal[
-    "cause",
-    "mechanism",
-    "diagnostic",
-    "relief",
-    "aftercare",
-    "prevention",
-    "referral",
-    "red_flag",
-    "caution",
-    "note",
-]
-Stance = Literal["supports", "disputes", "hedged"]
-#: How firmly the source says it: as fact, hedged ("may", "can"), as the author's
-#: belief ("I think"), as the author's own experience, as a figure of how common
-#: something is (never evidence for a cause), or as a soft suggestion ("consider").
-Modality = Literal["asserts", "hedged", "belief", "anecdote", "prevalence", "suggests"]
-MODALITIES: tuple[str, ...] = ("asserts", "hedged", "belief", "anecdote", "prevalence", "suggests")
-#: ``claims_research``: the source says research shows it, but the research is not on
-#: the page (references cited and missing): a claim of research, not research.
-EvidenceKind = Literal["anecdote", "opinion", "claims_research", "cites_research", "public_health"]
-Tier = Literal["emergency", "urgent", "see_doctor", "self_care"]
-Phase = Literal["now", "next_days", "prevention", "professional"]
-QuestionType = Literal["yesno", "choice", "multi", "number"]
-SourceKind = Literal["coach_blog", "running_blog", "product_maker", "public_health"]
-
-#: Claim kinds that speak about a theory (why cramps happen).
-THEORY_KINDS: frozenset[str] = frozenset({"cause", "mechanism", "diagnostic"})
-#: Claim kinds that speak about a piece of advice, and the phase that advice must have.
-ADVICE_PHASE_OF_KIND: dict[str, str] = {
-    "relief": "now",
-    "aftercare": "next_days",
-    "prevention": "prevention",
-    "referral": "professional",
-}
-#: Triage tiers from most to least urgent.
-TIERS: tuple[str, ...] = ("emergency", "urgent", "see_doctor", "self_care")
-PHASES: tuple[str, ...] = ("now", "next_days", "prevention", "professional")
 
 #: Conditions are written ``question_id: test``; the test's shape is checked against the
 #: question's type by the loader (see :mod:`knowledge.conditions`).
@@ -84,7 +64,7 @@ class Choice(_Model):
     label: Text
 
 
-class Question(_Model):
+class Question(QuestionValues, _Model):
     """A question put to the runner; its answer becomes a fact."""
 
     id: Id
@@ -116,13 +96,6 @@ class Question(_Model):
         elif self.unit is not None or self.min is not None or self.max is not None:
             raise ValueError("only number questions take unit, min and max")
         return self
-
-    @property
-    def values(self) -> tuple[Any, ...]:
-        """Allowed answer values (choices, or True/False for yes/no)."""
-        if self.type == "yesno":
-            return (True, False)
-        return tuple(c.value for c in self.choices)
 
 
 class Claim(_Model):
@@ -196,7 +169,7 @@ class SafetyPage(_Model):
     url: Url | None = None
 
 
-class Gap(_Model):
+class Gap(GapText, _Model):
     """Something a source announces and then does not give.
 
     Written as plain text, or as ``{quote, missing}`` with the announcement quoted
@@ -210,9 +183,6 @@ class Gap(_Model):
     @classmethod
     def _plain_text(cls, value: Any) -> Any:
         return {"missing": value} if isinstance(value, str) else value
-
-    def __str__(self) -> str:
-        return f"“{self.quote}” {self.missing}" if self.quote else self.missing
 
 
 class Source(_Model):
@@ -350,10 +320,10 @@ class Weights(_Model):
     background: shown, never counted).
     """
 
-    evidence: dict[EvidenceKind, float]
-    stance: dict[Stance, float]
-    kind: dict[Literal["cause", "mechanism", "diagnostic"], float]
-    modality: dict[Modality, float] = Field(default_factory=lambda: dict.fromkeys(MODALITIES, 1.0))
+    evidence: dict[EvidenceKind, Weight]
+    stance: dict[Stance, Weight]
+    kind: dict[TheoryKind, Weight]
+    modality: dict[Modality, Weight] = Field(default_factory=lambda: dict.fromkeys(MODALITIES, 1.0))
 
 
 class TierText(_Model):

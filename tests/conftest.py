@@ -8,18 +8,26 @@ knowledge base.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
-from explain.invariant_suite import register_profiles
+from cramp.authoring.invariant_suite import register_profiles
 from knowledge import KnowledgeBase, load_knowledge_base
 
 REPO = Path(__file__).resolve().parent.parent
 #: The read-only shared folder beside the clone (seeds, design notes), as in CI.
 SHARED = REPO.parent / "shared"
 SEEDS = SHARED / "seeds"
+
+# Commands keep compiled knowledge-base images in the user's cache; a test run keeps
+# its own, so it neither reads nor leaves anything there.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="cramp-tests-cache-")
+for _variable in ("CRAMP_CACHE_DIR", "CRAMP_NO_CACHE"):
+    os.environ.pop(_variable, None)
 
 register_profiles()
 # The default for every run; `--hypothesis-profile NAME` is applied after this.

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from consultation_support import plan
 
-from expert.session import load_session
+from cramp.session import load_session
 from knowledge import KnowledgeBase
 
 pexpect = pytest.importorskip("pexpect", reason="pexpect is a dev dependency")

@@ -9,9 +9,9 @@ import yaml
 from click.testing import CliRunner
 from test_invariants import BROKEN, BY_NAME, broken_copy
 
-from expert.cli import cli
-from explain.invariant_suite import check_invariant, format_failure
-from explain.invariants import INVARIANTS
+from cramp.authoring.invariant_suite import check_invariant, format_failure
+from cramp.authoring.invariants import INVARIANTS
+from cramp.cli import cli
 from knowledge import KnowledgeBase, load_knowledge_base
 from knowledge.conditions import parse_conditions
 

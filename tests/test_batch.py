@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from expert.cli import cli
-from explain.batch import batch_inputs
+from cramp.batch import batch_inputs
+from cramp.cli import cli
 from knowledge.bundled import example_path
 
 

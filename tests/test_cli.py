@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from expert.cli import cli
+from cramp.cli import cli
 from knowledge.bundled import example_names, example_path
 
 REPO = Path(__file__).resolve().parent.parent

@@ -10,11 +10,11 @@ from click.testing import CliRunner, Result
 from consultation_support import benign_answer, plan, typed
 
 import explain
+from cramp.cli import cli
+from cramp.cli.ask import _Shell
+from cramp.session import SESSION_HEADER, load_session
 from expert import diagnose
-from expert.cli import cli
-from expert.cli_ask import _Shell
 from expert.consultation import Consultation
-from expert.session import load_session
 from explain import render_text
 from knowledge import KnowledgeBase, Profile, default_directory, load_profile_text
 
@@ -329,7 +329,8 @@ def test_a_corrupt_session_file_is_one_line_naming_it_and_how_to_start_afresh(
 
 def test_new_starts_afresh_over_a_corrupt_session(kb: KnowledgeBase, session: Path) -> None:
     session.parent.mkdir(parents=True)
-    session.write_text("\x00\x01 garbage", encoding="utf-8")
+    # Damaged after cramp's header line; a file without it is not taken for a session.
+    session.write_text(f"{SESSION_HEADER}\x00\x01 garbage", encoding="utf-8")
     result = ask(session, ["quit"], "--new")
     assert result.exit_code == 0
     assert load_session(session, kb).consultation.history == ()

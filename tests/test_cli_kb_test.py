@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import explain.invariant_suite
-from expert.cli import cli
-from explain.invariants import invariant_names
+import cramp.authoring.invariant_suite
+from cramp.authoring.invariants import invariant_names
+from cramp.cli import cli
 
 MINIMAL = Path(__file__).parent / "fixtures" / "kb-minimal"
 
@@ -116,7 +116,7 @@ def test_without_clipspy_the_engine_comparison_is_skipped_and_says_why(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(
-        explain.invariant_suite._PACKAGES, "clips", ("no_such_module_here", "clipspy")
+        cramp.authoring.invariant_suite._PACKAGES, "clips", ("no_such_module_here", "clipspy")
     )
     result = runner.invoke(cli, ["--kb", str(MINIMAL), "kb", "test", "--only", "engines-agree"])
     assert result.exit_code == 0

@@ -15,13 +15,13 @@ from fixture_data import every_condition_kb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import expert.clips
-from explain.invariant_suite import check_invariant, format_failure
-from explain.invariants import INVARIANTS, Context, engine_differences
+import cramp.authoring.clips
+from cramp.authoring.invariant_suite import check_invariant, format_failure
+from cramp.authoring.invariants import INVARIANTS, Context, engine_differences
+from cramp.authoring.runners import profiles
 from knowledge import load_knowledge_base, load_profile_text, parse_profile
 from knowledge.bundled import example_names, example_path
 from knowledge.conditions import Condition, FindingTest
-from knowledge.runners import profiles
 
 pytest.importorskip("clips", reason="clipspy is a test dependency: uv sync installs it")
 
@@ -33,8 +33,8 @@ ENGINES_AGREE = next(i for i in INVARIANTS if i.name == "engines-agree")
 
 def test_the_compiled_source_is_the_same_every_time_and_has_a_rule_per_claim() -> None:
     kb = REAL.kb
-    source = expert.clips.compile_clips(kb)
-    assert source == expert.clips.compile_clips(load_knowledge_base())
+    source = cramp.authoring.clips.compile_clips(kb)
+    assert source == cramp.authoring.clips.compile_clips(load_knowledge_base())
     for claim_id in kb.claims:
         assert source.count(f"(defrule claim-{claim_id}\n") == 1
     for advice_id in kb.advice:
@@ -46,7 +46,7 @@ def test_the_compiled_source_is_the_same_every_time_and_has_a_rule_per_claim() -
 
 
 def test_the_clips_module_shares_no_matching_code_with_the_experta_compiler() -> None:
-    tree = ast.parse(Path(expert.clips.__file__).read_text())
+    tree = ast.parse(Path(cramp.authoring.clips.__file__).read_text())
     imported = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
@@ -147,7 +147,7 @@ def test_includes_none_of_never_holds_for_an_unanswered_or_unknown_question(
 
 
 def test_a_divergent_clips_rule_is_caught_with_a_minimal_runner(monkeypatch) -> None:
-    original = expert.clips.compile_clips
+    original = cramp.authoring.clips.compile_clips
 
     def divergent(kb):
         # The bug: the torn-calf red flag tests the wrong answer.
@@ -156,7 +156,7 @@ def test_a_divergent_clips_rule_is_caught_with_a_minimal_runner(monkeypatch) -> 
             '(answer (question "calf_can_contract") (value yes))',
         )
 
-    monkeypatch.setattr(expert.clips, "compile_clips", divergent)
+    monkeypatch.setattr(cramp.authoring.clips, "compile_clips", divergent)
     outcome = check_invariant(Context(MINIMAL.kb), ENGINES_AGREE)
     assert outcome.status == "broken"
     report = format_failure(outcome)

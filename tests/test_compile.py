@@ -10,12 +10,12 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cramp.authoring.runners import profiles
 from expert.compile import compile_engine
 from expert.engine import Reasoner
 from expert.rules import rule_specs
 from knowledge import KnowledgeBase, Profile
 from knowledge.conditions import Condition, FindingTest, holds_all
-from knowledge.runners import profiles
 from knowledge.schema import TIERS
 
 

@@ -16,11 +16,11 @@ from consultation_support import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cramp.authoring.runners import answers
 from expert import diagnose
 from expert.consultation import RED_FLAG_TIERS, Consultation, read_answer
 from knowledge import KnowledgeBase, Profile
 from knowledge.conditions import holds_all, parse_test
-from knowledge.runners import answers
 from knowledge.schema import Claim, Question
 
 SETTINGS = settings(

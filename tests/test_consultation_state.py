@@ -12,13 +12,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from cramp.authoring.runners import answers
+from cramp.session import load_session, save_session
 from expert import diagnose
 from expert.consultation import Consultation
-from expert.session import load_session, save_session
 from knowledge import Profile, load_knowledge_base
 from knowledge.conditions import holds_all
 from knowledge.profile import coerce_answer
-from knowledge.runners import answers
 
 KB = load_knowledge_base()
 UNKNOWN = object()

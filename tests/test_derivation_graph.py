@@ -9,6 +9,7 @@ import pytest
 from fixture_data import HOSTILE, NIGHT, fixture_kb, fixture_profile
 from hypothesis import HealthCheck, given, settings
 
+from cramp.authoring.runners import profiles
 from expert.conclusions import diagnose_run
 from expert.engine import Reasoner
 from explain.dot import to_dot
@@ -18,7 +19,6 @@ from explain.layout import layered_layout
 from explain.mermaid import to_mermaid
 from explain.svg import render_svg
 from knowledge import load_knowledge_base
-from knowledge.runners import profiles
 
 REAL_KB = load_knowledge_base()
 

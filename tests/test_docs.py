@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from consultation_support import plan
 from snapshot import assert_file
 
-from expert.cli import cli
+from cramp.cli import cli
 from knowledge import load_profile_text
 from knowledge.bundled import example_path
 

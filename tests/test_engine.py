@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cramp.authoring.runners import profiles
 from expert import diagnose
 from expert.engine import Reasoner
 from knowledge import Profile, load_knowledge_base, parse_profile
-from knowledge.runners import profiles
 
 MINIMAL = load_knowledge_base(Path(__file__).parent / "fixtures" / "kb-minimal")
 

@@ -45,14 +45,32 @@ def test_only_the_compatibility_module_imports_experta():
 
 def test_the_knowledge_package_and_the_cli_module_do_not_import_heavy_modules():
     out = run_python(
-        "import sys, knowledge, expert.cli; "
+        "import sys, knowledge, cramp.cli; "
         "print(sorted(m for m in ('experta', 'networkx', 'jinja2', 'pydantic')"
         " if m in sys.modules))"
     )
     assert out in ("['pydantic']", "[]")
     out = run_python(
-        "import sys, expert.cli; "
+        "import sys, cramp.cli; "
         "print(sorted(m for m in ('experta', 'networkx', 'jinja2', 'pydantic', 'yaml')"
         " if m in sys.modules))"
     )
     assert out == "[]"
+
+
+def test_importing_the_engine_leaves_the_callers_logging_alone():
+    # experta runs logging.basicConfig() at import; a library must not configure logging.
+    out = run_python(
+        "import logging; before = list(logging.root.handlers); "
+        "import expert.engine, expert._experta; "
+        "print(logging.root.handlers == before, len(logging.root.handlers))"
+    )
+    assert out == "True 0"
+
+
+def test_an_application_handler_set_before_import_is_kept():
+    out = run_python(
+        "import logging; h = logging.StreamHandler(); logging.root.addHandler(h); "
+        "import expert._experta; print(logging.root.handlers == [h])"
+    )
+    assert out == "True"

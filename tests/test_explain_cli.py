@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from fixture_data import FIXTURE_KB, HOSTILE, NIGHT
 from snapshot import assert_snapshot
 
-from expert.cli import cli
+from cramp.cli import cli
 
 
 def run(*args: str, kb: bool = True):

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from reliability_support import RAW_CONTROL, invoke, reuse_bundled_kb
 
+from cramp.authoring.runners import profiles
 from knowledge import load_knowledge_base
 from knowledge._yaml import dump_yaml
-from knowledge.runners import profiles
 
 KB = load_knowledge_base()
 IDS = sorted(KB.questions)

@@ -4,8 +4,10 @@ reads a profile (`diagnose`, `report`, `explain`, `ask --answers`)."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -14,7 +16,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from reliability_support import REPO, assert_one_line_error, invoke, run_cramp
+from reliability_support import (
+    REPO,
+    Hostile,
+    ask_if_chain,
+    assert_one_line_error,
+    check_hostile,
+    edited_kb,
+    invoke,
+    peak_rss_mb,
+    replace_in,
+    reuse_bundled_kb,
+    run_cramp,
+)
+
+from knowledge import KnowledgeBase
 
 MINIMAL_KB = REPO / "tests" / "fixtures" / "kb-minimal"
 EXAMPLE = REPO / "knowledge" / "examples" / "long-hot-run.yaml"
@@ -496,3 +512,332 @@ def test_libyaml_s_composer_crashes_on_extreme_nesting_which_is_why_cramp_never_
         pytest.skip("this PyYAML composes 100,000 levels without crashing")
     # A signal (segmentation fault) or a RecursionError: either way, not a clean error.
     assert crash.returncode != 0
+
+
+# --- cramp batch: hostile sources ------------------------------------------------------------
+
+
+def jsonl(*lines: str | bytes, name: str = "squad.jsonl") -> Callable[[Path], list[str]]:
+    """A batch over a JSON-lines file of ``lines`` (each ended with a line feed)."""
+
+    def setup(tmp: Path) -> list[str]:
+        data = b"".join((x if isinstance(x, bytes) else x.encode()) + b"\n" for x in lines)
+        (tmp / name).write_bytes(data)
+        return ["batch", str(tmp / name), "-o", str(tmp / "out"), "--format", "json", "-q"]
+
+    return setup
+
+
+def rows(tmp: Path) -> list[dict[str, str]]:
+    import csv
+
+    with (tmp / "out" / "summary.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def four_runners_on_their_own_lines(tmp: Path) -> None:
+    # Bug: the lines were split with str.splitlines(), which also breaks at U+2028 and
+    # U+0085 inside a JSON string: 6 runners instead of 4, and wrong line numbers.
+    got = [(r["runner"], r["status"]) for r in rows(tmp)]
+    assert got == [(f"squad.jsonl:{n}", "ok") for n in (1, 2, 3, 4)]
+
+
+def only_the_long_line_refused(tmp: Path) -> None:
+    got = [(r["runner"], r["status"]) for r in rows(tmp)]
+    assert got == [("squad.jsonl:1", "invalid"), ("squad.jsonl:2", "ok")]
+
+
+def nothing_written(tmp: Path) -> None:
+    assert not (tmp / "out").exists()
+
+
+BATCH_SOURCES = [
+    Hostile(
+        "dev-zero",
+        lambda tmp: ["batch", "/dev/zero", "-o", str(tmp / "out"), "-q"],
+        2,
+        ("/dev/zero: too large (over 100 MB); a JSON-lines source is at most 100 MB",),
+        nothing_written,
+        process=True,
+    ),
+    Hostile(
+        "twenty-megabytes-on-one-line",
+        jsonl('{"name": "' + "x" * 20_000_000 + '"}', '{"recovery": "some"}'),
+        2,
+        ("squad.jsonl:1: too large (over 1 MB); a profile (one line) is at most 1 MB",),
+        only_the_long_line_refused,
+        process=True,
+    ),
+    Hostile(
+        "a-megabyte-counted-in-bytes-not-characters",
+        jsonl('{"name": "' + "é" * 600_000 + '"}', '{"recovery": "some"}'),
+        2,
+        ("squad.jsonl:1: too large (over 1 MB); a profile (one line) is at most 1 MB",),
+        only_the_long_line_refused,
+    ),
+    Hostile(
+        "line-separators-inside-strings",
+        jsonl(
+            '{"name": "Ann\u2028Lee", "recovery": "some"}',
+            '{"name": "Bo\u0085Ray"}',
+            '{"name": "Cy\u2029Dee", "cramp_timing": ["night"]}',
+            '{"recovery": "little"}',
+        ),
+        0,
+        (),
+        four_runners_on_their_own_lines,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", BATCH_SOURCES, ids=[c.id for c in BATCH_SOURCES])
+def test_a_hostile_batch_source_is_bounded_and_split_on_line_feeds_only(
+    tmp_path: Path, case: Hostile, monkeypatch: pytest.MonkeyPatch, kb: KnowledgeBase
+) -> None:
+    reuse_bundled_kb(monkeypatch, kb)  # loaded once, not per command
+    check_hostile(case, tmp_path)
+
+
+@pytest.mark.parametrize("source", ["/dev/zero", "twenty-megabytes", "one-long-line"])
+def test_a_hostile_batch_source_stays_within_500_megabytes(tmp_path: Path, source: str) -> None:
+    # Bug: `cramp batch /dev/zero` and a 20 MB JSON-lines file grew to 2.7–3.3 GB: the
+    # source was read whole, and every runner was queued at once.
+    if source != "/dev/zero":
+        path = tmp_path / "squad.jsonl"
+        line = json.dumps({"name": "Runner " + "x" * 80, "recovery": "some"}) + "\n"
+        text = line * (20_000_000 // len(line)) if source == "twenty-megabytes" else None
+        path.write_text(text or '{"notes": "' + "é" * 10_000_000 + '"}\n', encoding="utf-8")
+        source = str(path)
+    peak, status = peak_rss_mb(["batch", source, "-o", str(tmp_path / "out"), "-q"])
+    assert status == 2
+    assert peak < 500, f"{peak:.0f} MB"
+
+
+def test_more_jobs_than_cores_are_capped_unless_forced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kb: KnowledgeBase
+) -> None:
+    # Bug: `-j 100` started 100 processes, whatever the machine.
+    reuse_bundled_kb(monkeypatch, kb)  # loaded once, not per command
+    import cramp.workers
+
+    started: list[int] = []
+    real = cramp.workers.WorkerPool.__init__
+
+    def record(self, size, *args, **kwargs):
+        started.append(size)
+        real(self, size, *args, **kwargs)
+
+    monkeypatch.setattr(cramp.workers.WorkerPool, "__init__", record)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    source = tmp_path / "squad.jsonl"
+    source.write_text('{"recovery": "some"}\n' * 4)
+    result = invoke(["batch", str(source), "-o", str(tmp_path / "a"), "-j", "100"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        "cramp: -j 100 is more than the 2 cores; running 2 worker processes (--force-jobs runs 100)"
+    )
+    forced = invoke(["batch", str(source), "-o", str(tmp_path / "b"), "-j", "3", "--force-jobs"])
+    assert forced.exit_code == 0 and forced.stderr == ""
+    assert started == [2, 3]
+    too_many = invoke(["batch", str(source), "-o", str(tmp_path / "c"), "-j", "100000"])
+    assert_one_line_error(too_many, 2, "Invalid value for '-j'")
+
+
+# --- knowledge bases from other authors -------------------------------------------------------
+
+
+def with_kb(edits: Callable[[Path], None], *args: str) -> Callable[[Path], list[str]]:
+    """``cramp --kb KB ARGS`` for a copy of kb-minimal changed by ``edits``."""
+
+    def setup(tmp: Path) -> list[str]:
+        kb = edited_kb(tmp, edits)
+        profile = tmp / "p.yaml"
+        profile.write_text("cramp_timing: [night]\nbedding: yes\n")
+        seeds = tmp / "seeds"
+        if not seeds.exists():
+            shutil.copytree(REPO / "tests" / "fixtures" / "kb-lint" / "seeds", seeds)
+            (seeds / "beta.txt").write_text((seeds / "alpha.txt").read_text())
+        fill = {"PROFILE": str(profile), "SEEDS": str(seeds), "TMP": str(tmp)}
+        return ["--kb", str(kb), *(fill.get(a, a) for a in args)]
+
+    return setup
+
+
+def seed(name: str) -> Callable[[Path], None]:
+    return replace_in("sources/alpha.yaml", "seed: alpha.txt", f"seed: {name}")
+
+
+def seed_file(name: str, content: bytes | None = None, *, size: int = 0) -> Callable[[Path], None]:
+    """Point alpha's seed at ``name`` in the seeds folder, holding ``content`` (or ``size``)."""
+
+    def edit(root: Path) -> None:
+        seed(name)(root)
+        seeds = root.parent / "seeds"
+        shutil.copytree(REPO / "tests" / "fixtures" / "kb-lint" / "seeds", seeds)
+        (seeds / "beta.txt").write_text((seeds / "alpha.txt").read_text())
+        with (seeds / name).open("wb") as handle:
+            if content is not None:
+                handle.write(content)
+            else:
+                handle.truncate(size)
+
+    return edit
+
+
+def link_out_of_the_seeds(root: Path) -> None:
+    seed("escape.txt")(root)
+    seeds = root.parent / "seeds"
+    shutil.copytree(REPO / "tests" / "fixtures" / "kb-lint" / "seeds", seeds)
+    (seeds / "beta.txt").write_text((seeds / "alpha.txt").read_text())
+    (seeds / "escape.txt").symlink_to("/etc/passwd")
+
+
+def fifo_in_the_sources(root: Path) -> None:
+    os.mkfifo(root / "sources" / "gamma.yaml")
+
+
+PASSWD = "root:x:0:0:root:/root:/bin/bash"
+KB_CASES = [
+    Hostile(
+        "seed-path-out-of-the-sources",
+        with_kb(seed("../../../../../../etc/passwd"), "kb", "lint", "--sources", "SEEDS"),
+        1,
+        ("seed '../../../../../../etc/passwd' must be a file name inside the seeds directory",),
+    ),
+    Hostile(
+        "seed-absolute-path",
+        with_kb(seed("/etc/passwd"), "kb", "lint", "--sources", "SEEDS"),
+        1,
+        ("seed '/etc/passwd' must be a file name inside the seeds directory",),
+    ),
+    Hostile(
+        "seed-link-leading-out",
+        with_kb(link_out_of_the_seeds, "kb", "lint", "--sources", "SEEDS"),
+        1,
+        ("seed file 'escape.txt' is a link leading out of",),
+    ),
+    Hostile(
+        "seed-in-latin-1",
+        with_kb(
+            seed_file("latin.txt", "Zoë ran".encode("latin-1")), "kb", "lint", "--sources", "SEEDS"
+        ),
+        1,
+        ("seed file 'latin.txt' is not UTF-8 text (byte 2: 0xeb); save it as UTF-8",),
+    ),
+    Hostile(
+        "seed-of-one-and-a-half-gigabytes",
+        with_kb(seed_file("huge.txt", size=1_500_000_000), "kb", "lint", "--sources", "SEEDS"),
+        1,
+        ("seed file 'huge.txt': too large (1,500,000,000 bytes); a seed file is at most 10 MB",),
+    ),
+    Hostile(
+        "fifo-in-the-knowledge-base",
+        with_kb(fifo_in_the_sources, "diagnose", "PROFILE"),
+        1,
+        ("gamma.yaml:1:1: is a FIFO (named pipe), not a file; a knowledge base holds only",),
+        process=True,
+    ),
+    Hostile(
+        "weights-that-overflow",
+        with_kb(
+            replace_in("knowledge-base.yaml", "cites_research: 2.0", "cites_research: 1e308"),
+            "diagnose",
+            "PROFILE",
+            "--format",
+            "json",
+        ),
+        1,
+        ("cites_research: input should be less than or equal to 1000",),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", KB_CASES, ids=[c.id for c in KB_CASES])
+def test_a_hostile_knowledge_base_is_one_line_naming_the_problem(
+    tmp_path: Path, case: Hostile
+) -> None:
+    args = list(case.setup(tmp_path))
+    result = run_cramp(args, timeout=60) if case.process else invoke(args)
+    code = result.returncode if case.process else result.exit_code
+    out = result.stdout.decode() if case.process else result.stdout
+    err = result.stderr.decode() if case.process else result.stderr
+    assert code == case.status, (code, out, err)
+    assert "Traceback" not in out + err
+    # The problem is named on one line (among the knowledge base's others, if any).
+    named = [line for line in (out + err).splitlines() if all(f in line for f in case.says)]
+    assert len(named) == 1, out + err
+    assert PASSWD[:10] not in out + err  # a seed's text is never shown
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["diagnose", "PROFILE"],
+        ["kb", "questions"],
+        ["explain", "PROFILE", "fatigue", "--why-not"],
+        ["report", "PROFILE", "-o", "-", "--format", "json"],
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
+def test_a_chain_of_hundreds_of_ask_if_questions_is_no_recursion_error(
+    tmp_path: Path, args: list[str]
+) -> None:
+    # Bug: 330 questions each asked only if the one before is yes raised RecursionError
+    # in every command (the loader's cycle check recursed once per link).
+    result = invoke(with_kb(ask_if_chain(400), *args)(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_chain_of_ask_if_questions_lints_and_asks(tmp_path: Path) -> None:
+    args = with_kb(ask_if_chain(400), "kb", "lint")(tmp_path)
+    lint = invoke(args)
+    # Lint names the questions no claim tests (all links but the last), and nothing else
+    # about the chain (the fixture's own claims have problems of their own).
+    assert lint.exit_code == 1 and "RecursionError" not in lint.output
+    about_links = [line for line in lint.stdout.splitlines() if "'link_" in line]
+    assert len(about_links) == 399
+    assert all("is tested by no claim" in line for line in about_links)
+    kb_args = args[:2]
+    asked = invoke([*kb_args, "ask", "--session", str(tmp_path / "s.yaml")], input="2\nquit\n")
+    assert asked.exit_code == 0, asked.output
+
+
+def test_json_output_never_holds_infinity(tmp_path: Path) -> None:
+    # Bug: weights of 1e308 made "standing": Infinity, which no JSON reader accepts.
+    from explain.safe_text import json_text
+
+    assert json.loads(json_text({"standing": float("inf"), "x": [float("nan")]})) == {
+        "standing": None,
+        "x": [None],
+    }
+    edits = replace_in("knowledge-base.yaml", "cites_research: 2.0", "cites_research: 1000")
+    result = invoke(with_kb(edits, "diagnose", "PROFILE", "--format", "json")(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "Infinity" not in result.output and json.loads(result.output)
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "says"),
+    [
+        ("MAX_VALUES", 100, "holds more than 100 keys, values and list items in all"),
+        ("MAX_CLAIMS", 3, "claims; a knowledge base holds at most 3"),
+        ("MAX_QUESTIONS", 2, "questions; a knowledge base holds at most 2"),
+        ("MAX_CONDITIONS", 2, "conditions (when, ask_if and contradicted_when); a knowledge"),
+        ("MAX_KB_BYTES", 5_000, "the knowledge base is too large ("),
+        ("MAX_SOURCE_FILES", 1, "2 source files; a knowledge base has at most 1"),
+    ],
+)
+def test_a_knowledge_base_too_large_for_the_memory_budget_is_refused(
+    monkeypatch: pytest.MonkeyPatch, limit: str, value: int, says: str
+) -> None:
+    # Memory grows with what a knowledge base holds (a 9 MB file of small claims took
+    # 520 MB): the limits keep every command under 500 MB (bench/run.py measures the
+    # largest knowledge base they accept). Shown here with the limits made small.
+    import knowledge.load
+
+    monkeypatch.setattr(knowledge.load, limit, value)
+    result = invoke(["--kb", str(MINIMAL_KB), "kb", "questions"])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert len([line for line in result.stderr.splitlines() if says in line]) == 1, result.stderr

@@ -7,13 +7,13 @@ from fixture_data import HOSTILE, NIGHT, fixture_kb, fixture_profile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cramp.authoring.runners import profiles
 from expert.engine import Reasoner
 from explain.change import apply_changes
 from explain.how import explain_how
 from explain.items import Item, UnknownItem, resolve_item, triage_tier
 from explain.why_not import explain_why_not, target_of
 from knowledge import load_knowledge_base, parse_profile
-from knowledge.runners import profiles
 from knowledge.schema import TIERS
 
 REAL_KB = load_knowledge_base()

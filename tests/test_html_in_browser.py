@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fixture_data import HOSTILE, NIGHT, fixture_kb, fixture_profile
 
-from explain import write_report
+from cramp import write_report
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -120,4 +120,34 @@ def test_the_referral_findings_and_withheld_advice_come_first_on_the_page(browse
     assert withheld.is_visible() and "Possible low blood sodium" in withheld.inner_text()
     reason = withheld.locator("a").first.get_attribute("href")
     assert "no advice to drink" in page.locator(reason).inner_text()
+
+
+def test_knowledge_base_markup_cannot_hide_the_triage_or_navigate(browser, tmp_path):
+    # Bug: the macros in _html.j2 were not autoescaped (the name has no .html in it), so a
+    # --kb whose texts held <style> and <meta http-equiv="refresh"> hid the URGENT box
+    # and sent the page elsewhere; the Content-Security-Policy stops only scripts.
+    from reliability_support import MARKUP, markup_kb
+
+    from knowledge import load_knowledge_base, load_profile_text
+
+    kb = load_knowledge_base(markup_kb(tmp_path))
+    profile = load_profile_text(HOSTILE.read_bytes(), kb, HOSTILE.name)
+    report = write_report(kb, profile, tmp_path / "report.html")
+    page = browser.new_page()
+    requests: list[str] = []
+    dialogs: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("dialog", lambda d: dialogs.append(d.message))
+    page.goto(report.as_uri(), wait_until="load")
+    page.wait_for_timeout(1500)  # a refresh with a delay of 0 would have fired by now
+
+    assert page.url == report.as_uri()
+    assert requests == [report.as_uri()]
+    assert dialogs == []
+    triage = page.locator("section#triage")
+    assert triage.is_visible() and "Emergency" in triage.inner_text()
+    # Only the report's own style sheet and meta elements; the markup shows as text.
+    assert page.evaluate("document.querySelectorAll('style').length") == 2  # page and graph
+    assert page.evaluate("document.querySelectorAll('meta[http-equiv=refresh], img').length") == 0
+    assert MARKUP in page.locator("h2").first.inner_text() or MARKUP in page.inner_text("body")
     page.close()

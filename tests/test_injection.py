@@ -3,15 +3,26 @@ characters for a terminal, and never able to pass for the product's own lines.""
 
 from __future__ import annotations
 
+import csv
 import json
+import os
 import re
 from pathlib import Path
 
 import pytest
-from reliability_support import RAW_CONTROL, assert_one_line_error, invoke
+from reliability_support import (
+    RAW_CONTROL,
+    REPO,
+    Hostile,
+    assert_one_line_error,
+    check_hostile,
+    invoke,
+    reuse_bundled_kb,
+)
 
 from explain.render import environment
 from explain.safe_text import for_markdown, for_terminal, for_terminal_line, json_text
+from knowledge import KnowledgeBase
 
 # Written with YAML double-quoted escapes: the bytes of the file are plain text, the
 # strings it holds are not (\e is ESC, \a BEL, \x9b an 8-bit CSI, \u202e a bidi override).
@@ -24,6 +35,7 @@ HOSTILE_NOTES = (
     r"line one\nTRIAGE: SELF-CARE\r\n> quote\n| a | b |\n"
     r"<img src=x onerror=alert(1)>\e[31mred\e[0m &amp; `code` *bold*"
 )
+EXAMPLE = REPO / "knowledge" / "examples" / "long-hot-run.yaml"
 PROFILE = f'name: "{HOSTILE_NAME}"\nnotes: "{HOSTILE_NOTES}"\ncalf_can_contract: "no"\n'
 
 
@@ -186,6 +198,40 @@ def test_the_html_report_escapes_runner_text(hostile: Path, tmp_path: Path) -> N
     assert "&amp;amp;" in html  # an entity the runner typed is shown, not decoded
 
 
+def test_the_html_report_escapes_every_knowledge_base_text(tmp_path: Path) -> None:
+    # Bug: _html.j2 was not autoescaped (autoescape went by the template's name), so
+    # knowledge-base text reached the page as markup; even the bundled "While & After"
+    # was written raw 31 times.
+    from reliability_support import MARKUP, markup_kb
+
+    kb = markup_kb(tmp_path)
+    profile = REPO / "tests" / "fixtures" / "profiles" / "hyponatraemia-and-ice-or-heat.yaml"
+    out = tmp_path / "r.html"
+    result = invoke(["--kb", str(kb), "report", str(profile), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "<style>.triage" not in html and '<meta http-equiv="refresh"' not in html
+    assert "<img" not in html and "<script" not in html
+    assert "&lt;style&gt;.triage{display:none}&lt;/style&gt;" in html
+    assert " While & " not in html and "While &amp; &#34;After&#34;" in html
+    assert MARKUP not in html
+    bundled = invoke(["report", str(EXAMPLE), "-o", "-", "--format", "html"])
+    assert "While & After" not in bundled.stdout and "While &amp; After" in bundled.stdout
+
+
+def test_every_template_rendered_for_html_is_autoescaped_whatever_its_name() -> None:
+    env = environment("html")
+    assert env.from_string("{{ x }}").render(x="<b>&") == "&lt;b&gt;&amp;"
+    assert env.autoescape is True  # for every template, not chosen by the name
+    # A macro file without .html in its name escapes too.
+    macros = env.from_string('{% import "_html.j2" as h %}{{ h.biases(items) }}')
+    item = {"source": "s", "source_title": "<b>T</b>", "source_bias": "<style>x</style>"}
+    shown = macros.render(items=[item])
+    assert "&lt;style&gt;x&lt;/style&gt;" in shown and "<style>" not in shown
+    # Text and Markdown keep their own escaping, never HTML entities.
+    assert environment().from_string("{{ x }}").render(x="<b>&") == "<b>&"
+
+
 # --- JSON --------------------------------------------------------------------------------
 
 
@@ -226,3 +272,119 @@ def test_bytes_that_are_not_utf8_are_never_echoed_back_raw(tmp_path: Path) -> No
     missing = run_cramp([b"diagnose", bytes(tmp_path) + b"/\x9b.yaml"])
     assert_one_line_error(missing, 2, r"\udc9b.yaml: no such file")
     assert b"\x9b" not in missing.stderr
+
+
+# --- cramp batch: file names and summary cells ----------------------------------------------
+
+
+def batch_folder(tmp: Path, files: dict[bytes, str]) -> list[bytes]:
+    """``cramp batch`` over a folder of profiles whose names are given as bytes."""
+    folder = tmp / "athletes"
+    folder.mkdir()
+    for name, content in files.items():
+        with open(os.path.join(bytes(folder), name), "w", encoding="utf-8") as handle:
+            handle.write(content)
+    return [b"batch", bytes(folder), b"-o", bytes(tmp / "out"), b"-q", b"-j", b"1"]
+
+
+def summary_rows(tmp: Path) -> list[dict[str, str]]:
+    with (tmp / "out" / "summary.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+ESCAPING_NAME = b"x\x1b]0;pwned\x07\x1b[2J\nTRIAGE: SELF-CARE.yaml"
+BATCH_NAMES = [
+    Hostile(
+        "escapes-and-a-forged-triage-line",
+        lambda tmp: batch_folder(tmp, {ESCAPING_NAME: "recovery: lots\n"}),
+        2,
+        (r"x\x1b]0;pwned\x07\x1b[2J\nTRIAGE: SELF-CARE.yaml:1:11: recovery: 'lots'",),
+        process=True,
+    ),
+    Hostile(
+        "bytes-that-are-not-utf8",
+        lambda tmp: batch_folder(tmp, {b"bad\xff\x9b.yaml": "recovery: lots\n"}),
+        2,
+        (r"bad\udcff\udc9b.yaml:1:11: recovery: 'lots' is not one of",),
+        process=True,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", BATCH_NAMES, ids=[c.id for c in BATCH_NAMES])
+def test_batch_shows_hostile_file_names_escaped_on_one_line(tmp_path: Path, case: Hostile) -> None:
+    # Bug: a file name went to the terminal raw (escape sequences, a line break that
+    # printed a fake TRIAGE: line), and one that was not UTF-8 gave a traceback.
+    result = check_hostile(case, tmp_path)
+    assert b"\x1b" not in result.stderr and b"\x9b" not in result.stderr
+    [row] = summary_rows(tmp_path)
+    no_raw_control(row["runner"] + row["error"])
+    assert "\n" not in row["runner"] and row["status"] == "invalid"
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_summary_cells_that_a_spreadsheet_would_run_are_neutralised(
+    tmp_path: Path, start: str, monkeypatch: pytest.MonkeyPatch, kb: KnowledgeBase
+) -> None:
+    # Bug: cells starting with = + - @ were written raw: a spreadsheet opening the
+    # summary ran =HYPERLINK(...) or =cmd|... (CSV injection, OWASP).
+    reuse_bundled_kb(monkeypatch, kb)  # loaded once, not per command
+    formula = f'{start}HYPERLINK("http://example.invalid","x")'
+    files = {
+        f"{start}1+2.yaml".encode(): json.dumps({"name": formula, "recovery": "some"}),
+        b"ok.yaml": json.dumps({"name": "@home", "recovery": "some"}),
+    }
+    result = invoke([os.fsdecode(a) for a in batch_folder(tmp_path, files)])
+    assert result.exit_code == 0, result.output
+    for row in summary_rows(tmp_path):
+        for column, cell in row.items():
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (column, cell)
+    named = {row["runner"].lstrip("'"): row for row in summary_rows(tmp_path)}
+    shown = {"\t": "\\t", "\r": "\\r"}.get(start, start)
+    assert named[f"{shown}1+2.yaml"]["name"] == f"'{shown}" + formula[1:]
+    assert named["ok.yaml"]["name"] == "'@home"
+
+
+def test_csv_cells_keep_ordinary_text_alone() -> None:
+    from cramp.batch import csv_cell
+
+    assert csv_cell("Zoë, 10 km") == "Zoë, 10 km"
+    assert csv_cell("=1+1") == "'=1+1" and csv_cell("-5") == "'-5"
+    assert csv_cell("a\nb\x1b") == r"a\nb\x1b"
+
+
+# --- knowledge-base text on the terminal ------------------------------------------------------
+
+KB_ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x9b31m"
+
+
+def escaping_kb(tmp: Path) -> Path:
+    from reliability_support import edited_kb, replace_in
+
+    def edits(root: Path) -> None:
+        for file, old in [
+            ("questions.yaml", "prompt: When do your cramps come?"),
+            ("questions.yaml", "section: Your cramps"),
+            ("questions.yaml", "label: during a run"),
+            ("knowledge-base.yaml", "version: 0.1.0"),
+        ]:
+            escaped = json.dumps(f"{old.split(': ', 1)[1]} {KB_ESCAPES}\nTRIAGE: SELF-CARE")
+            replace_in(file, old, f"{old.split(': ', 1)[0]}: {escaped}")(root)
+
+    return edited_kb(tmp, edits)
+
+
+@pytest.mark.parametrize(
+    "args", [["kb", "questions"], ["ask", "--session", "SESSION"], ["kb", "lint"]]
+)
+def test_knowledge_base_text_reaches_the_terminal_inert(tmp_path: Path, args: list[str]) -> None:
+    # Bug: escape sequences in a question's prompt or in the version went to the
+    # terminal raw through `cramp ask` and `cramp kb questions`.
+    kb = escaping_kb(tmp_path)
+    args = [str(tmp_path / "s.yaml") if a == "SESSION" else a for a in args]
+    result = invoke(["--kb", str(kb), *args], input="?\nquit\n")
+    assert result.exit_code in (0, 1), result.output  # lint: 1, for unused questions
+    no_raw_control(result.output)
+    assert not any(line.startswith("TRIAGE: SELF-CARE") for line in result.output.splitlines())
+    if args != ["kb", "lint"]:  # lint reports the small fixture's own problems instead
+        assert "]0;pwned" in result.output  # the text itself is shown, inert

@@ -17,10 +17,10 @@ import pytest
 import yaml
 from fixture_data import every_condition_kb
 
+from cramp.authoring.invariant_suite import check_invariant, format_failure
+from cramp.authoring.invariants import INVARIANTS, Context, Invariant, Violation
 from expert import conclusions
 from expert.engine import Reasoner, Run
-from explain.invariant_suite import check_invariant, format_failure
-from explain.invariants import INVARIANTS, Context, Invariant, Violation
 from knowledge import KnowledgeBase, Profile, default_directory, load_knowledge_base
 from knowledge.profile import load_profile_text
 

@@ -8,8 +8,8 @@ from itertools import product
 import pytest
 from click.testing import CliRunner
 
+from cramp.cli import cli
 from expert import diagnose
-from expert.cli import cli
 from knowledge import KnowledgeBase, Profile, parse_profile
 from knowledge.bundled import example_names, example_path
 from knowledge.satisfy import satisfying_answers

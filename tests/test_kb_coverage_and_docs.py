@@ -10,7 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import REPO
 
-from expert.cli import cli
+from cramp.cli import cli
 from explain import kb_docs
 from explain.kb_docs import COMMAND, render_kb_docs, render_kb_pages
 from knowledge import KnowledgeBase

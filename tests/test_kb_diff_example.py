@@ -11,8 +11,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from explain.kb_diff import diff_knowledge_bases, load_side
-from explain.kb_diff_render import render_markdown
+from cramp.authoring.kb_diff import diff_knowledge_bases, load_side
+from cramp.authoring.kb_diff_render import render_markdown
 from tests.conftest import REPO
 from tests.snapshot import assert_file
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO, SEEDS
 
-from expert.cli import cli
+from cramp.cli import cli
 from knowledge.lint import find_seed, lint_knowledge_base, normalise_quote
 
 FIXTURES = REPO / "tests" / "fixtures" / "kb-lint"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from explain.mutation_suite import run_suite, summary_lines
+from cramp.authoring.mutation_suite import run_suite, summary_lines
 from knowledge import load_knowledge_base
 from knowledge.mutations import Edit, Mutation, MutationError, apply_mutation, read_mutations
 from tests.reliability_support import invoke

@@ -43,7 +43,8 @@ def test_every_reliability_test_is_named_in_the_doc(path: str) -> None:
 
 
 def test_the_doc_documents_every_exit_status_the_cli_uses() -> None:
-    from expert import _cli_support, cli_ask
+    from cramp.cli import ask as cli_ask
+    from cramp.cli import support as _cli_support
 
     table = DOC[DOC.index("## Exit statuses") : DOC.index("## Limits")]
     for status in (

@@ -16,15 +16,16 @@ from fixture_data import HOSTILE, NIGHT, fixture_kb, fixture_profile
 from hypothesis import HealthCheck, given, settings
 from snapshot import assert_snapshot
 
+from cramp import write_report
+from cramp.authoring.runners import profiles
 from expert import diagnose
 from explain import context as context_module
-from explain import render_report, render_text, report_context, write_report
+from explain import render_report, render_text, report_context
 from explain.context import ReportContext
 from explain.context_docs import context_markdown
 from explain.json_schema import published_schema, report_schema
 from explain.render import environment
 from knowledge import Profile, load_knowledge_base
-from knowledge.runners import profiles
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_KB = load_knowledge_base()

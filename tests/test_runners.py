@@ -1,4 +1,4 @@
-"""The public strategies in knowledge.runners: valid runners, shaped as asked."""
+"""The public strategies in cramp.authoring.runners: valid runners, shaped as asked."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from cramp.authoring.runners import answers, profiles, red_flag_claims, reorderings
 from expert.engine import Reasoner
 from knowledge import KnowledgeBase, Profile, load_knowledge_base, parse_profile
 from knowledge.conditions import holds_all
-from knowledge.runners import answers, profiles, red_flag_claims, reorderings
 
 KB = load_knowledge_base()
 FLAGS = red_flag_claims(KB)
@@ -133,13 +133,13 @@ def test_red_flag_claims_are_the_claims_of_kind_red_flag() -> None:
 def test_the_module_docstring_example_runs_and_its_tests_pass() -> None:
     import textwrap
 
-    import knowledge.runners
+    import cramp.authoring.runners
 
-    doc = knowledge.runners.__doc__ or ""
+    doc = cramp.authoring.runners.__doc__ or ""
     block = doc.split("Example::", 1)[1].split("\n\n", 1)[1]
     code = textwrap.dedent(block.split("\nShrinking goes", 1)[0])
     namespace: dict = {}
-    exec(compile(code, "knowledge/runners.py docstring", "exec"), namespace)
+    exec(compile(code, "cramp/authoring/runners.py docstring", "exec"), namespace)
     tests = [v for k, v in namespace.items() if k.startswith("test_")]
     assert len(tests) == 2
     for test in tests:

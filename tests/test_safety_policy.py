@@ -20,8 +20,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from expert.cli import cli
-from explain.invariants import Context, Violation, policy_search
+from cramp.authoring.invariants import Context, Violation, policy_search
+from cramp.cli import cli
 from knowledge import default_directory, load_knowledge_base
 from knowledge.lint import lint_knowledge_base
 from knowledge.schema import TIERS

@@ -23,11 +23,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reliability_support import REPO, invoke, reuse_bundled_kb
 
+from cramp.authoring.runners import profiles
 from expert.conclusions import Diagnosis, diagnose_run
 from expert.engine import Reasoner
 from knowledge import KnowledgeBase, load_knowledge_base, parse_profile
 from knowledge.red_flags import RED_FLAG_TABLE, read_red_flag_table
-from knowledge.runners import profiles
 from knowledge.satisfy import satisfying_answers
 from knowledge.schema import TIERS
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from expert.consultation import Consultation
-from expert.session import (
+from cramp.session import (
     SessionError,
     default_session_path,
     dump_yaml,
@@ -18,6 +17,7 @@ from expert.session import (
     session_data,
     write_profile,
 )
+from expert.consultation import Consultation
 from knowledge import KnowledgeBase, Profile, load_profile_text
 
 

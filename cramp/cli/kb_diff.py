@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ._cli_support import EXIT_ERROR, fail, printable
+from cramp.cli.support import EXIT_ERROR, fail, printable, write_stdout
 
 
 @click.command("diff")
@@ -91,8 +91,13 @@ def diff(
       cramp kb diff --rev HEAD~1
       cramp kb diff --rev main --format markdown > impact.md
     """
-    from explain.kb_diff import DiffError, diff_knowledge_bases, load_side, scratch_directory
-    from explain.kb_diff_render import render_markdown, render_text, report_dict
+    from cramp.authoring.kb_diff import (
+        DiffError,
+        diff_knowledge_bases,
+        load_side,
+        scratch_directory,
+    )
+    from cramp.authoring.kb_diff_render import render_markdown, render_text, report_dict
     from knowledge.revisions import (
         RevisionError,
         extract_revision,
@@ -137,14 +142,15 @@ def diff(
         report = diff_knowledge_bases(
             old, new, runners=runners, seed=seed, jobs=jobs, shrink=not no_shrink
         )
-    if fmt == "json":
-        import json
+    from explain.safe_text import for_terminal, json_text
 
-        click.echo(json.dumps(report_dict(report), indent=2, ensure_ascii=False))
+    # Ids, answers and labels come from the knowledge bases' files: shown inert.
+    if fmt == "json":
+        write_stdout(json_text(report_dict(report)) + "\n")
     elif fmt == "markdown":
-        click.echo(render_markdown(report), nl=False)
+        write_stdout(for_terminal(render_markdown(report)))
     else:
-        click.echo(render_text(report), nl=False)
+        write_stdout(for_terminal(render_text(report)))
     if report.unsafe and not allow_safety_change:
         click.echo(
             printable("cramp: safety regression (use --allow-safety-change if intended)"),

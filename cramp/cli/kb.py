@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
 
 import click
 
-from ._cli_support import EXIT_ERROR, fail, load_kb, printable
+from cramp.cli.support import EXIT_ERROR, fail, load_kb, printable, write_stdout
 
 
 @click.group()
@@ -43,22 +42,22 @@ def lint(ctx: click.Context, seeds: Path | None) -> None:
       cramp kb lint --sources ../shared/seeds
       cramp --kb ./my-knowledge kb lint
     """
+    from explain.safe_text import for_terminal_line
     from knowledge.lint import lint_knowledge_base
 
     result = lint_knowledge_base(ctx.find_root().params.get("kb_dir"), seeds=seeds)
-    for problem in result.problems:
-        click.echo(str(problem))
+    write_stdout("".join(f"{problem}\n" for problem in result.problems))
     if not result.ok:
         fail(f"{len(result.problems)} problem(s)", EXIT_ERROR)
     base = result.kb
     assert base is not None
     verified = f", {result.quotes_checked} quotes verified" if seeds is not None else ""
-    click.echo(
+    write_stdout(
         f"ok: {len(base.sources)} sources, {len(base.claims)} claims, "
         f"{len(base.questions)} questions, {len(base.theories)} theories, "
         f"{len(base.advice)} pieces of advice, {len(base.conflicts)} conflicts, "
         f"{len(base.findings)} findings, {len(base.policy)} safety-policy rules{verified} "
-        f"(version {base.version}, {base.short_hash})"
+        f"(version {for_terminal_line(base.version)}, {base.short_hash})\n"
     )
 
 
@@ -83,14 +82,15 @@ def coverage(ctx: click.Context, fmt: str) -> None:
     Example:
       cramp kb coverage --format json
     """
+    from explain.safe_text import for_terminal, json_text
     from knowledge.coverage import coverage as compute
     from knowledge.coverage import render_coverage
 
     cov = compute(load_kb(ctx))
     if fmt == "json":
-        click.echo(json.dumps(cov.to_dict(), indent=2, ensure_ascii=False))
+        write_stdout(json_text(cov.to_dict()) + "\n")
     else:
-        click.echo(render_coverage(cov), nl=False)
+        write_stdout(for_terminal(render_coverage(cov)))
 
 
 @kb.command()
@@ -128,10 +128,11 @@ def docs(ctx: click.Context, output: str, force: bool) -> None:
       cramp kb docs -o docs/knowledge-base/
       cramp kb docs -o knowledge-base.md
     """
-    from .cli_report import output_errors
+    from cramp.cli.report import output_errors
 
     if output != "-" and (output.endswith(("/", os.sep)) or os.path.isdir(output)):
-        from explain.kb_docs import pages_in_the_way, render_kb_pages, write_kb_pages
+        from cramp.kb_pages import pages_in_the_way, write_kb_pages
+        from explain.kb_docs import render_kb_pages
 
         directory = Path(output)
         pages = render_kb_pages(load_kb(ctx))
@@ -146,11 +147,10 @@ def docs(ctx: click.Context, output: str, force: bool) -> None:
 
     text = render_kb_docs(load_kb(ctx))
     if output == "-":
-        click.echo(text, nl=False)
+        write_stdout(text)
         return
-    from explain.kb_docs import is_generated_docs
-
-    from .files import write_atomically
+    from cramp.files import write_atomically
+    from cramp.kb_pages import is_generated_docs
 
     target = Path(output)
     with output_errors(output):
@@ -171,12 +171,15 @@ def questions(ctx: click.Context) -> None:
 
     A profile answers these by id; `unknown` is always allowed.
     """
+    from explain.safe_text import for_terminal_line as line
+
     base = load_kb(ctx)
     section = None
+    out = []
     for q in base.questions.values():
         if q.section != section:
             section = q.section
-            click.echo(f"\n# {section}")
+            out.append(f"\n# {line(section)}")
         if q.type == "number":
             allowed = f"number, {q.unit}, {q.min:g} to {q.max:g}"
         elif q.type == "yesno":
@@ -185,8 +188,52 @@ def questions(ctx: click.Context) -> None:
             allowed = "list of: " + ", ".join(q.values)
         else:
             allowed = " | ".join(q.values)
-        click.echo(f"{q.id}: {allowed}")
-        click.echo(f"    {q.prompt}")
+        out.append(f"{q.id}: {line(allowed)}")
+        # Another author's knowledge base: its text is inert on a terminal.
+        out.append(f"    {line(q.prompt)}")
+    write_stdout("".join(f"{text}\n" for text in out))
+
+
+@kb.command()
+@click.pass_context
+def build(ctx: click.Context) -> None:
+    """Validate the knowledge base and write its compiled image.
+
+    Commands read the image instead of the YAML while no knowledge file changes, and
+    write it themselves when it is missing; this writes it on purpose (say, when
+    installing). It goes to --cache-dir, else $XDG_CACHE_HOME/cramp.
+
+    \b
+    Example:
+      cramp kb build
+    """
+    import time
+
+    from cramp.cli.support import image_store, load_source, prepare_image, user_path
+    from knowledge.digest import default_directory
+    from knowledge.image import ImageError, image_key, write_image
+
+    store = image_store(ctx)
+    if store is None:
+        fail("compiled images are turned off by $CRAMP_NO_CACHE; unset it to build one")
+    directory = ctx.find_root().params.get("kb_dir")
+    root = user_path(directory, "--kb") if directory is not None else default_directory()
+    started = time.perf_counter()
+    base = load_source(directory)
+    keep = prepare_image(base)
+    key = image_key(root)
+    path = store.path_for(key)
+    try:
+        size = write_image(path, base, key, keep)
+    except ImageError as exc:
+        fail(f"cannot write the image: {exc}", EXIT_ERROR)
+    except OSError as exc:
+        fail(f"cannot write the image to {store.directory}: {exc.strerror or exc}", EXIT_ERROR)
+    took = time.perf_counter() - started
+    write_stdout(
+        f"wrote {printable(path)} ({size / 1e6:.2f} MB) for knowledge base version "
+        f"{printable(base.version)} ({base.short_hash}) in {took:.2f} s\n"
+    )
 
 
 @kb.command("test")
@@ -299,14 +346,14 @@ def test_command(
             "cramp kb test needs the hypothesis package: pip install 'cramp-expert[authoring]'",
             EXIT_ERROR,
         )
-    from explain.invariant_suite import (
+    from cramp.authoring.invariant_suite import (
         PROFILES,
         check_all,
         format_failure,
         outcome_line,
         summary_line,
     )
-    from explain.invariants import INVARIANTS, invariant_names
+    from cramp.authoring.invariants import INVARIANTS, invariant_names
     from knowledge import ProblemsError, load_knowledge_base
     from knowledge.problems import did_you_mean
 
@@ -333,7 +380,7 @@ def test_command(
             )
         kb_dir = str(directory)
     else:
-        base = load_kb(ctx)
+        base = load_kb(ctx, from_source=True)
     if coverage_ and mutations:
         fail("--coverage and --mutations are two different runs: give one")
     if coverage_:
@@ -365,18 +412,19 @@ def test_command(
 
 
 def _coverage_run(base: object, runners: int, fmt: str) -> None:
-    from explain.runner_coverage import render_runner_coverage, runner_coverage
+    from cramp.authoring.runner_coverage import render_runner_coverage, runner_coverage
+    from explain.safe_text import for_terminal, json_text
 
     cov = runner_coverage(base, runners=runners)  # type: ignore[arg-type]
     if fmt == "json":
-        click.echo(json.dumps(cov.to_dict(), indent=2, ensure_ascii=False))
+        write_stdout(json_text(cov.to_dict()) + "\n")
     else:
-        click.echo(render_runner_coverage(cov), nl=False)
+        write_stdout(for_terminal(render_runner_coverage(cov)))
 
 
 def _mutation_run(base: object, runners: int, examples: int, names: tuple[str, ...]) -> None:
-    from explain.kb_diff import default_jobs
-    from explain.mutation_suite import result_line, run_suite, summary_lines
+    from cramp.authoring.kb_diff import default_jobs
+    from cramp.authoring.mutation_suite import result_line, run_suite, summary_lines
     from knowledge import ProblemsError
     from knowledge.mutations import MUTATIONS, read_mutations
 

@@ -1,7 +1,7 @@
 """``cramp ask``: the interactive consultation, a thin shell over :mod:`expert.consultation`.
 
 Reads one line per prompt, so it works the same in a terminal and with piped input.
-Every answer is saved before the next question is shown (see :mod:`expert.session`).
+Every answer is saved before the next question is shown (see :mod:`cramp.session`).
 """
 
 from __future__ import annotations
@@ -11,19 +11,26 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._cli_support import EXIT_ERROR, fail, load_kb, load_profile, printable, same_file
+from cramp.cli.support import (
+    EXIT_ERROR,
+    fail,
+    load_kb,
+    load_profile,
+    printable,
+    same_file,
+    user_path,
+)
 
 if TYPE_CHECKING:
+    from expert.consultation import Consultation, Why
     from knowledge import KnowledgeBase
     from knowledge.schema import Question
-
-    from .consultation import Consultation, Why
 
 EXIT_INTERRUPTED = 130
 COMMANDS = "why · back · ? · help · quit"
@@ -94,11 +101,16 @@ def ask(
       cramp ask --new --answers my-profile.yaml
       printf 'y\\nnone\\n' | cramp ask --new --session /tmp/cramp.yaml
 
+    The session file is only ever a regular file: a link, a device or a FIFO is
+    refused, --new replaces only a saved consultation (or an empty file), and while
+    one `cramp ask` uses a session a second one on it is refused.
+
     Exit status: 0 finished, or stopped and saved (quit, end of input); 1 the
-    answers could not be saved; 2 invalid input; 130 interrupted (answers kept).
+    answers could not be saved; 2 invalid input, or the session is in use; 130
+    interrupted (answers kept).
     """
-    from .consultation import Consultation
-    from .session import SessionError, load_session
+    from cramp.files import not_regular
+    from cramp.session import is_session_file
 
     if resume and new:
         fail("--resume continues the saved consultation and --new replaces it; choose one")
@@ -110,10 +122,38 @@ def ask(
     path = _session_path(session_file)
     if path.is_dir():
         fail(f"--session {path}: is a directory; give a file name")
+    kind = not_regular(path)
+    if kind is not None:
+        # Saving replaces the file: that would turn /dev/null or a link into a session.
+        fail(f"--session {path}: is {kind}, not a regular file; give a session file's name")
     if answers_file and same_file(path, answers_file):
         # Saving the session would overwrite the runner's profile with it.
         fail(f"--session {path}: that is the --answers profile; save the session elsewhere")
-    explicit = session_file is not None
+    if session_file is not None and not resume and path.exists() and not is_session_file(path):
+        # Someone's file (thesis.txt): --new replaces only a saved consultation. The
+        # default session file is cramp's own, so --new replaces it even damaged.
+        fail(
+            f"--session {path}: holds something other than a cramp session, which "
+            "cramp never replaces; choose another file"
+        )
+    _consult(ctx, kb, path, resume=resume, new=new, answers_file=answers_file)
+
+
+def _consult(
+    ctx: click.Context,
+    kb: KnowledgeBase,
+    path: Path,
+    *,
+    resume: bool,
+    new: bool,
+    answers_file: str | None,
+) -> None:
+    """Resume, refuse or start the consultation saved at ``path``, then run it."""
+    from cramp.session import SessionError, load_session
+    from expert.consultation import Consultation
+
+    seen = _identity(path)
+    explicit = ctx.params.get("session_file") is not None
     resume_hint = _command(ctx, path, explicit, "--resume")
     afresh = f"start afresh with `{_command(ctx, path, explicit, '--new')}`"
     note = None
@@ -128,8 +168,8 @@ def ask(
         if session.kb_changed():
             note = (
                 f"Note: the knowledge base changed since this consultation was saved "
-                f"(version {session.saved_version} then, {kb.version} now); your answers "
-                "were checked against the current questions and kept."
+                f"(version {_line(session.saved_version)} then, {_line(kb.version)} now); "
+                "your answers were checked against the current questions and kept."
             )
     else:
         if path.exists() and not new:
@@ -145,16 +185,50 @@ def ask(
             )
         profile = load_profile(ctx, answers_file) if answers_file else None
         consultation = Consultation(kb, profile)
-    shell = _Shell(kb, consultation, path, resume_hint)
-    shell.run(resumed=resume, note=note, prefilled=answers_file)
+    with _locked(path, seen):
+        shell = _Shell(kb, consultation, path, resume_hint)
+        shell.run(resumed=resume, note=note, prefilled=answers_file)
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """What the file at ``path`` is now (None if there is none), to notice a change."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
+
+
+@contextmanager
+def _locked(path: Path, seen: tuple[int, int, int] | None) -> Iterator[None]:
+    """Hold the session's lock; refuse if another ``cramp ask`` holds it or saved meanwhile.
+
+    Taken only once every check has passed, so a refused command writes nothing; a
+    session that changed between reading it and taking the lock was saved by another
+    consultation, whose answers must not be overwritten.
+    """
+    from cramp.session import SessionBusy, session_lock
+
+    lock = ExitStack()
+    try:
+        lock.enter_context(session_lock(path))
+    except SessionBusy as exc:
+        fail(str(exc))
+    with lock:
+        if _identity(path) != seen:
+            fail(f"{path}: another `cramp ask` saved this consultation meanwhile; start again")
+        yield
 
 
 def _session_path(session_file: str | None) -> Path:
-    from .session import default_session_path
+    from cramp.session import default_session_path
 
     if session_file is None:
-        return default_session_path()
-    return Path(session_file).expanduser().absolute()
+        try:
+            return default_session_path()
+        except (RuntimeError, KeyError):  # no $HOME and no password entry
+            fail("cannot tell where your home directory is; give a file with --session")
+    return user_path(session_file, "--session").absolute()
 
 
 def _command(ctx: click.Context, path: Path, explicit: bool, *flags: str) -> str:
@@ -165,7 +239,7 @@ def _command(ctx: click.Context, path: Path, explicit: bool, *flags: str) -> str
     root = ctx.find_root()
     kb_dir = root.params.get("kb_dir")
     if kb_dir and root.get_parameter_source("kb_dir") == ParameterSource.COMMANDLINE:
-        parts += ["--kb", str(Path(kb_dir).expanduser().absolute())]
+        parts += ["--kb", str(user_path(kb_dir, "--kb").absolute())]
     parts += ["ask", *flags]
     if explicit:
         parts += ["--session", str(path)]
@@ -199,10 +273,28 @@ def _stop_on_hangup() -> Iterator[None]:
             signal.signal(getattr(signal, name), handler)
 
 
+def _echo(text: str = "", *, nl: bool = True, err: bool = False) -> None:
+    """``click.echo`` made inert: no control character (escape sequence) reaches the terminal.
+
+    What is shown comes from the knowledge base, possibly another author's (prompts,
+    labels, titles, its version), and from the session file; as in `cramp diagnose`.
+    """
+    from explain.safe_text import for_terminal
+
+    click.echo(for_terminal(text), nl=nl, err=err)
+
+
+def _line(text: object) -> str:
+    """Knowledge-base text shown on one line: its line breaks cannot start a line of ours."""
+    from explain.safe_text import for_terminal_line
+
+    return for_terminal_line(text)
+
+
 def _say(text: str = "", *, err: bool = False) -> None:
     """Print, ignoring a terminal that has gone away (the answers are saved already)."""
     with suppress(OSError):
-        click.echo(text, err=err)
+        _echo(text, err=err)
 
 
 class _Shell:
@@ -226,7 +318,7 @@ class _Shell:
     # --- plumbing -------------------------------------------------------------------
 
     def save(self, *, finished: bool = False) -> None:
-        from .session import save_session
+        from cramp.session import save_session
 
         try:
             save_session(self.path, self.c, finished=finished)
@@ -240,14 +332,14 @@ class _Shell:
 
     def save_quietly(self) -> None:
         """Save once more on the way out, in case the stop cut the last save short."""
-        from .session import save_session
+        from cramp.session import save_session
 
         with suppress(OSError):
             save_session(self.path, self.c, finished=self.finished)
 
     def read(self, prompt: str) -> str | None:
         """One line from the runner (None at end of input)."""
-        click.echo(prompt, nl=False)
+        _echo(prompt, nl=False)
         stream = sys.stdin
         if stream is None:
             return None
@@ -259,23 +351,23 @@ class _Shell:
                 if len(line) > MAX_LINE and not line.endswith("\n"):
                     while (rest := stream.readline(MAX_LINE)) and not rest.endswith("\n"):
                         pass
-                    click.echo("")
-                    click.echo(f"That line is over {MAX_LINE} characters; please type it again.")
-                    click.echo(prompt, nl=False)
+                    _echo("")
+                    _echo(f"That line is over {MAX_LINE} characters; please type it again.")
+                    _echo(prompt, nl=False)
                     continue
             except UnicodeDecodeError:
-                click.echo("")
-                click.echo("That could not be read as text; please type it again.")
-                click.echo(prompt, nl=False)
+                _echo("")
+                _echo("That could not be read as text; please type it again.")
+                _echo(prompt, nl=False)
                 continue
             break
         if not line:
-            click.echo("")
+            _echo("")
             return None
         if self.echo_input:
             from explain.safe_text import for_terminal
 
-            click.echo(for_terminal(line.rstrip("\r\n")))
+            _echo(for_terminal(line.rstrip("\r\n")))
         return line.rstrip("\r\n")
 
     def saved_message(self, how: str) -> None:
@@ -303,16 +395,16 @@ class _Shell:
     def _run(self, *, resumed: bool, note: str | None, prefilled: str | None) -> None:
         kb, c = self.kb, self.c
         self.save()
-        click.echo(f"{kb.manifest.title} · consultation (knowledge base {kb.version})")
+        _echo(f"{_line(kb.manifest.title)} · consultation (knowledge base {_line(kb.version)})")
         if note:
-            click.echo(note)
+            _echo(note)
         if resumed:
-            click.echo(f"Continuing your saved consultation: {_answers(len(c.history))} so far.")
+            _echo(f"Continuing your saved consultation: {_answers(len(c.history))} so far.")
         elif prefilled:
-            click.echo(f"{_answers(len(c.history))} taken from {printable(prefilled)}.")
-        click.echo("I ask only what can still change the result, warning signs first.")
-        click.echo(f"At any question you can type: {COMMANDS}.")
-        click.echo(f"Each answer is saved as you go, in {self.shown}.")
+            _echo(f"{_answers(len(c.history))} taken from {printable(prefilled)}.")
+        _echo("I ask only what can still change the result, warning signs first.")
+        _echo(f"At any question you can type: {COMMANDS}.")
+        _echo(f"Each answer is saved as you go, in {self.shown}.")
         announced: str | None = None
         while True:
             if not c.is_red_flag:
@@ -322,7 +414,7 @@ class _Shell:
                 # left to ask, the closing screen shows it instead.
                 announced = c.triage_tier
                 self.show_referral()
-                click.echo(
+                _echo(
                     "A few more warning-sign questions decide whether this is more "
                     "urgent; everything else can wait."
                 )
@@ -340,7 +432,7 @@ class _Shell:
 
     def ask(self, question: Question) -> str:
         """Put one question until it is answered; returns answered, back, quit or eof."""
-        from .consultation import read_answer
+        from expert.consultation import read_answer
 
         c = self.c
         self.show_question(question)
@@ -360,21 +452,21 @@ class _Shell:
             if word in BACK_WORDS:
                 undone = c.back()
                 if undone is None:
-                    click.echo("Nothing to take back yet.")
+                    _echo("Nothing to take back yet.")
                     continue
                 self.save()
                 taken = self.kb.questions[undone]
-                click.echo(f"Took back your answer to: {taken.prompt}")
+                _echo(f"Took back your answer to: {_line(taken.prompt)}")
                 return "back"
             if word in UNKNOWN_WORDS:
                 c.unknown(question.id)
                 self.save()
-                click.echo("Noted as don't know; nothing that needs this answer is concluded.")
+                _echo("Noted as don't know; nothing that needs this answer is concluded.")
                 return "answered"
             try:
                 value = read_answer(question, line)
             except ValueError as exc:
-                click.echo(f"{exc}. (Or type {COMMANDS}.)")
+                _echo(f"{exc}. (Or type {COMMANDS}.)")
                 continue
             c.answer(question.id, value)
             self.save()
@@ -384,60 +476,59 @@ class _Shell:
 
     def show_question(self, question: Question) -> None:
         c = self.c
-        click.echo("")
+        _echo("")
         answered = len(c.history)
         left = c.remaining()
-        click.echo(
-            f"[{answered + 1}] {question.section} · {answered} answered, at most {left} to go"
-        )
-        click.echo(question.prompt)
+        section = _line(question.section)
+        _echo(f"[{answered + 1}] {section} · {answered} answered, at most {left} to go")
+        _echo(_line(question.prompt))
         if question.type == "yesno":
             hint = "y/n"
         elif question.type in ("choice", "multi"):
             for number, choice in enumerate(question.choices, 1):
-                click.echo(f"  {number}. {choice.label}")
+                _echo(f"  {number}. {_line(choice.label)}")
             count = len(question.choices)
             hint = f"1-{count}" if question.type == "choice" else "e.g. 1,3 or none"
         else:
-            hint = f"{question.unit}, {_num(question.min)} to {_num(question.max)}"
-        click.echo(f"  [{hint} · {COMMANDS}]")
+            hint = f"{_line(question.unit)}, {_num(question.min)} to {_num(question.max)}"
+        _echo(f"  [{hint} · {COMMANDS}]")
 
     def show_help(self, question: Question) -> None:
-        from .consultation import allowed_answers
+        from expert.consultation import allowed_answers
 
-        click.echo(f"About this question: {question.help}")
-        click.echo(f"Answer with {allowed_answers(question)}, or type:")
-        click.echo(
-            "  why      which sources make this question matter, and what each answer changes"
-        )
-        click.echo("  back     take back your last answer")
-        click.echo("  ?        don't know (also: unknown); nothing that needs it is concluded")
-        click.echo("  help     this help")
-        click.echo(f"  quit     save and stop; continue later with: {self.resume}")
+        _echo(f"About this question: {_line(question.help)}")
+        _echo(f"Answer with {_line(allowed_answers(question))}, or type:")
+        _echo("  why      which sources make this question matter, and what each answer changes")
+        _echo("  back     take back your last answer")
+        _echo("  ?        don't know (also: unknown); nothing that needs it is concluded")
+        _echo("  help     this help")
+        _echo(f"  quit     save and stop; continue later with: {self.resume}")
 
     def show_why(self, why: Why) -> None:
         questions = self.kb.questions
         if not why.matters:
-            click.echo("No rule left depends on this answer.")
+            _echo("No rule left depends on this answer.")
             return
         count = len(why.reasons)
-        click.echo(
+        _echo(
             f"Why this question: your answer decides {count} rule{'s' if count != 1 else ''} "
             "that can still change the result."
         )
         for reason in why.reasons:
             name = reason.claim or reason.rule
-            click.echo(f"  - [{name}] {reason.says}")
+            _echo(f"  - [{name}] {_line(reason.says)}")
             if reason.source_title:
-                click.echo(f"      source: {reason.source_title}")
+                _echo(f"      source: {_line(reason.source_title)}")
             else:
-                click.echo("      from the knowledge base's description of the theory")
-            click.echo(f"      applies when: {'; '.join(reason.needs)}")
+                _echo("      from the knowledge base's description of the theory")
+            _echo(f"      applies when: {'; '.join(reason.needs)}")
             if reason.via:
-                click.echo(f"      (through the question it opens: {questions[reason.via].prompt})")
-        click.echo("What each answer would change:")
+                _echo(
+                    f"      (through the question it opens: {_line(questions[reason.via].prompt)})"
+                )
+        _echo("What each answer would change:")
         if questions[why.question].type == "multi":
-            click.echo("  (each choice as if it were the only one picked)")
+            _echo("  (each choice as if it were the only one picked)")
         for outcome in why.outcomes:
             parts = []
             for verb, names in (
@@ -449,7 +540,7 @@ class _Shell:
                     parts.append(f"{verb} {_names(names)}")
             referral = self._referral_in(outcome.fires)
             line = "; ".join(parts) or "no change"
-            click.echo(f"  {outcome.answer} → {line}{referral}")
+            _echo(f"  {_line(outcome.answer)} → {_line(line)}{referral}")
 
     def _referral_in(self, rules: tuple[str, ...]) -> str:
         """`` (URGENT referral)`` when an answer would fire a red flag."""
@@ -460,19 +551,19 @@ class _Shell:
         ]
         for tier in ("emergency", "urgent"):
             if tier in tiers:
-                return f" ({self.kb.manifest.tiers[tier].title.upper()} referral)"  # type: ignore[index]
+                return f" ({_line(self.kb.manifest.tiers[tier].title.upper())} referral)"
         return ""
 
     def show_referral(self) -> None:
         diagnosis = self.c.diagnosis()
         triage = diagnosis.triage
         rule = "!" * 72
-        click.echo("")
-        click.echo(rule)
-        click.echo(f"{triage.title.upper()}: {triage.action}")
+        _echo("")
+        _echo(rule)
+        _echo(f"{_line(triage.title.upper())}: {_line(triage.action)}")
         for claim in triage.claims:
-            click.echo(f"  because: {claim.says} ({claim.source_title})")
-        click.echo(rule)
+            _echo(f"  because: {_line(claim.says)} ({_line(claim.source_title)})")
+        _echo(rule)
 
     def finish(self) -> None:
         from explain import render_text
@@ -480,65 +571,53 @@ class _Shell:
         c = self.c
         diagnosis = c.diagnosis()
         self.save(finished=True)
-        click.echo("")
+        _echo("")
         if c.is_red_flag:
-            click.echo("The questions stop here: a warning sign needs attention first.")
+            _echo("The questions stop here: a warning sign needs attention first.")
             self.show_referral()
-            click.echo("")
-            click.echo(
+            _echo("")
+            _echo(
                 "What else is known from your answers so far (secondary: act on the "
                 "referral above first):"
             )
         else:
-            click.echo(
+            _echo(
                 f"Nothing left to ask can change the result ({_answers(len(c.history))}; "
                 f"the full questionnaire has {len(self.kb.questions)} questions)."
             )
-        click.echo("")
-        click.echo(render_text(diagnosis, title=self.kb.manifest.title), nl=False)
+        _echo("")
+        _echo(render_text(diagnosis, title=self.kb.manifest.title), nl=False)
         self.offer_report()
 
     def offer_report(self) -> None:
-        try:
-            from explain import write_report
-        except ImportError:  # reports are not available in this build: offer a profile
-            write_report = None
-        click.echo("")
-        if write_report is not None:
-            click.echo(
-                "Write a report of this consultation? Give a file name ending in .md, .html "
-                "or .json, or press Enter to skip."
-            )
-        else:
-            click.echo(
-                "Save these answers as a profile (YAML) for `cramp diagnose`? "
-                "Give a file name, or press Enter to skip."
-            )
+        from cramp.report import write_report
+
+        _echo("")
+        _echo(
+            "Write a report of this consultation? Give a file name ending in .md, .html "
+            "or .json, or press Enter to skip."
+        )
         while True:
             line = self.read("file> ")
             if line is None or not line.strip() or line.strip().lower() in QUIT_WORDS:
-                click.echo(f"Nothing written. Your answers stay saved in {self.shown}.")
+                _echo(f"Nothing written. Your answers stay saved in {self.shown}.")
                 return
-            target = Path(line.strip()).expanduser()
+            try:
+                target = Path(line.strip()).expanduser()
+            except RuntimeError:  # ~someone who is not a user here
+                _echo(f"{printable(line.strip())}: no such user's home; give another name.")
+                continue
             shown = printable(target)
             try:
-                if write_report is not None:
-                    written = write_report(self.kb, self.c.profile(), target)
-                    click.echo(f"Report written to {printable(written)}.")
-                else:
-                    from .session import write_profile
-
-                    write_profile(target, self.c.profile())
-                    click.echo(f"Answers saved to {shown}.")
-                    again = printable(shlex.quote(str(target)))
-                    click.echo(f"See the conclusions again with: cramp diagnose {again}")
+                written = write_report(self.kb, self.c.profile(), target)
+                _echo(f"Report written to {printable(written)}.")
                 return
             except FileExistsError:
-                click.echo(f"{shown} already exists; give another name, or press Enter to skip.")
+                _echo(f"{shown} already exists; give another name, or press Enter to skip.")
             except ValueError as exc:
-                click.echo(f"{printable(exc)}; give another name, or press Enter to skip.")
+                _echo(f"{printable(exc)}; give another name, or press Enter to skip.")
             except OSError as exc:
-                click.echo(
+                _echo(
                     f"cannot write {shown}: {printable(exc.strerror or exc)}; "
                     "give another name, or press Enter to skip."
                 )

@@ -4,6 +4,10 @@ Reports, saved sessions, saved profiles and generated documents all go through
 :func:`write_atomically`: the data goes to a temporary file beside the target, is
 flushed and fsynced, and only then takes the target's name. A crash at any moment
 leaves the previous file (or no file) under that name, never half of one.
+
+Only a regular file is ever replaced: a symbolic link, a device, a FIFO or a socket at
+the target's name is refused (:class:`NotRegularFileError`), since renaming over it
+would swap ``/dev/null`` or a link for a regular file, or write where the link points.
 """
 
 from __future__ import annotations
@@ -12,7 +16,30 @@ import contextlib
 import errno
 import os
 import secrets
+import stat
 from pathlib import Path
+
+
+class NotRegularFileError(OSError):
+    """The name to write holds something other than a regular file (a link, a device...)."""
+
+    def __init__(self, path: Path | str, kind: str) -> None:
+        super().__init__(errno.EEXIST, f"is {kind}, not a regular file", str(path))
+        self.kind = kind
+
+    def __str__(self) -> str:
+        return f"{self.filename}: {self.strerror}; cramp writes only regular files or new names"
+
+
+def not_regular(path: Path | str) -> str | None:
+    """What ``path`` is when it exists and is not a regular file (``a symbolic link``...)."""
+    from knowledge._yaml import mode_kind
+
+    try:
+        mode = os.lstat(path).st_mode
+    except (OSError, ValueError):
+        return None  # nothing there (or nothing to tell): the write itself will say
+    return None if stat.S_ISREG(mode) else mode_kind(mode)
 
 
 def write_atomically(path: Path, data: bytes, *, replace: bool = False, mode: int = 0o666) -> None:
@@ -20,8 +47,15 @@ def write_atomically(path: Path, data: bytes, *, replace: bool = False, mode: in
 
     Without ``replace`` an existing file is never touched: FileExistsError, even if the
     file appears while writing (the final step is then a hard link, which fails if the
-    name is taken). ``mode`` is filtered by the umask (0o600 keeps a file private).
+    name is taken). With ``replace``, only a regular file is replaced:
+    :class:`NotRegularFileError` for anything else there (checked before anything is
+    written). ``mode`` is filtered by the umask (0o600 keeps a file private).
     """
+    kind = not_regular(path) if replace else None
+    if kind == "a directory":
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    if kind is not None:
+        raise NotRegularFileError(path, kind)
     directory = path.parent if str(path.parent) else Path(".")
     # Shortened, so a name near the file system's limit still leaves room for the suffix.
     tmp = directory / f".{path.name[:50]}.{secrets.token_hex(6)}.tmp"
@@ -64,4 +98,4 @@ def _fsync_directory(directory: Path) -> None:
             os.close(fd)
 
 
-__all__ = ["write_atomically"]
+__all__ = ["NotRegularFileError", "not_regular", "write_atomically"]

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .invariants import profile_yaml
-from .kb_diff import DiffReport, Example, KindReport, Side
+from cramp.authoring.invariants import profile_yaml
+from cramp.authoring.kb_diff import DiffReport, Example, KindReport, Side
 
 __all__ = ["render_markdown", "render_text", "report_dict"]
 

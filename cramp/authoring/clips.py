@@ -30,10 +30,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from expert.rules import FactTest, RuleSpec, rule_specs
 from knowledge import Condition, KnowledgeBase, Profile
 from knowledge.conditions import FindingTest
-
-from .rules import FactTest, RuleSpec, rule_specs
 
 #: Salience of keeping a question with no ``ask_if``; two less per level of nesting.
 #: CLIPS allows -10000 to 10000; every specification's rule sits below ``SALIENCE_SPEC``,
@@ -123,9 +122,9 @@ def _patterns(conditions: Iterable[Condition], prefix: str) -> list[str]:
             else:
                 out += [f"(answered (question {question}))", f"(not {choice})"]
         else:
-            atoms = sorted(_atom(v) for v in cond.values)
+            names = sorted(_atom(v) for v in cond.values)
             # ``a|b``: one of them; ``~a&~b``: known, and none of them.
-            either, neither = "|".join(atoms), "&".join(f"~{a}" for a in atoms)
+            either, neither = "|".join(names), "&".join(f"~{a}" for a in names)
             if cond.op == "unless":
                 out.append(f"(not (answer (question {question}) (value {either})))")
             else:
@@ -156,20 +155,21 @@ def _depths(kb: KnowledgeBase) -> dict[str, int]:
     Walked with an explicit stack, so a long chain cannot exhaust Python's recursion.
     """
     depths: dict[str, int] = {}
-    for root in kb.questions:
-        stack = [root]
+    for start in kb.questions:
+        stack = [start]
         while stack:
             qid = stack[-1]
             if qid in depths:
                 stack.pop()
                 continue
             above = [c.question for c in kb.preconditions.get(qid, ())]
-            missing = [q for q in above if q not in depths and q not in stack]
-            if missing:
-                stack.extend(missing)
+            todo = [q for q in above if q not in depths and q not in stack]
+            if todo:
+                stack.extend(todo)
                 continue
-            stack.pop()
+            # (A question already on the stack would be a cycle, which the loader refuses.)
             depths[qid] = 1 + max((depths.get(q, 0) for q in above), default=-1)
+            stack.pop()
     return depths
 
 
@@ -243,7 +243,7 @@ def compile_clips(kb: KnowledgeBase) -> str:
     """The knowledge base as CLIPS source: templates, then rules (same text every time)."""
     header = (
         f"; {kb.manifest.title}, knowledge base {kb.version} ({kb.short_hash}),"
-        " compiled by expert.clips"
+        " compiled by cramp.authoring.clips"
     )
     specs = [spec for spec in rule_specs(kb) if spec.kind != "gate"]
     packed = _saliences(specs)

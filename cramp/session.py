@@ -14,20 +14,24 @@ never half of one. The file is YAML a person can read::
     unknown: []
 
 The file holds health information, so it is created readable by its owner only.
+While a consultation uses it, a lock file beside it (``.session.yaml.lock``) is held
+with ``flock``, so a second ``cramp ask`` on the same session is refused instead of
+two of them overwriting each other's answers.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cramp.files import write_atomically
+from expert.consultation import Consultation
 from knowledge import KnowledgeBase, ProblemsError, Profile, parse_profile
-
-from .consultation import Consultation
-from .files import write_atomically
+from knowledge.values import profile_value
 
 SESSION_FORMAT = 1
 SESSION_HEADER = "# cramp ask session: continue it with `cramp ask --resume`\n"
@@ -36,6 +40,10 @@ PROFILE_HEADER = "# cramp profile written by `cramp ask`; use it with `cramp dia
 
 class SessionError(ValueError):
     """A session file that cannot be used; the message is one line for the runner."""
+
+
+class SessionBusy(SessionError):
+    """Another process holds the session's lock (another ``cramp ask`` is using it)."""
 
 
 @dataclass(frozen=True)
@@ -61,17 +69,6 @@ def default_session_path(environ: Mapping[str, str] | None = None) -> Path:
     return base / "cramp" / "session.yaml"
 
 
-def answer_data(value: Any) -> Any:
-    """An answer in profile form: yes/no for booleans, lists for multi, plain numbers."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, tuple | list):
-        return list(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 def session_data(consultation: Consultation, *, finished: bool = False) -> dict[str, Any]:
     """Plain data for a session file."""
     kb = consultation.kb
@@ -86,7 +83,7 @@ def session_data(consultation: Consultation, *, finished: bool = False) -> dict[
         data["notes"] = consultation.notes
     data["order"] = list(consultation.history)
     answers = consultation.answers
-    data["answers"] = {q: answer_data(answers[q]) for q in consultation.history if q in answers}
+    data["answers"] = {q: profile_value(answers[q]) for q in consultation.history if q in answers}
     data["unknown"] = [q for q in consultation.history if q in consultation.unknowns]
     return data
 
@@ -105,6 +102,83 @@ def save_session(path: Path, consultation: Consultation, *, finished: bool = Fal
     text = dump_yaml(session_data(consultation, finished=finished), SESSION_HEADER)
     # Private to its owner: a session holds health answers.
     write_atomically(path, text.encode("utf-8"), replace=True, mode=0o600)
+
+
+def is_session_file(path: Path) -> bool:
+    """Whether ``path`` holds a cramp session, or nothing at all (so it may be replaced).
+
+    Recognised by the header cramp writes, or, with the header edited away, by the
+    ``format`` and ``knowledge_base`` keys only a session has; validity is not needed
+    (a session saved by another knowledge base is still a session).
+    """
+    from knowledge._yaml import TooLargeError, decode, parse_yaml, read_limited
+    from knowledge.profile import MAX_PROFILE_BYTES
+
+    try:
+        raw = read_limited(path, MAX_PROFILE_BYTES)
+    except (OSError, TooLargeError):
+        return False
+    if not raw.strip() or raw.startswith(SESSION_HEADER.encode()):
+        return True
+    try:
+        data = parse_yaml(decode(raw, str(path)), str(path)).data
+    except ProblemsError:
+        return False
+    return isinstance(data, dict) and "format" in data and "knowledge_base" in data
+
+
+@contextmanager
+def session_lock(path: Path) -> Iterator[None]:
+    """Hold the lock of the session at ``path``; :class:`SessionBusy` if another holds it.
+
+    The lock is taken on a file beside the session (``.NAME.lock``), not on the session
+    itself, which every save replaces with a new file; it is removed again on the way
+    out (a killed process leaves it behind, empty and unlocked, which is harmless).
+    Where locks cannot be taken (no ``fcntl``, a directory that cannot be written),
+    the consultation goes on without one; saving then says what is wrong.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    lock = path.with_name(f".{path.name[:200]}.lock")
+    # O_NOFOLLOW: a link planted under the lock's name is never followed.
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC
+    while True:
+        try:
+            fd = os.open(lock, flags, 0o600)
+        except OSError:
+            yield
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise SessionBusy(
+                f"{path}: another `cramp ask` is using this consultation; finish or quit "
+                "that one first, or choose another file with --session"
+            ) from None
+        except OSError:  # a file system without locks: go on as before
+            os.close(fd)
+            yield
+            return
+        # The holder before us may have removed the file between our open and our lock:
+        # then we hold a lock nobody else can see, so start again on the current file.
+        try:
+            same = os.fstat(fd).st_ino == os.lstat(lock).st_ino
+        except OSError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        # Removed while still held, so no one can lock the old file after we let go.
+        with suppress(OSError):
+            os.unlink(lock)
+        os.close(fd)
 
 
 def load_session(path: Path, kb: KnowledgeBase) -> Session:
@@ -182,11 +256,14 @@ def write_profile(path: Path, profile: Profile) -> None:
 
 __all__ = [
     "Session",
+    "SessionBusy",
     "SessionError",
     "default_session_path",
     "dump_yaml",
+    "is_session_file",
     "load_session",
     "save_session",
     "session_data",
+    "session_lock",
     "write_profile",
 ]

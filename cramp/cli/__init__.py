@@ -12,7 +12,15 @@ from typing import Any
 
 import click
 
-from ._cli_support import EXIT_ERROR, EXIT_INPUT, fail, load_kb, load_profile, printable
+from cramp.cli.support import (
+    EXIT_ERROR,
+    EXIT_INPUT,
+    fail,
+    load_kb,
+    load_profile,
+    printable,
+    write_stdout,
+)
 
 
 class CrampGroup(click.Group):
@@ -76,8 +84,18 @@ def _silence_stdout() -> None:
     metavar="DIR",
     help="Knowledge-base directory to use instead of the bundled one ($CRAMP_KB).",
 )
+@click.option(
+    "--cache-dir",
+    "cache_dir",
+    envvar="CRAMP_CACHE_DIR",
+    metavar="DIR",
+    help=(
+        "Directory for compiled knowledge-base images ($CRAMP_CACHE_DIR; default "
+        "$XDG_CACHE_HOME/cramp). CRAMP_NO_CACHE=1 turns images off."
+    ),
+)
 @click.version_option(package_name="cramp-expert", prog_name="cramp")
-def cli(kb_dir: str | None) -> None:
+def cli(kb_dir: str | None, cache_dir: str | None) -> None:
     """cramp: an expert system, with explanations, about leg cramps in runners.
 
     It reasons over what five published articles and public health pages say about
@@ -124,11 +142,11 @@ def diagnose(ctx: click.Context, profile: str, fmt: str) -> None:
     if fmt == "json":
         from explain.safe_text import json_text
 
-        click.echo(json_text(diagnosis.to_dict()))
+        write_stdout(json_text(diagnosis.to_dict()) + "\n")
     else:
         from explain import render_text
 
-        click.echo(render_text(diagnosis, title=kb.manifest.title), nl=False)
+        write_stdout(render_text(diagnosis, title=kb.manifest.title))
 
 
 @cli.command()
@@ -149,14 +167,13 @@ def demo(ctx: click.Context, example: str, list_: bool) -> None:
     """
     from expert import diagnose as run_diagnosis
     from explain import render_text
-    from explain.values import answer_words
     from knowledge import ProblemsError, load_profile_text
     from knowledge.bundled import example_names, example_path
+    from knowledge.values import answer_words
 
     names = example_names()
     if list_:
-        for name in names:
-            click.echo(name)
+        write_stdout("".join(f"{name}\n" for name in names))
         return
     if example not in names:
         from knowledge.problems import did_you_mean
@@ -171,12 +188,13 @@ def demo(ctx: click.Context, example: str, list_: bool) -> None:
         profile = load_profile_text(path.read_bytes(), kb, path.name)
     except ProblemsError as exc:
         fail([str(p) for p in exc.problems], 1)
-    title = f"Worked consultation: {profile.name or example}"
-    click.echo(title)
-    click.echo("=" * len(title))
+    from explain.safe_text import for_terminal, for_terminal_line
+
+    title = for_terminal_line(f"Worked consultation: {profile.name or example}")
+    lines = [title, "=" * len(title)]
     if profile.notes:
-        click.echo(profile.notes.strip())
-    click.echo()
+        lines.append(for_terminal(profile.notes.strip()))
+    lines.append("")
     for qid, question in kb.questions.items():
         if qid in profile.unknown:
             answer = "don't know"
@@ -184,20 +202,22 @@ def demo(ctx: click.Context, example: str, list_: bool) -> None:
             answer = answer_words(question, profile.answers[qid])
         else:
             continue
-        click.echo(f"  Q: {question.prompt}")
-        click.echo(f"  A: {answer}")
-    click.echo()
-    click.echo(render_text(run_diagnosis(kb, profile), title=kb.manifest.title), nl=False)
+        # Knowledge-base text from another author: inert on a terminal, one line each.
+        lines.append(f"  Q: {for_terminal_line(question.prompt)}")
+        lines.append(f"  A: {for_terminal_line(answer)}")
+    lines.append("")
+    text = "\n".join(lines) + "\n"
+    write_stdout(text + render_text(run_diagnosis(kb, profile), title=kb.manifest.title))
 
 
 def _register() -> None:
     """Attach the command groups that live in their own modules."""
-    from .cli_ask import ask
-    from .cli_batch import batch
-    from .cli_graph import graph
-    from .cli_kb import kb
-    from .cli_kb_diff import diff as kb_diff
-    from .cli_report import explain, report
+    from cramp.cli.ask import ask
+    from cramp.cli.batch import batch
+    from cramp.cli.graph import graph
+    from cramp.cli.kb import kb
+    from cramp.cli.kb_diff import diff as kb_diff
+    from cramp.cli.report import explain, report
 
     cli.add_command(kb)
     kb.add_command(graph)

@@ -3,7 +3,7 @@
 Each :class:`Invariant` pairs a Hypothesis strategy of examples (runners, or a runner
 and a variation of it) with a check that raises :class:`Violation` naming the runner
 that breaks it. Some also search the knowledge base exhaustively first (every claim,
-every question). :mod:`explain.invariant_suite` runs them for ``cramp kb test`` and for
+every question). :mod:`cramp.authoring.invariant_suite` runs them for ``cramp kb test`` and for
 pytest. The checks read the engine's results, the diagnosis, its text and JSON output
 and the derivation graph, which is why they live here, above :mod:`expert`.
 
@@ -24,14 +24,14 @@ from typing import Any
 from hypothesis import reject
 from hypothesis import strategies as st
 
+from cramp.authoring.runners import profiles, red_flag_claims, reorderings
 from expert import conclusions
 from expert.engine import Reasoner, Run
 from knowledge import Condition, KnowledgeBase, Profile
 from knowledge.conditions import FindingTest, holds_all
-from knowledge.runners import profiles, red_flag_claims, reorderings
 from knowledge.safety_words import DRINKING, STOP_MEDICINE, stops_a_medicine
 from knowledge.satisfy import satisfying_answers
-from knowledge.schema import TIERS
+from knowledge.vocabulary import TIERS
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def profile_yaml(profile: Profile, *, ordered: bool = False) -> str:
     """A profile as YAML in profile format (yes/no, lists in brackets, ``unknown``)."""
     data = profile.to_data()
     if ordered:
-        keys = [k for k in ("name", "notes") if k in data]
+        keys: list[str] = [k for k in ("name", "notes") if k in data]
         keys += [q for q in profile.answers if q in data]
         keys += sorted(set(data) - set(keys))
         data = {k: data[k] for k in keys}
@@ -101,7 +101,7 @@ class Context:
     @cached_property
     def clips(self) -> Any:
         """The independent CLIPS engine (needs clipspy)."""
-        from expert.clips import ClipsReasoner
+        from cramp.authoring.clips import ClipsReasoner
 
         return ClipsReasoner(self.kb)
 
@@ -465,28 +465,28 @@ def _check_both_sides(ctx: Context, profile: Profile) -> None:
             if c.id in holding and c.stance != "disputes"
         }
 
-    for conflict in kb.conflicts.values():
-        a, b = conflict.between
+    for clash in kb.conflicts.values():
+        a, b = clash.between
         if not (backed(a) and backed(b)):
             continue
         for side in (a, b):
             if side in withheld and side not in shown_withheld:
                 raise Violation(
-                    f"{side!r} (one side of {conflict.id!r}) is withheld but not shown as such",
+                    f"{side!r} (one side of {clash.id!r}) is withheld but not shown as such",
                     runners,
                     item=side,
                 )
             if side not in withheld and side not in advice:
                 raise Violation(
-                    f"{side!r} (one side of {conflict.id!r}) applies but is not shown",
+                    f"{side!r} (one side of {clash.id!r}) applies but is not shown",
                     runners,
                     item=side,
                 )
         if a not in withheld and b not in withheld:
-            item = shown.get(f"advice:{conflict.id}")
+            item = shown.get(f"advice:{clash.id}")
             if item is None or {s.item for s in item.sides} != {a, b}:
                 raise Violation(
-                    f"both sides of the conflict {conflict.id!r} ({a}, {b}) apply, but the "
+                    f"both sides of the conflict {clash.id!r} ({a}, {b}) apply, but the "
                     "conflict is not shown",
                     runners,
                     item=a,
@@ -821,10 +821,9 @@ _register(
 
 def _search_table(ctx: Context) -> int:
     """Every row of the knowledge base's red-flag table (none without one)."""
+    from cramp.authoring.red_flag_table import row_problems
     from knowledge.problems import ProblemsError
     from knowledge.red_flags import read_red_flag_table, row_profile
-
-    from .red_flag_table import row_problems
 
     try:
         rows = read_red_flag_table(ctx.kb.root) or ()
@@ -870,7 +869,7 @@ def _search_fireable(ctx: Context) -> int:
                     f"{c.question} is asked only if "
                     + "; ".join(p.describe() for p in kb.preconditions[c.question])
                     for c in kb.conditions[claim_id]
-                    if kb.preconditions.get(c.question)
+                    if isinstance(c, Condition) and kb.preconditions.get(c.question)
                 }
             )
             why = f" (and {', '.join(gated)})" if gated else ""
@@ -923,8 +922,8 @@ def _search_questions(ctx: Context) -> int:
     rules: list[tuple[str, tuple[Any, ...]]] = [
         (f"claim {c!r}", conds) for c, conds in kb.conditions.items()
     ]
-    for theory_id, clauses in kb.contradictions.items():
-        rules += [(f"a contradiction of {theory_id!r}", conds) for conds, _ in clauses]
+    for theory_id, contradicted in kb.contradictions.items():
+        rules += [(f"a contradiction of {theory_id!r}", conds) for conds, _ in contradicted]
     # Every way a finding can hold: a question may matter only through one of them.
     for finding_id, clauses in kb.finding_clauses.items():
         rules += [
@@ -1054,7 +1053,7 @@ def engine_differences(ctx: Context, profile: Profile) -> list[str]:
     """How the CLIPS engine's results differ from experta's for one profile (empty: none)."""
     run = ctx.run(profile)
     other = ctx.clips.run(profile)
-    compared = {
+    compared: dict[str, tuple[set[Any], set[Any]]] = {
         "answers kept": (set(run.answers.items()), set(other.answers.items())),
         "claims fired": (set(run.fired_claims), set(other.fired_claims)),
         "advice recommended": (

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import shlex
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from ._cli_support import EXIT_ERROR, fail, load_kb, load_profile, printable, same_file
+from cramp.cli.support import (
+    EXIT_ERROR,
+    fail,
+    load_kb,
+    load_profile,
+    printable,
+    same_file,
+    write_stdout,
+)
 
 
 @click.command()
@@ -29,8 +36,24 @@ from ._cli_support import EXIT_ERROR, fail, load_kb, load_profile, printable, sa
     help="Report format, when FILE's extension does not say it.",
 )
 @click.option("--force", is_flag=True, help="Overwrite FILE if it already exists.")
+@click.option(
+    "--template-dir",
+    type=click.Path(exists=True, file_okay=False),
+    metavar="DIR",
+    help=(
+        "Templates that replace the shipped ones by name (report.md.j2, report.html.j2); "
+        "they can extend them as default:report.html.j2."
+    ),
+)
 @click.pass_context
-def report(ctx: click.Context, profile: str, output: str, fmt: str | None, force: bool) -> None:
+def report(
+    ctx: click.Context,
+    profile: str,
+    output: str,
+    fmt: str | None,
+    force: bool,
+    template_dir: str | None,
+) -> None:
     """Write a full report for a runner's answers: Markdown, HTML or JSON.
 
     The triage comes first, with what the answers point to (the findings), the warning
@@ -47,8 +70,9 @@ def report(ctx: click.Context, profile: str, output: str, fmt: str | None, force
       cramp report examples/long-hot-run.yaml -o report.html
       cramp report profile.yaml -o report.md
       cramp report profile.yaml -o - --format json | jq .triage
+      cramp report profile.yaml -o club.html --template-dir my-templates
     """
-    from explain import write_report
+    from cramp.report import write_report
     from explain.build import report_context
     from explain.report import render_report
 
@@ -60,12 +84,32 @@ def report(ctx: click.Context, profile: str, output: str, fmt: str | None, force
     if output == "-":
         if fmt is None:
             fail("-o -: give --format md, html or json when writing to standard output")
-        click.echo(render_report(report_context(kb, answers), fmt), nl=False)
+        with template_errors(template_dir):
+            text = render_report(report_context(kb, answers), fmt, template_dir)
+        write_stdout(text)
         return
-    with output_errors(output):
-        written = write_report(kb, answers, Path(output), fmt, force=force)
+    with output_errors(output), template_errors(template_dir):
+        written = write_report(
+            kb, answers, Path(output), fmt, force=force, template_dir=template_dir
+        )
     size = written.stat().st_size
     click.echo(printable(f"wrote {written} ({fmt or written.suffix.lstrip('.')}, {size} bytes)"))
+
+
+@contextmanager
+def template_errors(template_dir: str | None) -> Iterator[None]:
+    """A custom template that fails is one line naming it, its line and the error."""
+    if template_dir is None:
+        yield
+        return
+    import jinja2
+
+    try:
+        yield
+    except jinja2.TemplateSyntaxError as exc:
+        fail(f"--template-dir {template_dir}: {exc.name}:{exc.lineno}: {exc.message}")
+    except jinja2.TemplateError as exc:
+        fail(f"--template-dir {template_dir}: the template failed: {exc.message or exc}")
 
 
 @click.command()
@@ -118,15 +162,18 @@ def explain(ctx: click.Context, profile: str, item: str, why_not: bool) -> None:
         text = render_why_not(explain_why_not(kb, run, target), command=command)
     else:
         text = render_how(explain_how(kb, run, target), command=command)
-    click.echo(text, nl=False)
-    sys.stdout.flush()
+    write_stdout(text)
 
 
 @contextmanager
 def output_errors(output: str) -> Iterator[None]:
     """Turn a failure to write ``output`` into one line on stderr and an exit status."""
+    from cramp.files import NotRegularFileError
+
     try:
         yield
+    except NotRegularFileError as exc:
+        fail(f"{exc}; `-o -` writes to standard output")
     except FileExistsError:
         fail(f"{output}: already exists; use --force to overwrite it")
     except ValueError as exc:

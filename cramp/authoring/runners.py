@@ -8,7 +8,7 @@ dependency). Example::
     from hypothesis import given
     from expert import diagnose
     from knowledge import load_knowledge_base
-    from knowledge.runners import profiles
+    from cramp.authoring.runners import profiles
 
     KB = load_knowledge_base()
 
@@ -27,18 +27,20 @@ so a failing test reports a small runner.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hypothesis import reject
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from .conditions import FindingTest, holds_all
-from .model import KnowledgeBase
-from .problems import did_you_mean
-from .profile import Profile
-from .satisfy import satisfying_answers
-from .schema import Question
+from knowledge.conditions import FindingTest, holds_all
+from knowledge.model import KnowledgeBase
+from knowledge.problems import did_you_mean
+from knowledge.profile import Profile
+from knowledge.satisfy import satisfying_answers
+
+if TYPE_CHECKING:
+    from knowledge.schema import Question
 
 __all__ = ["answers", "fireable_red_flags", "profiles", "red_flag_claims", "reorderings"]
 
@@ -62,6 +64,7 @@ def answers(question: Question) -> st.SearchStrategy[Any]:
             lambda picked: tuple(v for v, keep in zip(values, picked, strict=True) if keep)
         )
     # The range ends are where conditions flip, so draw them often.
+    assert question.min is not None and question.max is not None, "set on number questions"
     return st.one_of(
         st.sampled_from([float(question.min), float(question.max)]),
         st.floats(question.min, question.max, allow_nan=False),

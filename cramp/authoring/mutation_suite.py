@@ -150,9 +150,8 @@ def _lint(root: Path) -> str:
 def _invariants(root: Path, only: Sequence[str], examples: int) -> str:
     from hypothesis import settings
 
+    from cramp.authoring.invariant_suite import PROFILES, check_all
     from knowledge import load_knowledge_base
-
-    from .invariant_suite import PROFILES, check_all
 
     kb = load_knowledge_base(root)
     using = settings(PROFILES["ci"], max_examples=examples)
@@ -166,7 +165,7 @@ def _invariants(root: Path, only: Sequence[str], examples: int) -> str:
 def _diff(
     base: KnowledgeBase, root: Path, scratch: Path, runners: int
 ) -> tuple[str, str, set[str]]:
-    from .kb_diff import Side, diff_knowledge_bases, load_side
+    from cramp.authoring.kb_diff import Side, diff_knowledge_bases, load_side
 
     old = Side("unmutated", base, table=load_side(base.root, "unmutated").table)
     new = load_side(root, "mutant", scratch)

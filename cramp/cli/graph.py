@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from ._cli_support import fail, load_kb, printable
-from .cli_report import output_errors
+from cramp.cli.report import output_errors
+from cramp.cli.support import fail, load_kb, printable, write_stdout
 
 #: File-name endings that pick a graph format when --format is not given.
 GRAPH_ENDINGS = {
@@ -42,12 +42,11 @@ def graph(ctx: click.Context, fmt: str | None, output: str | None, force: bool) 
       cramp kb graph -o kb.svg
       cramp kb graph --format dot | dot -Tpng -o kb.png
     """
+    from cramp.files import write_atomically
     from explain.dot import to_dot
     from explain.kb_graph import knowledge_graph
     from explain.mermaid import to_mermaid
     from explain.svg import render_svg
-
-    from .files import write_atomically
 
     if fmt is None:
         suffix = Path(output).suffix.lower() if output else ""
@@ -68,7 +67,9 @@ def graph(ctx: click.Context, fmt: str | None, output: str | None, force: bool) 
             g, title=f"{kb.manifest.title}: sources, claims, theories and advice", element_id="kb"
         )
     if output is None or output == "-":
-        click.echo(text, nl=False)
+        from explain.safe_text import for_terminal
+
+        write_stdout(for_terminal(text))
         return
     path = Path(output)
     with output_errors(output):

@@ -1,7 +1,7 @@
 """What generated runners reach in a knowledge base: ``cramp kb test --coverage``.
 
 Runners are drawn with a fixed seed from the public strategies of
-:mod:`knowledge.runners` (any runner, and runners with a red flag), as ``cramp kb
+:mod:`cramp.authoring.runners` (any runner, and runners with a red flag), as ``cramp kb
 test`` and ``cramp kb diff`` draw them. For each, the engine runs and the conclusions
 are drawn; the report lists the claims that never fired, the findings that never held,
 the advice never shown (neither active nor withheld), and each condition (of a claim or
@@ -14,10 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cramp.authoring.invariants import Context
 from knowledge import KnowledgeBase
 from knowledge.conditions import FindingTest
-
-from .invariants import Context
 
 __all__ = ["RunnerCoverage", "render_runner_coverage", "runner_coverage"]
 
@@ -62,7 +61,7 @@ def _tests(kb: KnowledgeBase) -> list[tuple[str, Any]]:
 
 def runner_coverage(kb: KnowledgeBase, *, runners: int = 200, seed: int = 0) -> RunnerCoverage:
     """Draw ``runners`` runners with ``seed`` and report what none of them reached."""
-    from .kb_diff import Side, generated_runners
+    from cramp.authoring.kb_diff import Side, generated_runners
 
     side = Side("knowledge base", kb)
     drawn = generated_runners(side, side, runners, seed)

@@ -1,4 +1,4 @@
-"""Run the invariants of :mod:`explain.invariants` under Hypothesis and report the outcome.
+"""Run the invariants of :mod:`cramp.authoring.invariants` under Hypothesis and report the outcome.
 
 Shared by ``cramp kb test`` and the pytest suite. Two Hypothesis settings profiles:
 
@@ -22,9 +22,8 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis.errors import HypothesisException
 
+from cramp.authoring.invariants import INVARIANTS, Context, Invariant, Violation
 from knowledge import KnowledgeBase
-
-from .invariants import INVARIANTS, Context, Invariant, Violation
 
 #: Every phase but "explain", which re-runs a failure many times to say which parts of
 #: the input vary freely; the minimal runner is what an author needs, and it is quick.
@@ -153,9 +152,8 @@ def _run_property(ctx: Context, invariant: Invariant, using: settings, counted: 
 
 
 def _runners_in(example: Any) -> list[Any]:
+    from cramp.authoring.invariants import Runner
     from knowledge import Profile
-
-    from .invariants import Runner
 
     found = [example] if isinstance(example, Profile) else []
     if isinstance(example, tuple):

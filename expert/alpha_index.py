@@ -1,0 +1,176 @@
+"""Hashed dispatch in experta's alpha network, so a fact visits only the tests it can pass.
+
+experta's alpha network is a tree of one-input test nodes. A node hands every token to
+each of its children in turn, and each child tests the fact again. Under the root there
+is one child per fact class (one ``Answer`` class per question, so a child per question),
+and under a class there is one child per tested value of a field. A declared fact
+therefore visits every question's node and every value's node: the cost of one
+declaration grows with the size of the knowledge base, not with what the fact matches.
+
+This module puts a dispatch table in front of such children, as the hashed alpha memories
+of later RETE implementations do. Children whose test is *the fact's class is C*, *the
+field F equals the constant V* or *the field F is one of* :class:`OneOf` *these values*
+(and binds nothing) are grouped by what they test; a fact
+is handed only to the members of each group that its class or field value selects, and
+to every child that is not in a group, in the children's original order. Each child still
+runs its own test, so a child is only ever skipped when its test would fail: the tokens
+that reach the beta network, and their order, are exactly experta's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
+
+from ._experta import ChildNode, FeatureCheck, FeatureTesterNode, L, P, TypeCheck
+
+#: Field values that hash consistently with ``==``, so a table lookup finds exactly the
+#: constants a test would accept (1 == 1.0 == True share one entry, as they compare equal).
+_EXACT = frozenset({str, int, float, bool, type(None)})
+
+#: Fewer children than this are cheaper to test one by one than to look up.
+MIN_GROUP = 4
+
+
+class OneOf:
+    """A field test ``value in values``, as a predicate the dispatch tables can read."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: frozenset[Any]) -> None:
+        self.values = values
+
+    def __call__(self, value: Any) -> bool:
+        return value in self.values
+
+    def __repr__(self) -> str:
+        return f"OneOf({sorted(map(repr, self.values))})"
+
+
+def index_alpha_network(root: Any, nodes: Iterable[Any]) -> int:
+    """Put a dispatch table in front of every wide fan-out below ``root``; return how many.
+
+    ``nodes`` are the network's nodes (each visited once). Only alpha nodes (the root and
+    one-input test nodes) are rewritten: their tokens hold a single fact.
+    """
+    installed = 0
+    for node in nodes:
+        if node is not root and not isinstance(node, FeatureTesterNode):
+            continue
+        dispatch = _Dispatch.build(node.children)
+        if dispatch is not None:
+            node.children[:] = [ChildNode(dispatch, dispatch.activate)]
+            installed += 1
+    return installed
+
+
+class _Dispatch:
+    """Hands a one-fact token to the children of a node that can accept its fact."""
+
+    def __init__(
+        self,
+        children: list[Any],
+        ungrouped: list[int],
+        groups: list[tuple[Callable[[Any], Any], dict[Hashable, list[int]]]],
+    ) -> None:
+        self.children = list(children)  # walked by the matcher's reset, as any node's
+        self._callbacks = [child.callback for child in children]
+        self._ungrouped = ungrouped
+        self._groups = groups
+
+    @classmethod
+    def build(cls, children: list[Any]) -> _Dispatch | None:
+        """A dispatch over ``children``, or None when no group is wide enough to pay."""
+        keyed: dict[Hashable, dict[Hashable, list[int]]] = {}
+        extractors: dict[Hashable, Callable[[Any], Any]] = {}
+        ungrouped: list[int] = []
+        for position, child in enumerate(children):
+            key = _key_of(child.node)
+            if key is None:
+                ungrouped.append(position)
+                continue
+            (group, extract), values = key
+            extractors[group] = extract
+            table = keyed.setdefault(group, {})
+            for value in values:
+                table.setdefault(value, []).append(position)
+        wide = {
+            g: table for g, table in keyed.items() if sum(map(len, table.values())) >= MIN_GROUP
+        }
+        if not wide:
+            return None
+        for group, table in keyed.items():
+            if group not in wide:
+                ungrouped.extend(p for members in table.values() for p in members)
+        ungrouped.sort()
+        return cls(children, ungrouped, [(extractors[g], table) for g, table in wide.items()])
+
+    def activate(self, token: Any) -> None:
+        """Pass ``token`` on to the children whose test its fact can pass, in their order."""
+        (fact,) = token.data
+        chosen = list(self._ungrouped)
+        for extract, table in self._groups:
+            value = extract(fact)
+            if value is _MISSING:
+                continue
+            if extract is not _class_of and type(value) not in _EXACT:
+                # a value a table cannot look up faithfully: let every member test it
+                chosen.extend(_members(table))
+                continue
+            chosen.extend(table.get(value, ()))
+        chosen = sorted(set(chosen))
+        callbacks = self._callbacks
+        for position in chosen:
+            callbacks[position](token)
+
+    def _reset(self) -> None:
+        """No memory of its own (the children keep theirs)."""
+
+
+_MISSING = object()
+
+
+def _members(table: dict[Hashable, list[int]]) -> set[int]:
+    """Every child position in a table (a child testing several values is listed under each)."""
+    return {p for members in table.values() for p in members}
+
+
+def _class_of(fact: Any) -> Any:
+    return type(fact)
+
+
+def _field_reader(field: Any) -> Callable[[Any], Any]:
+    def read(fact: Any) -> Any:
+        return fact.get(field, _MISSING)
+
+    return read
+
+
+_readers: dict[Any, Callable[[Any], Any]] = {}
+
+
+def _key_of(node: Any) -> tuple[tuple[Hashable, Callable[[Any], Any]], tuple[Any, ...]] | None:
+    """((group, reader), values) for a test node the table can stand in for, or None."""
+    if not isinstance(node, FeatureTesterNode):
+        return None
+    check = node.matcher
+    if isinstance(check, TypeCheck):
+        return ("class", _class_of), (check.fact_type,)
+    if not isinstance(check, FeatureCheck) or check.how.__bind__ is not None:
+        return None
+    if isinstance(check.how, L):
+        values: tuple[Any, ...] = (check.how.value,)
+    elif isinstance(check.how, P) and isinstance(check.how.match, OneOf):
+        values = tuple(check.how.match.values)
+    else:
+        return None
+    field = check.what
+    # Only a plain field read: experta treats "a__b" as a path and dunder names specially.
+    plain = isinstance(field, int) or (
+        isinstance(field, str) and "__" not in field and not field.startswith("_")
+    )
+    # NaN equals nothing, yet a table would find it by identity.
+    if not plain or any(type(v) not in _EXACT or v != v for v in values):
+        return None
+    reader = _readers.setdefault(field, _field_reader(field))
+    return (("field", field), reader), values

@@ -1,0 +1,297 @@
+"""A compiled knowledge-base image: the validated knowledge base, saved to load fast.
+
+Modelled on CLIPS's ``bsave``/``bload``. Validating a knowledge base from its YAML
+(parsing, pydantic models, cross-checks) costs far more than a diagnosis; the image
+keeps the result, so a command reads one file instead. An image is:
+
+* keyed by a hash of every knowledge file, the knowledge base's directory, the package
+  version and the Python version, so any change of these makes a new key (and the old
+  image is never read);
+* a header line (format, versions, key, SHA-256 of the body) and a pickle of the
+  knowledge base in which every schema model is a plain :class:`~knowledge.records.Record`
+  so that loading it needs neither pydantic nor the YAML loader;
+* written atomically (a temporary file renamed over the old one), readable by its
+  owner only, and read only from a directory the user owns that no one else can write:
+  unpickling runs code, so an image anyone else could have written is never trusted.
+
+An image that cannot be read, is corrupt, or comes from another version is reported by
+the caller's ``warn`` and rebuilt from source.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import pickle
+import stat
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .digest import content_hash, total_bytes
+from .model import KnowledgeBase
+from .records import record
+
+#: Bump when what an image holds, or how, changes.
+IMAGE_FORMAT = 1
+MAGIC = b"cramp-kb-image"
+#: Set to 1 (or any value but 0 and empty) to neither read nor write images.
+NO_CACHE_VARIABLE = "CRAMP_NO_CACHE"
+#: Knowledge bases larger than this are loaded from source without an image: the loader
+#: refuses them anyway (its limit is 20 MB), so hashing them first would be wasted.
+MAX_IMAGE_SOURCE_BYTES = 25_000_000
+
+
+class ImageError(Exception):
+    """An image that cannot be used; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class ImageStore:
+    """Where images are kept: a directory the user owns."""
+
+    directory: Path
+
+    def path_for(self, key: str) -> Path:
+        """The image file for a knowledge base whose :func:`image_key` is ``key``."""
+        return self.directory / f"kb-{key[:32]}.image"
+
+
+def default_cache_directory() -> Path:
+    """``$XDG_CACHE_HOME/cramp``, or ``~/.cache/cramp`` when that is not set."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base or not os.path.isabs(base):  # the XDG spec: relative paths are ignored
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "cramp"
+
+
+def caching_disabled() -> bool:
+    """Whether ``$CRAMP_NO_CACHE`` turns images off."""
+    return os.environ.get(NO_CACHE_VARIABLE, "") not in ("", "0")
+
+
+def image_key(root: Path) -> str:
+    """Hash of what an image depends on: the files, where they are, and the versions."""
+    digest = hashlib.sha256()
+    for part in (
+        f"format {IMAGE_FORMAT}",
+        f"cramp {_package_version()}",
+        f"python {sys.implementation.name} {sys.version_info[:2]}",
+        str(root.resolve()),
+        content_hash(root),
+    ):
+        digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
+    return digest.hexdigest()
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cramp-expert")
+    except PackageNotFoundError:  # run from a checkout that is not installed
+        return "unknown"
+
+
+def _header(key: str, body: bytes) -> dict[str, Any]:
+    return {
+        "format": IMAGE_FORMAT,
+        "cramp": _package_version(),
+        "python": list(sys.version_info[:2]),
+        "key": key,
+        "sha256": hashlib.sha256(body).hexdigest(),
+    }
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles schema models as records, and the knowledge base with the cache it keeps."""
+
+    def __init__(self, file: io.BytesIO, kb: KnowledgeBase, keep: tuple[str, ...]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.kb = kb
+        self.keep = keep
+
+    def reducer_override(self, obj: Any) -> Any:
+        if obj is self.kb:
+            # As state, not as arguments: derived values kept in the cache refer back to
+            # the knowledge base, and pickle resolves such cycles only through state.
+            state = dict(obj.__dict__)
+            state["_cache"] = {k: v for k, v in obj._cache.items() if k in self.keep}
+            return (_blank_knowledge_base, (), state)
+        fields = getattr(type(obj), "model_fields", None)
+        if isinstance(fields, dict) and hasattr(obj, "model_config"):
+            return (record, (type(obj).__name__, {name: getattr(obj, name) for name in fields}))
+        return NotImplemented
+
+
+def _blank_knowledge_base() -> KnowledgeBase:
+    """An empty knowledge base, which unpickling fills with its state."""
+    return object.__new__(KnowledgeBase)
+
+
+def dumps(kb: KnowledgeBase, keep: tuple[str, ...] = ()) -> bytes:
+    """The knowledge base as an image body, with the derived values named in ``keep``.
+
+    Only the named entries of the knowledge base's cache are kept: others may hold
+    compiled engines, which are rebuilt and cannot be pickled.
+    """
+    out = io.BytesIO()
+    _Pickler(out, kb, keep).dump(kb)
+    return out.getvalue()
+
+
+def loads(body: bytes) -> KnowledgeBase:
+    """The knowledge base held by an image body."""
+    kb = pickle.loads(body)
+    if not isinstance(kb, KnowledgeBase):
+        raise TypeError(f"an image holds a knowledge base, not {type(kb).__name__}")
+    return kb
+
+
+def check_directory(directory: Path) -> None:
+    """Raise :class:`ImageError` unless ``directory`` is one the user alone can write."""
+    try:
+        info = directory.lstat()
+    except FileNotFoundError:
+        raise ImageError(f"{directory}: no such directory") from None
+    except OSError as exc:
+        raise ImageError(f"{directory}: {exc.strerror}") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise ImageError(f"{directory}: not a directory (a link or a file)")
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise ImageError(f"{directory}: owned by another user")
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise ImageError(f"{directory}: others can write to it")
+
+
+def read_image(path: Path, key: str) -> KnowledgeBase:
+    """The knowledge base in the image at ``path``; :class:`ImageError` if unusable.
+
+    Raises :class:`FileNotFoundError` when there is no image yet (not worth a warning).
+    The caller checks first that the directory is the user's (:func:`check_directory`).
+    """
+    # No link is followed, and a FIFO planted under the image's name cannot block.
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise ImageError(f"{path}: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ImageError(f"{path}: not a regular file")
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            raise ImageError(f"{path}: owned by another user")
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+    except OSError as exc:
+        raise ImageError(f"{path}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    magic, _, rest = data.partition(b"\n")
+    header_line, _, body = rest.partition(b"\n")
+    if magic != MAGIC:
+        raise ImageError(f"{path}: not a cramp knowledge-base image")
+    try:
+        header = json.loads(header_line)
+    except ValueError:
+        raise ImageError(f"{path}: corrupt (its header cannot be read)") from None
+    if not isinstance(header, dict) or header.get("format") != IMAGE_FORMAT:
+        raise ImageError(f"{path}: from another version of cramp (image format)")
+    if header.get("cramp") != _package_version() or header.get("python") != list(
+        sys.version_info[:2]
+    ):
+        raise ImageError(f"{path}: from another version of cramp or Python")
+    if header.get("key") != key:
+        raise ImageError(f"{path}: made for other knowledge-base files")
+    if hashlib.sha256(body).hexdigest() != header.get("sha256"):
+        raise ImageError(f"{path}: corrupt (its contents do not match their checksum)")
+    try:
+        kb = loads(body)
+    except Exception as exc:  # any failure to unpickle means the image is unusable
+        raise ImageError(f"{path}: corrupt ({type(exc).__name__})") from None
+    return kb
+
+
+def write_image(path: Path, kb: KnowledgeBase, key: str, keep: tuple[str, ...] = ()) -> int:
+    """Write the image atomically (owner-only), creating its directory; bytes written."""
+    directory = path.parent
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    check_directory(directory)
+    body = dumps(kb, keep)
+    header = json.dumps(_header(key, body), sort_keys=True).encode()
+    data = MAGIC + b"\n" + header + b"\n" + body
+    fd, temp = tempfile.mkstemp(dir=directory, prefix=".kb-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return len(data)
+
+
+def load_with_image(
+    root: Path,
+    store: ImageStore | None,
+    load_source: Callable[[], KnowledgeBase],
+    prepare: Callable[[KnowledgeBase], tuple[str, ...]] | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> KnowledgeBase:
+    """The knowledge base at ``root``: from its image when valid, else from source.
+
+    From source, ``prepare`` may compute derived values into the knowledge base's cache
+    and name the ones to keep; the image is then written. Failing to write an image (a
+    read-only home, a full disk) only costs the next command the same load again.
+    """
+    # Not worth hashing what the loader will refuse as too large anyway.
+    if store is None or total_bytes(root) > MAX_IMAGE_SOURCE_BYTES:
+        return load_source()
+    if os.path.lexists(store.directory):
+        try:
+            check_directory(store.directory)
+        except ImageError as exc:
+            if warn is not None:
+                warn(f"not using compiled knowledge-base images: {exc}")
+            return load_source()
+    key = image_key(root)
+    path = store.path_for(key)
+    try:
+        return read_image(path, key)
+    except FileNotFoundError:
+        pass
+    except ImageError as exc:
+        if warn is not None:
+            warn(f"ignoring the knowledge-base image {exc}; rebuilding it")
+    kb = load_source()
+    keep = prepare(kb) if prepare is not None else ()
+    with contextlib.suppress(OSError, ImageError):
+        write_image(path, kb, key, keep)
+    return kb
+
+
+__all__ = [
+    "IMAGE_FORMAT",
+    "ImageError",
+    "ImageStore",
+    "caching_disabled",
+    "check_directory",
+    "default_cache_directory",
+    "image_key",
+    "load_with_image",
+    "read_image",
+    "write_image",
+]
