@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 from consultation_support import benign_answer, plan, typed
 
-import explain
+import cramp.report
 from cramp.cli import cli
 from cramp.cli.ask import _Shell
 from cramp.session import SESSION_HEADER, load_session
@@ -22,12 +22,6 @@ from knowledge import KnowledgeBase, Profile, default_directory, load_profile_te
 @pytest.fixture
 def session(tmp_path: Path) -> Path:
     return tmp_path / "state" / "session.yaml"
-
-
-@pytest.fixture(autouse=True)
-def _no_report_writer(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests choose the report path explicitly; by default there is no write_report."""
-    monkeypatch.delattr(explain, "write_report", raising=False)
 
 
 def ask(session: Path, lines: list[str], *args: str, env: dict[str, str] | None = None) -> Result:
@@ -382,24 +376,11 @@ def test_a_session_that_cannot_be_written_is_one_line_and_exit_1(tmp_path: Path)
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_without_write_report_the_answers_can_be_saved_as_a_profile(
-    kb: KnowledgeBase, session: Path, tmp_path: Path
-) -> None:
-    lines, expected = plan(kb)
-    target = tmp_path / "me.yaml"
-    result = ask(session, [*lines, str(target)])
-    assert result.exit_code == 0, result.output
-    assert "Save these answers as a profile" in result.output
-    assert f"Answers saved to {target}." in result.output
-    again = load_profile_text(target.read_bytes(), kb, str(target))
-    assert again == expected.profile()
-
-
 def test_a_report_name_that_exists_is_asked_again(
     kb: KnowledgeBase, session: Path, tmp_path: Path
 ) -> None:
     lines, _ = plan(kb)
-    taken = tmp_path / "taken.yaml"
+    taken = tmp_path / "taken.md"
     taken.write_text("keep me\n", encoding="utf-8")
     result = ask(session, [*lines, str(taken), ""])
     assert result.exit_code == 0
@@ -421,7 +402,7 @@ def test_the_report_is_written_with_write_report_when_it_is_available(
         calls.append((profile, path))
         return path
 
-    monkeypatch.setattr(explain, "write_report", write_report, raising=False)
+    monkeypatch.setattr(cramp.report, "write_report", write_report)
     lines, expected = plan(kb)
     result = ask(session, [*lines, str(tmp_path / "r.txt"), str(tmp_path / "r.md")])
     assert result.exit_code == 0, result.output

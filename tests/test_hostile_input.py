@@ -837,6 +837,7 @@ def test_a_knowledge_base_too_large_for_the_memory_budget_is_refused(
     import knowledge.load
 
     monkeypatch.setattr(knowledge.load, limit, value)
+    monkeypatch.setenv("CRAMP_NO_CACHE", "1")  # the loader's limits, not an earlier image
     result = invoke(["--kb", str(MINIMAL_KB), "kb", "questions"])
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output

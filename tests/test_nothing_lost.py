@@ -31,7 +31,6 @@ from reliability_support import (
     run_cramp,
 )
 
-import explain
 from cramp.session import load_session, write_profile
 from knowledge import KnowledgeBase, Profile
 
@@ -284,7 +283,6 @@ def test_kb_docs_replaces_its_own_output_but_no_other_file_without_force(tmp_pat
 def test_the_report_offered_at_the_end_of_ask_never_replaces_a_file(
     kb: KnowledgeBase, tmp_path: Path
 ) -> None:
-    assert hasattr(explain, "write_report")
     lines, _ = plan(kb)
     taken = tmp_path / "taken.md"
     taken.write_text("precious")
@@ -298,24 +296,6 @@ def test_the_report_offered_at_the_end_of_ask_never_replaces_a_file(
     assert taken.read_text() == "precious"
     assert f"Report written to {fresh}." in result.output
     assert fresh.read_text(encoding="utf-8").startswith("# ")
-
-
-def test_the_profile_offered_at_the_end_of_ask_never_replaces_a_file(
-    kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delattr(explain, "write_report")  # a build without reports offers a profile
-    lines, _ = plan(kb)
-    taken = tmp_path / "taken.yaml"
-    taken.write_text("precious")
-    fresh = tmp_path / "fresh.yaml"
-    typed = [*lines, str(taken), str(fresh)]
-    result = invoke(
-        ["ask", "--session", str(tmp_path / "s.yaml")], input="".join(f"{x}\n" for x in typed)
-    )
-    assert result.exit_code == 0, result.output
-    assert f"{taken} already exists" in result.output
-    assert taken.read_text() == "precious"
-    assert f"Answers saved to {fresh}." in result.output
 
 
 def test_write_profile_refuses_an_existing_name_and_leaves_no_temporary_file(
@@ -678,7 +658,7 @@ def test_a_worker_notices_its_parent_is_gone_even_without_a_death_signal(tmp_pat
     code = f"""
 import os, sys, time
 sys.path.insert(0, {str(REPO)!r})
-from explain import workers
+from cramp import workers
 pid = os.fork()
 if pid == 0:
     parent = os.getppid()
