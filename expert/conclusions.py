@@ -338,8 +338,12 @@ def _fmt(x: float) -> str:
     return f"{x:+.2f}".rstrip("0").rstrip(".")
 
 
-def diagnose_run(kb: KnowledgeBase, run: Run) -> Diagnosis:
-    """Turn one engine run into a :class:`Diagnosis`."""
+def diagnose_run(kb: KnowledgeBase, run: Run, *, suggest: bool = True) -> Diagnosis:
+    """Turn one engine run into a :class:`Diagnosis`.
+
+    ``suggest=False`` leaves out the questions that would tell most (``suggested``), the
+    costliest part, for callers that compare many runs' conclusions.
+    """
     triage = _triage(kb, run)
     findings = _findings(kb, run)
     causes = _causes(kb, run)
@@ -412,7 +416,7 @@ def diagnose_run(kb: KnowledgeBase, run: Run) -> Diagnosis:
         knowledge_base={"version": kb.version, "hash": kb.content_hash},
         disclaimer=kb.manifest.disclaimer,
         fired_claims=tuple(sorted(run.fired_claims)),
-        suggested=_suggested(kb, run),
+        suggested=_suggested(kb, run) if suggest else (),
         observations=observations,
     )
     return replace(diagnosis, summary=summarise(kb, diagnosis))

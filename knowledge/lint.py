@@ -33,7 +33,7 @@ from pathlib import Path, PurePath
 
 from ._yaml import MAX_FILE_BYTES, Document, TooLargeError, read_limited, read_yaml, special_file
 from .conditions import Condition
-from .load import default_directory, display_path, load_knowledge_base, source_paths
+from .load import MANIFEST, default_directory, display_path, load_knowledge_base, source_paths
 from .model import KnowledgeBase
 from .problems import Problem, ProblemsError
 from .satisfy import firing_answers
@@ -134,6 +134,8 @@ def lint_knowledge_base(
     problems.extend(unfireable_claims(kb, documents))
     problems.extend(unused_questions(kb))
     problems.extend(policy_gaps(kb))
+    problems.extend(unsafe_wording(kb))
+    problems.extend(weight_problems(kb))
     problems.extend(reading_problems(kb, documents))
     if seeds is not None:
         found, checked = unverified_quotes(kb, Path(seeds), documents)
@@ -167,6 +169,7 @@ def unfireable_claims(
                     f"{c.question} is asked only if "
                     + "; ".join(p.describe() for p in kb.preconditions[c.question])
                     for c in conditions
+                    # A test of a finding has no question, and so no ask_if of its own.
                     if isinstance(c, Condition) and kb.preconditions.get(c.question)
                 ]
                 why = f" (and {', '.join(asked)})" if asked else ""
@@ -299,6 +302,66 @@ def policy_gaps(kb: KnowledgeBase) -> list[Problem]:
                         f"advice tagged {', '.join(missing)}, but it does not",
                     )
                 )
+    return problems
+
+
+def unsafe_wording(kb: KnowledgeBase) -> list[Problem]:
+    """A problem for advice that tells the runner to drink without the ``drinking`` tag
+    (signs of low blood sodium could not withhold it), or to stop a medicine."""
+    from .safety_words import says_to_drink, stops_a_medicine
+
+    path = kb.root / "advice.yaml"
+    doc = read_yaml(path, display_path(path)) if path.is_file() else None
+    problems = []
+    for index, advice in enumerate(kb.advice.values()):
+        said = f"{advice.title}. {advice.text}"
+        found = []
+        if says_to_drink(said) and "drinking" not in advice.acts_on:
+            found.append(
+                f"advice {advice.id!r} talks about drinking but is not tagged drinking: a "
+                "runner with signs of low blood sodium would be told it"
+            )
+        stop = stops_a_medicine(said)
+        if stop:
+            found.append(
+                f"advice {advice.id!r} tells the runner to stop a medicine (“{stop}”); only "
+                "their doctor can say that"
+            )
+        for message in found:
+            if doc is not None:
+                problems.append(doc.problem(("advice", index, "text"), message))
+            else:
+                problems.append(Problem(str(path), 1, 1, message))
+    return problems
+
+
+def weight_problems(kb: KnowledgeBase) -> list[Problem]:
+    """A problem for each weight that would turn evidence around or erase it: evidence and
+    kind weights must be positive, ``supports`` positive and ``disputes`` negative."""
+    path = kb.root / MANIFEST
+    doc = read_yaml(path, display_path(path))
+    weights = kb.manifest.weights
+    problems = []
+    checks: list[tuple[str, str, float, str]] = []
+    checks += [("evidence", k, v, "positive") for k, v in weights.evidence.items()]
+    checks += [("kind", k, v, "positive") for k, v in weights.kind.items()]
+    checks += [("modality", k, v, "zero or more") for k, v in weights.modality.items()]
+    for stance, value in weights.stance.items():
+        checks.append(("stance", stance, value, "negative" if stance == "disputes" else "positive"))
+    for group, name, value, wanted in checks:
+        ok = {
+            "positive": value > 0,
+            "negative": value < 0,
+            "zero or more": value >= 0,
+        }[wanted]
+        if not ok:
+            problems.append(
+                doc.problem(
+                    ("weights", group, name),
+                    f"weights.{group}.{name} is {value:g}; it must be {wanted}, or the "
+                    "evidence it weighs is turned around or erased",
+                )
+            )
     return problems
 
 

@@ -30,9 +30,27 @@ def test_the_guide_describes_every_invariant() -> None:
 def test_the_guide_describes_every_option_of_cramp_kb_test() -> None:
     result = CliRunner().invoke(cli, ["kb", "test", "--help"])
     options = set(re.findall(r"^\s+(--[a-z-]+)", result.output, re.MULTILINE)) - {"--help"}
-    assert options == {"--profile", "--examples", "--only", "--list"}
+    assert options == {
+        "--profile",
+        "--examples",
+        "--only",
+        "--list",
+        "--coverage",
+        "--mutations",
+        "--mutant",
+        "--runners",
+        "--format",
+    }
     for option in options:
         assert option in GUIDE
+
+
+def test_the_guide_describes_every_option_of_cramp_kb_diff() -> None:
+    result = CliRunner().invoke(cli, ["kb", "diff", "--help"])
+    options = set(re.findall(r"^\s+(--[a-z-]+)", result.output, re.MULTILINE)) - {"--help"}
+    assert "--rev" in options and "--allow-safety-change" in options
+    for option in options:
+        assert option in GUIDE, option
 
 
 def test_the_conditions_in_the_guide_are_valid_for_the_real_questions(kb: KnowledgeBase) -> None:

@@ -51,8 +51,9 @@ def test_a_broken_copy_exits_1_and_prints_the_minimal_runner_to_explain(
     assert result.exit_code == 1
     assert "broken  safety-rules-hold" in result.output
     assert "safety-rules-hold is broken:" in result.output
-    assert "advice 'rest' tells the runner to stop a medicine (“Stop taking your statins”)" in (
-        result.output
+    assert (
+        "advice 'rest' tells the runner to stop a medicine "
+        "(“Stop taking your statins and take days off.”)" in result.output
     )
     command = f"cramp --kb {stop_medicine_kb} explain runner.yaml rest"
     assert f"save it as runner.yaml, then run: {command}" in result.output

@@ -2,9 +2,10 @@
 first, in every format and in a real terminal, and nothing that could hurt them as
 something to do.
 
-The runners are data (tests/fixtures/red-flags.yaml): answers, often partial, the tier
-they must get, the findings that must hold, and the advice tags (``acts_on``) that must
-never be active for them. Advice carrying a forbidden tag is withheld with its reason.
+The runners are data (the red-flag table, knowledge/data/red-flags.yaml): answers, often
+partial, the tier they must get, the findings that must hold, and the advice tags
+(``acts_on``) that must never be active for them. Advice carrying a forbidden tag is
+withheld with its reason.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ from cramp.authoring.runners import profiles
 from expert.conclusions import Diagnosis, diagnose_run
 from expert.engine import Reasoner
 from knowledge import KnowledgeBase, load_knowledge_base, parse_profile
+from knowledge.red_flags import RED_FLAG_TABLE, read_red_flag_table
 from knowledge.satisfy import satisfying_answers
 from knowledge.schema import TIERS
 
-TABLE = yaml.safe_load((REPO / "tests" / "fixtures" / "red-flags.yaml").read_text())
+TABLE = yaml.safe_load((REPO / "knowledge" / "data" / RED_FLAG_TABLE).read_text())
 ROWS: list[dict[str, Any]] = TABLE["runners"]
 KB = load_knowledge_base()
 IDS = [re.sub(r"\W+", "-", row["name"]).strip("-") for row in ROWS]
@@ -91,6 +93,13 @@ def test_the_red_flag_table_is_large_enough_and_covers_every_warning_sign() -> N
         if "possible_hyponatraemia" in r["findings"]
     ]
     assert True in water and "unknown" in water
+
+
+def test_the_table_module_reads_every_row_as_the_tests_do() -> None:
+    rows = read_red_flag_table(KB.root)
+    assert rows is not None
+    assert [r.name for r in rows] == [row["name"] for row in ROWS]
+    assert [r.tier for r in rows] == [row["tier"] for row in ROWS]
 
 
 def test_each_runner_gets_the_tier_the_findings_and_nothing_harmful(row) -> None:

@@ -14,8 +14,8 @@ answers), not from the engine, so an engine bug and a content bug both show.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -29,17 +29,9 @@ from expert import conclusions
 from expert.engine import Reasoner, Run
 from knowledge import Condition, KnowledgeBase, Profile
 from knowledge.conditions import FindingTest, holds_all
+from knowledge.safety_words import DRINKING, STOP_MEDICINE, stops_a_medicine
 from knowledge.satisfy import satisfying_answers
 from knowledge.vocabulary import TIERS
-
-#: Advice that tells the runner to drink: never for signs of over-hydration.
-DRINKING = re.compile(r"\b(drink|drinking|hydrat\w*|water|fluid)\b", re.IGNORECASE)
-#: Advice that tells the runner to stop a medicine: never, that is for their doctor.
-STOP_MEDICINE = re.compile(
-    r"\b(stop|stopping|quit|discontinue|cease|come off|skip)\b[^.]*"
-    r"\b(medic\w*|tablets?|pills?|drugs?|statins?|diuretics?|inhalers?)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -735,11 +727,11 @@ def _check_safety(ctx: Context, profile: Profile) -> None:
     runners = _runner(profile)
     for advice in diagnosis.advice:
         said = f"{advice.title}. {advice.text}"
-        stop = STOP_MEDICINE.search(said)
+        stop = stops_a_medicine(said)
         if stop:
             raise Violation(
                 f"advice {advice.id!r} tells the runner to stop a medicine "
-                f"(“{stop.group(0)}”); only their doctor can say that",
+                f"(“{stop}”); only their doctor can say that",
                 runners,
                 item=advice.id,
             )
@@ -820,6 +812,44 @@ _register(
         _safety_examples,
         _check_safety,
         search=_search_policy,
+    )
+)
+
+
+# --- the red-flag table ----------------------------------------------------------------------
+
+
+def _search_table(ctx: Context) -> int:
+    """Every row of the knowledge base's red-flag table (none without one)."""
+    from cramp.authoring.red_flag_table import row_problems
+    from knowledge.problems import ProblemsError
+    from knowledge.red_flags import read_red_flag_table, row_profile
+
+    try:
+        rows = read_red_flag_table(ctx.kb.root) or ()
+    except ProblemsError as exc:
+        raise Violation("\n".join(str(p) for p in exc.problems)) from None
+    broken: list[str] = []
+    runners: list[Runner] = []
+    for row in rows:
+        problems = row_problems(ctx.kb, row)
+        if problems:
+            broken += [f"{row.name}: {p}" for p in problems]
+            with contextlib.suppress(ProblemsError):
+                runners.append(Runner(f"Runner {row.name!r}", row_profile(row, ctx.kb), True))
+    if broken:
+        raise Violation("\n".join(broken), runners[:1])
+    return len(rows)
+
+
+_register(
+    Invariant(
+        "red-flag-table-holds",
+        "Each runner of the red-flag table gets its tier and findings, and no advice it "
+        "must not be told",
+        None,
+        None,
+        search=_search_table,
     )
 )
 

@@ -42,7 +42,7 @@ from knowledge.satisfy import satisfying_answers
 if TYPE_CHECKING:
     from knowledge.schema import Question
 
-__all__ = ["answers", "profiles", "red_flag_claims", "reorderings"]
+__all__ = ["answers", "fireable_red_flags", "profiles", "red_flag_claims", "reorderings"]
 
 #: How a generated profile treats each question; the first is what shrinking aims for.
 _STATES = ("absent", "unknown", "known")
@@ -76,6 +76,15 @@ def red_flag_claims(kb: KnowledgeBase) -> tuple[str, ...]:
     return tuple(cid for cid, claim in kb.claims.items() if claim.kind == "red_flag")
 
 
+def fireable_red_flags(kb: KnowledgeBase) -> tuple[str, ...]:
+    """The red-flag claims some runner's answers can make hold (found by search).
+
+    A red flag that can never fire is a problem ``cramp kb lint`` and ``cramp kb test``
+    report; runners with a red flag are drawn from the others.
+    """
+    return tuple(f for f in red_flag_claims(kb) if _witness(kb, f) is not None)
+
+
 def profiles(
     kb: KnowledgeBase,
     *,
@@ -93,23 +102,30 @@ def profiles(
     that would raise one are marked unknown), ``None`` either.
     """
 
+    states = st.sampled_from(_STATES)
+    # Built once, not at every draw: building strategies costs more than drawing.
+    per_question = {qid: answers(question) for qid, question in kb.questions.items()}
+    meeting: dict[str, st.SearchStrategy[dict[str, Any]]] = {}
+
     @st.composite
     def build(draw: st.DrawFn) -> Profile:
         _validate(kb, partial=partial, names=names, satisfying=satisfying, red_flags=red_flags)
         target = satisfying
         if red_flags and target is None:
-            target = draw(st.sampled_from(red_flag_claims(kb)))
+            target = draw(st.sampled_from(fireable_red_flags(kb)))
         known: dict[str, Any] = {}
         unknown: set[str] = set()
-        for qid, question in kb.questions.items():
-            state = draw(st.sampled_from(_STATES)) if partial else "known"
+        for qid in kb.questions:
+            state = draw(states) if partial else "known"
             if state == "known":
-                known[qid] = draw(answers(question))
+                known[qid] = draw(per_question[qid])
             elif state == "unknown":
                 unknown.add(qid)
         protected: frozenset[str] = frozenset()
         if target is not None:
-            needed = draw(_satisfying(kb, target))
+            if target not in meeting:
+                meeting[target] = _satisfying(kb, target)
+            needed = draw(meeting[target])
             known.update(needed)
             unknown -= set(needed)
             protected = frozenset(needed)
@@ -154,6 +170,10 @@ def _validate(
         raise InvalidArgument(f"red_flags={red_flags!r} must be True, False or None")
     if red_flags and not red_flag_claims(kb):
         raise InvalidArgument("red_flags=True, but the knowledge base has no red_flag claim")
+    if red_flags and not fireable_red_flags(kb):
+        raise InvalidArgument(
+            "red_flags=True, but no red_flag claim of the knowledge base can fire"
+        )
     if satisfying is None:
         return
     if satisfying not in kb.claims:

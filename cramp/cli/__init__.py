@@ -234,10 +234,12 @@ def _register() -> None:
     from cramp.cli.batch import batch
     from cramp.cli.graph import graph
     from cramp.cli.kb import kb
+    from cramp.cli.kb_diff import diff as kb_diff
     from cramp.cli.report import explain, report
 
     cli.add_command(kb)
     kb.add_command(graph)
+    kb.add_command(kb_diff)
     cli.add_command(report)
     cli.add_command(explain)
     cli.add_command(ask)

@@ -263,6 +263,43 @@ def build(ctx: click.Context) -> None:
     help="Check only this invariant (repeat for several).",
 )
 @click.option("--list", "list_", is_flag=True, help="List the invariants and exit.")
+@click.option(
+    "--coverage",
+    "coverage_",
+    is_flag=True,
+    help=(
+        "Instead of the invariants: list the claims, findings and advice no generated "
+        "runner reached, and the conditions no runner made both true and false."
+    ),
+)
+@click.option(
+    "--mutations",
+    is_flag=True,
+    help=(
+        "Instead of the invariants: run the mutation suite (mutations.yaml) through lint, "
+        "kb test and kb diff, and report the score and every survivor."
+    ),
+)
+@click.option(
+    "--runners",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Generated runners for --coverage (default 200) and each kb diff of --mutations (100).",
+)
+@click.option(
+    "--mutant",
+    multiple=True,
+    metavar="NAME",
+    help="With --mutations: run only this mutation (repeat for several).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format of --coverage.",
+)
 @click.pass_context
 def test_command(
     ctx: click.Context,
@@ -271,6 +308,11 @@ def test_command(
     examples: int | None,
     only: tuple[str, ...],
     list_: bool,
+    coverage_: bool,
+    mutations: bool,
+    runners: int | None,
+    mutant: tuple[str, ...],
+    fmt: str,
 ) -> None:
     """Check the knowledge base's invariants on generated runners.
 
@@ -291,6 +333,8 @@ def test_command(
       cramp kb test ./my-knowledge --profile thorough
       cramp kb test --list
       cramp kb test --only safety-rules-hold --examples 500
+      cramp kb test --coverage
+      cramp kb test --mutations
     """
     import shlex
     import time
@@ -337,6 +381,14 @@ def test_command(
         kb_dir = str(directory)
     else:
         base = load_kb(ctx, from_source=True)
+    if coverage_ and mutations:
+        fail("--coverage and --mutations are two different runs: give one")
+    if coverage_:
+        _coverage_run(base, runners or 200, fmt)
+        return
+    if mutations:
+        _mutation_run(base, runners or 100, examples or 10, mutant)
+        return
     using = settings(PROFILES[profile], database=None)
     if examples is not None:
         using = settings(using, max_examples=examples)
@@ -356,4 +408,52 @@ def test_command(
     click.echo()
     click.echo(summary_line(outcomes, time.perf_counter() - started))
     if not all(o.ok for o in outcomes):
+        sys.exit(EXIT_ERROR)
+
+
+def _coverage_run(base: object, runners: int, fmt: str) -> None:
+    from cramp.authoring.runner_coverage import render_runner_coverage, runner_coverage
+    from explain.safe_text import for_terminal, json_text
+
+    cov = runner_coverage(base, runners=runners)  # type: ignore[arg-type]
+    if fmt == "json":
+        write_stdout(json_text(cov.to_dict()) + "\n")
+    else:
+        write_stdout(for_terminal(render_runner_coverage(cov)))
+
+
+def _mutation_run(base: object, runners: int, examples: int, names: tuple[str, ...]) -> None:
+    from cramp.authoring.kb_diff import default_jobs
+    from cramp.authoring.mutation_suite import result_line, run_suite, summary_lines
+    from knowledge import ProblemsError
+    from knowledge.mutations import MUTATIONS, read_mutations
+
+    root = base.root  # type: ignore[attr-defined]
+    try:
+        suite = read_mutations(root)
+    except ProblemsError as exc:
+        fail([str(p) for p in exc.problems], EXIT_ERROR)
+    if suite is None:
+        fail(f"the knowledge base at {root} has no mutation suite ({MUTATIONS})")
+    known = {m.name for m in suite}
+    for name in names:
+        if name not in known:
+            fail(f"--mutant: no mutation {name!r} in {root / MUTATIONS}")
+    chosen = [m for m in suite if not names or m.name in names]
+    click.echo(
+        f"Running {len(chosen)} mutations of the knowledge base at {root} through lint, "
+        f"kb test ({examples} runners per invariant) and kb diff ({runners} runners)"
+    )
+    result = run_suite(
+        base,  # type: ignore[arg-type]
+        chosen,
+        runners=runners,
+        examples=examples,
+        jobs=default_jobs(),
+        progress=lambda r: click.echo(printable(result_line(r))),
+    )
+    click.echo()
+    for line in summary_lines(result):
+        click.echo(line)
+    if not result.ok:
         sys.exit(EXIT_ERROR)
