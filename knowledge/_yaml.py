@@ -179,6 +179,21 @@ class TooLargeError(ValueError):
         return f"too large ({size}); {what} is at most {_mb(self.limit)}"
 
 
+def read_list_file(path: Path, key: str, what: str) -> list[Any] | None:
+    """The list under ``key`` in the YAML file at ``path``, or None if there is no file.
+
+    Read like every knowledge-base file (size limit, no aliases or tags, YAML 1.2
+    scalars); raises :class:`ProblemsError` when it cannot be read or holds no such list.
+    """
+    if not path.is_file():
+        return None
+    doc = read_yaml(path, str(path), whole=True)
+    raw = doc.data.get(key) if isinstance(doc.data, dict) else None
+    if not isinstance(raw, list):
+        raise ProblemsError([Problem(str(path), 1, 1, f"expected a mapping with a list of {what}")])
+    return raw
+
+
 def _mb(limit: int) -> str:
     return f"{limit / 1_000_000:g} MB" if limit >= 1_000_000 else f"{limit:,} bytes"
 

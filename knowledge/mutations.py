@@ -13,6 +13,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._yaml import read_list_file
 from .problems import Problem, ProblemsError
 
 __all__ = ["MUTATIONS", "Edit", "Mutation", "MutationError", "apply_mutation", "read_mutations"]
@@ -48,19 +49,11 @@ def read_mutations(root: Path | str) -> tuple[Mutation, ...] | None:
 
     Raises :class:`ProblemsError` when the file is not a list of mutations.
     """
-    import yaml
-
     path = Path(root) / MUTATIONS
-    if not path.is_file():
-        return None
     shown = str(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
-        raise ProblemsError([Problem(shown, 1, 1, f"cannot read the mutations: {exc}")]) from None
-    raw = data.get("mutations") if isinstance(data, dict) else None
-    if not isinstance(raw, list):
-        raise ProblemsError([Problem(shown, 1, 1, "expected a mapping with a list of mutations")])
+    raw = read_list_file(path, "mutations", "mutations")
+    if raw is None:
+        return None
     out, problems, seen = [], [], set()
     for index, item in enumerate(raw):
         name = str(item.get("name")) if isinstance(item, dict) and item.get("name") else None

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._yaml import read_list_file
 from .model import KnowledgeBase
 from .problems import Problem, ProblemsError
 from .profile import Profile, parse_profile
@@ -46,21 +47,11 @@ def read_red_flag_table(root: Path | str) -> tuple[RedFlagRow, ...] | None:
 
     Raises :class:`ProblemsError` when the file is not a table of rows.
     """
-    import yaml
-
     path = Path(root) / RED_FLAG_TABLE
-    if not path.is_file():
-        return None
     shown = str(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
-        raise ProblemsError(
-            [Problem(shown, 1, 1, f"cannot read the red-flag table: {exc}")]
-        ) from None
-    raw = data.get("runners") if isinstance(data, dict) else None
-    if not isinstance(raw, list):
-        raise ProblemsError([Problem(shown, 1, 1, "expected a mapping with a list of runners")])
+    raw = read_list_file(path, "runners", "runners")
+    if raw is None:
+        return None
     rows = []
     problems = []
     for index, item in enumerate(raw):
