@@ -18,7 +18,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,6 +160,12 @@ class WorkerPool:
                     if worker.conn in ready or worker.process.sentinel in ready:
                         self._collect(worker, done, died)
         finally:
+            # A result already sent means its report is written: keep it, so that the
+            # summary of a stopped batch lists every report on disk.
+            for worker in list(self.workers):
+                with suppress(EOFError, OSError):
+                    if worker.task is not None and worker.conn.poll():
+                        self._collect(worker, done, died)
             self._stop_all()
 
     def _start(self) -> _Worker:
