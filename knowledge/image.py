@@ -44,8 +44,8 @@ MAGIC = b"cramp-kb-image"
 #: Set to 1 (or any value but 0 and empty) to neither read nor write images.
 NO_CACHE_VARIABLE = "CRAMP_NO_CACHE"
 #: Knowledge bases larger than this are loaded from source without an image: the loader
-#: refuses them anyway (its limit is 25 MB), so hashing them first would be wasted.
-MAX_IMAGE_SOURCE_BYTES = 30_000_000
+#: refuses them anyway (its limit is 20 MB), so hashing them first would be wasted.
+MAX_IMAGE_SOURCE_BYTES = 25_000_000
 
 
 class ImageError(Exception):
