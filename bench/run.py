@@ -140,27 +140,9 @@ def precompile() -> None:
 
 def generated_profiles(kb: Any, count: int, *, partial: bool = True, seed: int = 0) -> list[Any]:
     """``count`` runners drawn by ``cramp.authoring.runners.profiles`` (seeded, no shrinking)."""
-    from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import seed as with_seed
+    from cramp.authoring.runners import draw, profiles
 
-    from cramp.authoring.runners import profiles
-
-    out: list[Any] = []
-
-    @with_seed(seed)
-    @settings(
-        max_examples=count,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(profiles(kb, partial=partial))
-    def collect(profile: Any) -> None:
-        out.append(profile)
-
-    collect()
-    return out[:count]
+    return draw(profiles(kb, partial=partial), count, seed)
 
 
 # --- sections -----------------------------------------------------------------------------

@@ -31,6 +31,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,7 @@ def image_key(root: Path) -> str:
     return digest.hexdigest()
 
 
+@cache  # read from the installed metadata once per process, not once per image step
 def _package_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 

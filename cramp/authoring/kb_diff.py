@@ -251,11 +251,9 @@ def generated_runners(
     """
     if count <= 0:
         return []
-    from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import seed as with_seed
     from hypothesis import strategies as st
 
-    from cramp.authoring.runners import fireable_red_flags, profiles
+    from cramp.authoring.runners import draw, fireable_red_flags, profiles
 
     choices = []
     for side in (old, new):
@@ -271,24 +269,9 @@ def generated_runners(
             targeted.append(profiles(kb, satisfying=claim_id))
     if targeted:
         choices.append(st.one_of(targeted))
-    out: list[Profile] = []
-
-    @with_seed(seed)
-    @settings(
-        max_examples=count,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(st.one_of(choices))
-    def collect(profile: Profile) -> None:
-        out.append(profile)
-
-    collect()
     return [
         Runner(f"generated runner {i + 1} (seed {seed})", "generated", p)
-        for i, p in enumerate(out[:count])
+        for i, p in enumerate(draw(st.one_of(choices), count, seed))
     ]
 
 

@@ -42,7 +42,7 @@ from knowledge.satisfy import satisfying_answers
 if TYPE_CHECKING:
     from knowledge.schema import Question
 
-__all__ = ["answers", "fireable_red_flags", "profiles", "red_flag_claims", "reorderings"]
+__all__ = ["answers", "draw", "fireable_red_flags", "profiles", "red_flag_claims", "reorderings"]
 
 #: How a generated profile treats each question; the first is what shrinking aims for.
 _STATES = ("absent", "unknown", "known")
@@ -143,6 +143,33 @@ def profiles(
         return Profile(known, frozenset(unknown), name, notes)
 
     return build()
+
+
+def draw(strategy: st.SearchStrategy[Any], count: int, seed: int = 0) -> list[Any]:
+    """``count`` values drawn from ``strategy`` with ``seed``: generated, never shrunk.
+
+    The same seed gives the same values, so benchmarks and ``cramp kb diff`` compare
+    like with like from run to run.
+    """
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as with_seed
+
+    out: list[Any] = []
+
+    @with_seed(seed)
+    @settings(
+        max_examples=count,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy)
+    def collect(value: Any) -> None:
+        out.append(value)
+
+    collect()
+    return out[:count]
 
 
 def reorderings(profile: Profile) -> st.SearchStrategy[Profile]:
