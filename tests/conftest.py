@@ -18,6 +18,9 @@ from hypothesis import settings
 from cramp.authoring.invariant_suite import register_profiles
 from knowledge import KnowledgeBase, load_knowledge_base
 
+#: The browser fixture the Chromium tests share.
+pytest_plugins = ["browser_support"]
+
 REPO = Path(__file__).resolve().parent.parent
 #: The read-only shared folder beside the clone (seeds, design notes), as in CI.
 SHARED = REPO.parent / "shared"

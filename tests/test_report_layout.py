@@ -11,7 +11,6 @@ The condensed graph's size is checked without a browser.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,16 +19,6 @@ from cramp import write_report
 from knowledge import load_knowledge_base, load_profile_text
 from knowledge.bundled import examples_directory
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 EXAMPLES = sorted(p.stem for p in examples_directory().glob("*.yaml"))
 KB = load_knowledge_base()
 
@@ -43,17 +32,6 @@ MAX_PAGES = 8
 def _profile(name: str):
     source = examples_directory() / f"{name}.yaml"
     return load_profile_text(source.read_bytes(), KB, source.name)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed (Debian: apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
