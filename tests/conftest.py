@@ -2,7 +2,7 @@
 
 Hypothesis runs with the ``ci`` profile unless told otherwise (derandomised, no
 deadline, 100 examples); authors ask for more with ``--hypothesis-profile thorough``.
-``--kb-dir DIR`` points the invariant suite (tests/test_invariants.py) at another
+``--kb-dir DIR`` points the invariant suite (tests/cramp/test_invariants.py) at another
 knowledge base.
 """
 
@@ -42,7 +42,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--kb-dir",
         metavar="DIR",
         default=None,
-        help="knowledge-base directory whose invariants tests/test_invariants.py checks "
+        help="knowledge-base directory whose invariants tests/cramp/test_invariants.py checks "
         "(default: the bundled one)",
     )
 
@@ -58,6 +58,6 @@ def _unwrapped_output(monkeypatch: pytest.MonkeyPatch) -> None:
     """Commands print unwrapped (as to a very wide terminal): tests read what is said.
 
     Wrapping to the terminal's width, and to 80 columns in a pipe, is tested in
-    tests/test_terminal.py, which sets the width it wants.
+    tests/explain/test_terminal.py, which sets the width it wants.
     """
     monkeypatch.setenv("COLUMNS", "100000")

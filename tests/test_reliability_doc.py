@@ -11,14 +11,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 DOC = (REPO / "docs" / "reliability.md").read_text(encoding="utf-8")
-NAMED = set(re.findall(r"`(tests/test_\w+\.py)::(test_\w+)`", DOC))
+NAMED = set(re.findall(r"`(tests/(?:\w+/)?test_\w+\.py)::(test_\w+)`", DOC))
 RELIABILITY_FILES = [
-    "tests/test_hostile_input.py",
-    "tests/test_fuzz_cli.py",
-    "tests/test_nothing_lost.py",
-    "tests/test_injection.py",
-    "tests/test_kb_faults.py",
-    "tests/test_safety_regressions.py",
+    "tests/knowledge/test_hostile_input.py",
+    "tests/cramp/test_fuzz_cli.py",
+    "tests/cramp/test_nothing_lost.py",
+    "tests/explain/test_injection.py",
+    "tests/knowledge/test_kb_faults.py",
+    "tests/expert/test_safety_regressions.py",
 ]
 
 

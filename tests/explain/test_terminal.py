@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from console_script import installed_cramp
 from consultation_support import plan
-from test_ask_pty import installed_cramp
 
 from cramp.cli import cli
 from explain.terminal import wrap
@@ -24,7 +24,7 @@ pexpect = pytest.importorskip("pexpect", reason="pexpect is a dev dependency")
 if sys.platform == "win32":  # pragma: no cover
     pytest.skip("pseudo-terminals need a POSIX system", allow_module_level=True)
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "night-cramps-after-hard-week.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "night-cramps-after-hard-week.yaml"
 ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 

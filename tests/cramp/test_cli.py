@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from cramp.cli import cli
 from knowledge.bundled import example_names, example_path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from expert.engine import Reasoner, Run
 from knowledge import KnowledgeBase, Profile, default_directory, load_knowledge_base
 from knowledge.profile import load_profile_text
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parent.parent / "fixtures"
 BASES = {"kb-minimal": FIXTURES / "kb-minimal", "bundled": default_directory()}
 BROKEN = yaml.safe_load((FIXTURES / "broken-invariants.yaml").read_text())["cases"]
 BY_NAME = {i.name: i for i in INVARIANTS}

@@ -10,7 +10,7 @@ import yaml
 
 from knowledge import ProblemsError, load_knowledge_base
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parent.parent / "fixtures"
 MINIMAL = FIXTURES / "kb-minimal"
 BROKEN = yaml.safe_load((FIXTURES / "broken-kb.yaml").read_text())["cases"]
 

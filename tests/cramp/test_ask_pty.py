@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sys
 from pathlib import Path
 
 import pytest
+from console_script import installed_cramp
 from consultation_support import plan
 
 from cramp.session import load_session
@@ -19,19 +19,8 @@ pexpect = pytest.importorskip("pexpect", reason="pexpect is a dev dependency")
 if sys.platform == "win32":  # pragma: no cover
     pytest.skip("pseudo-terminals need a POSIX system", allow_module_level=True)
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 PROMPT = "\r\n> "
-
-
-def installed_cramp() -> str:
-    """The console script, from the project's virtual environment or the PATH."""
-    local = REPO / ".venv" / "bin" / "cramp"
-    if local.is_file() and os.access(local, os.X_OK):
-        return str(local)
-    found = shutil.which("cramp")
-    if found is None:
-        pytest.skip("the cramp console script is not installed (run `uv sync`)")
-    return found
 
 
 def spawn(*args: str, home: Path) -> pexpect.spawn:

@@ -219,7 +219,7 @@ def test_answers_file_prefills_and_those_questions_are_not_asked(
 def test_an_answers_file_that_answers_everything_goes_straight_to_the_end(
     kb: KnowledgeBase, session: Path, tmp_path: Path
 ) -> None:
-    example = Path(__file__).resolve().parent.parent / "examples" / "long-hot-run.yaml"
+    example = Path(__file__).resolve().parents[2] / "examples" / "long-hot-run.yaml"
     profile = load_profile_text(example.read_bytes(), kb, str(example))
     rest, finished = _finish_plan(kb, Consultation(kb, profile))
     result = ask(session, [*rest, ""], "--answers", str(example))

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from cramp.cli import cli
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CLUB = REPO / "tests" / "fixtures" / "templates" / "club"
 EXAMPLE = REPO / "examples" / "red-flag-calf-tear.yaml"
 

@@ -27,7 +27,7 @@ from explain.json_schema import published_schema, report_schema
 from explain.render import environment
 from knowledge import Profile, load_knowledge_base
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 REAL_KB = load_knowledge_base()
 VALIDATOR = jsonschema.Draft202012Validator(published_schema())
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from expert import diagnose
 from knowledge import load_knowledge_base, parse_profile
 
-MINIMAL = load_knowledge_base(Path(__file__).parent / "fixtures" / "kb-minimal")
+MINIMAL = load_knowledge_base(Path(__file__).parent.parent / "fixtures" / "kb-minimal")
 
 
 def diagnosis(data, kb=MINIMAL):

@@ -228,7 +228,7 @@ pexpect = pytest.importorskip("pexpect", reason="pexpect is a dev dependency")
 
 
 def _spawn(*args: str, home: Path):
-    from test_ask_pty import installed_cramp
+    from console_script import installed_cramp
 
     env = {**os.environ, "XDG_STATE_HOME": str(home), "TERM": "dumb", "COLUMNS": "200"}
     env.pop("CRAMP_KB", None)

@@ -13,7 +13,7 @@ import cramp.authoring.invariant_suite
 from cramp.authoring.invariants import invariant_names
 from cramp.cli import cli
 
-MINIMAL = Path(__file__).parent / "fixtures" / "kb-minimal"
+MINIMAL = Path(__file__).parent.parent / "fixtures" / "kb-minimal"
 
 
 @pytest.fixture

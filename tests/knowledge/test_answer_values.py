@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from cramp.cli import cli
 from knowledge.values import answer_text, json_value, profile_value, value_text
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
 
 

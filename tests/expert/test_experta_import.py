@@ -32,7 +32,7 @@ def test_only_the_compatibility_module_imports_experta():
     import re
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     statement = re.compile(r"^\s*(from|import)\s+experta\b", re.MULTILINE)
     importers = sorted(
         str(p.relative_to(root))

@@ -108,7 +108,7 @@ def test_a_claim_no_runner_can_satisfy_is_invalid_when_drawn(tmp_path) -> None:
     import shutil
 
     root = tmp_path / "kb"
-    shutil.copytree(Path(__file__).parent / "fixtures" / "kb-minimal", root)
+    shutil.copytree(Path(__file__).parent.parent / "fixtures" / "kb-minimal", root)
     alpha = root / "sources/alpha.yaml"
     alpha.write_text(
         alpha.read_text().replace(

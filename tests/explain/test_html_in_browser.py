@@ -15,7 +15,7 @@ from fixture_data import HOSTILE, NIGHT, fixture_kb, fixture_profile
 
 from cramp import write_report
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
 @pytest.mark.parametrize("profile", [NIGHT, HOSTILE], ids=["night", "hostile"])

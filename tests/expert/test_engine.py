@@ -14,7 +14,7 @@ from expert import diagnose
 from expert.engine import Reasoner
 from knowledge import Profile, load_knowledge_base, parse_profile
 
-MINIMAL = load_knowledge_base(Path(__file__).parent / "fixtures" / "kb-minimal")
+MINIMAL = load_knowledge_base(Path(__file__).parent.parent / "fixtures" / "kb-minimal")
 
 
 def run(data):

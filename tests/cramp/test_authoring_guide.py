@@ -15,7 +15,7 @@ from cramp.cli import cli
 from knowledge import KnowledgeBase, load_knowledge_base
 from knowledge.conditions import parse_conditions
 
-GUIDE = (Path(__file__).resolve().parent.parent / "docs" / "authoring.md").read_text()
+GUIDE = (Path(__file__).resolve().parents[2] / "docs" / "authoring.md").read_text()
 
 
 def yaml_blocks() -> list[str]:

@@ -1,7 +1,7 @@
 """The CLIPS oracle: the same knowledge base compiled to CLIPS agrees with experta.
 
 The agreement on the bundled knowledge base over generated runners is also the
-``engines-agree`` invariant (tests/test_invariants.py); here: the compiled text, the
+``engines-agree`` invariant (tests/cramp/test_invariants.py); here: the compiled text, the
 bundled examples, a tricky fixture, and a deliberately divergent compile being caught.
 """
 
@@ -25,7 +25,7 @@ from knowledge.conditions import Condition, FindingTest
 
 pytest.importorskip("clips", reason="clipspy is a test dependency: uv sync installs it")
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parent.parent / "fixtures"
 REAL = Context(load_knowledge_base())
 MINIMAL = Context(load_knowledge_base(FIXTURES / "kb-minimal"))
 ENGINES_AGREE = next(i for i in INVARIANTS if i.name == "engines-agree")

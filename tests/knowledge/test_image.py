@@ -32,7 +32,7 @@ from knowledge.image import (
 )
 from knowledge.records import Record
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
 KEEP = ("rule_specs", "rulebook")
 
