@@ -48,6 +48,24 @@ def satisfying_answers(kb: KnowledgeBase, conditions: Iterable[Test]) -> dict[st
     return best
 
 
+def pins(kb: KnowledgeBase, answers: Mapping[str, Any], *, exact: bool = False) -> list[Condition]:
+    """Conditions that keep these answers as they are: add them to a search so that it
+    changes none. A multi-choice answer may gain values unless ``exact``."""
+    out = []
+    for qid, value in answers.items():
+        question = kb.questions[qid]
+        if question.type == "number":
+            out.append(Condition(qid, question.type, "range", low=value, high=value))
+        elif question.type == "multi":
+            # "includes none of nothing" only says answered, whatever the values.
+            others = frozenset(question.values) - set(value) if exact else frozenset()
+            out.append(Condition(qid, question.type, "none", others))
+            out.extend(Condition(qid, question.type, "any", frozenset({v})) for v in value)
+        else:
+            out.append(Condition(qid, question.type, "any", frozenset({value})))
+    return out
+
+
 def alternatives(kb: KnowledgeBase, tests: tuple[Test, ...]) -> list[tuple[Condition, ...]]:
     """``tests`` with every finding test replaced by one of its clauses, in every way.
 

@@ -30,7 +30,7 @@ from expert.engine import Reasoner, Run
 from knowledge import Condition, KnowledgeBase, Profile
 from knowledge.conditions import FindingTest, holds_all
 from knowledge.safety_words import DRINKING, STOP_MEDICINE, stops_a_medicine
-from knowledge.satisfy import satisfying_answers
+from knowledge.satisfy import pins, satisfying_answers
 from knowledge.vocabulary import TIERS
 
 
@@ -314,26 +314,10 @@ _register(
 # --- adding a red flag never lowers the triage level -----------------------------------
 
 
-def _pins(kb: KnowledgeBase, answers: Mapping[str, Any]) -> list[Condition]:
-    """Conditions that keep these answers as they are (a multi-choice may gain values)."""
-    pins = []
-    for qid, value in answers.items():
-        qtype = kb.questions[qid].type
-        if qtype == "number":
-            pins.append(Condition(qid, qtype, "range", low=value, high=value))
-        elif qtype == "multi":
-            # "includes none of nothing": answered, whatever the values.
-            pins.append(Condition(qid, qtype, "none", frozenset()))
-            pins.extend(Condition(qid, qtype, "any", frozenset({v})) for v in value)
-        else:
-            pins.append(Condition(qid, qtype, "any", frozenset({value})))
-    return pins
-
-
 def _with_red_flag(kb: KnowledgeBase, profile: Profile, flag: str) -> Profile | None:
     """The runner with the red flag's answers added, changing none of theirs, or None."""
     kept = kb.applicable(profile.answers)
-    added = satisfying_answers(kb, [*kb.conditions[flag], *_pins(kb, kept)])
+    added = satisfying_answers(kb, [*kb.conditions[flag], *pins(kb, kept)])
     if added is None:
         return None
     for qid, value in added.items():

@@ -252,6 +252,17 @@ def _satisfying(kb: KnowledgeBase, claim_id: str) -> st.SearchStrategy[dict[str,
 def _unless_questions(kb: KnowledgeBase, claim_id: str) -> frozenset[str]:
     """Questions the claim tests with ``unless``, directly or through its findings: an
     answer to one of them could undo it, so a runner built for it leaves them open."""
+    return _tested_questions(kb, claim_id, unless=True)
+
+
+def _positive_questions(kb: KnowledgeBase, claim_id: str) -> frozenset[str]:
+    """Questions the claim tests for a value, directly or through its findings."""
+    return _tested_questions(kb, claim_id, unless=False)
+
+
+def _tested_questions(kb: KnowledgeBase, claim_id: str, *, unless: bool) -> frozenset[str]:
+    """The questions the claim's tests (and its findings' clauses) read, of one sort:
+    ``unless`` tests (they hold unanswered) or tests for a value."""
     found: set[str] = set()
     seen: set[str] = set()
     pending = list(kb.conditions[claim_id])
@@ -262,7 +273,7 @@ def _unless_questions(kb: KnowledgeBase, claim_id: str) -> frozenset[str]:
                 seen.add(test.finding)
                 for clause in kb.finding_clauses.get(test.finding, ()):
                     pending.extend(clause)
-        elif test.holds_unanswered:
+        elif test.holds_unanswered == unless:
             found.add(test.question)
     return frozenset(found)
 
@@ -288,20 +299,3 @@ def _clear_red_flags(
             reject()  # the claim asked for implies a red flag: no such runner
         del known[questions[0]]
         unknown.add(questions[0])
-
-
-def _positive_questions(kb: KnowledgeBase, claim_id: str) -> frozenset[str]:
-    """Questions the claim tests for a value, directly or through its findings."""
-    found: set[str] = set()
-    seen: set[str] = set()
-    pending = list(kb.conditions[claim_id])
-    while pending:
-        test = pending.pop()
-        if isinstance(test, FindingTest):
-            if test.finding not in seen:
-                seen.add(test.finding)
-                for clause in kb.finding_clauses.get(test.finding, ()):
-                    pending.extend(clause)
-        elif not test.holds_unanswered:
-            found.add(test.question)
-    return frozenset(found)

@@ -16,6 +16,7 @@ from cramp.cli.support import (
     EXIT_ERROR,
     EXIT_INPUT,
     fail,
+    format_option,
     load_kb,
     load_profile,
     printable,
@@ -124,14 +125,7 @@ def cli(kb_dir: str | None, cache_dir: str | None, no_color: bool) -> None:
 
 @cli.command()
 @click.argument("profile", metavar="PROFILE")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@format_option(["text", "json"], "Output format.", default="text")
 @click.pass_context
 def diagnose(ctx: click.Context, profile: str, fmt: str) -> None:
     """Conclusions for a runner's answers: triage, likely causes, advice.

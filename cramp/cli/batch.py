@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cramp.cli.support import EXIT_ERROR, EXIT_INPUT, EXIT_OK, fail, load_kb, printable
+from cramp.cli.support import (
+    EXIT_ERROR,
+    EXIT_INPUT,
+    EXIT_OK,
+    fail,
+    format_option,
+    load_kb,
+    printable,
+)
 
 if TYPE_CHECKING:
     from cramp.batch import BatchInput
@@ -32,14 +40,7 @@ MAX_JOBS = 256
     metavar="DIR",
     help="Directory for the reports and summary.csv (created if missing).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["html", "md", "json"]),
-    default="html",
-    show_default=True,
-    help="Report format.",
-)
+@format_option(["html", "md", "json"], "Report format.", default="html")
 @click.option(
     "-j",
     "--jobs",

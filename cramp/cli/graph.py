@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from cramp.cli.report import output_errors
-from cramp.cli.support import fail, load_kb, printable, write_stdout
+from cramp.cli.support import fail, format_option, load_kb, printable, write_stdout
 
 #: File-name endings that pick a graph format when --format is not given.
 GRAPH_ENDINGS = {
@@ -20,11 +20,8 @@ GRAPH_ENDINGS = {
 
 
 @click.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["dot", "mermaid", "svg"]),
-    help="Output format (default: from FILE's extension, else dot).",
+@format_option(
+    ["dot", "mermaid", "svg"], "Output format (default: from FILE's extension, else dot)."
 )
 @click.option("-o", "--output", metavar="FILE", help="File to write instead of standard output.")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it already exists.")

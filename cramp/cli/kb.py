@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cramp.cli.support import EXIT_ERROR, fail, load_kb, printable, write_stdout
+from cramp.cli.support import EXIT_ERROR, fail, format_option, load_kb, printable, write_stdout
 
 
 @click.group()
@@ -62,14 +62,7 @@ def lint(ctx: click.Context, seeds: Path | None) -> None:
 
 
 @kb.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@format_option(["text", "json"], "Output format.", default="text")
 @click.pass_context
 def coverage(ctx: click.Context, fmt: str) -> None:
     """Claims per source and kind, and every conflict between the sources.
@@ -292,14 +285,7 @@ def build(ctx: click.Context) -> None:
     metavar="NAME",
     help="With --mutations: run only this mutation (repeat for several).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format of --coverage.",
-)
+@format_option(["text", "json"], "Output format of --coverage.", default="text")
 @click.pass_context
 def test_command(
     ctx: click.Context,

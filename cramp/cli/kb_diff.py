@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cramp.cli.support import EXIT_ERROR, fail, printable, write_stdout
+from cramp.cli.support import EXIT_ERROR, fail, format_option, printable, write_stdout
 
 
 @click.command("diff")
@@ -42,13 +42,10 @@ from cramp.cli.support import EXIT_ERROR, fail, printable, write_stdout
     metavar="N",
     help="Worker processes (default: one per core).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
+@format_option(
+    ["text", "markdown", "json"],
+    "Output format; markdown is fit for a pull-request comment.",
     default="text",
-    show_default=True,
-    help="Output format; markdown is fit for a pull-request comment.",
 )
 @click.option(
     "--no-shrink",

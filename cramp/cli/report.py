@@ -12,6 +12,7 @@ import click
 from cramp.cli.support import (
     EXIT_ERROR,
     fail,
+    format_option,
     load_kb,
     load_profile,
     printable,
@@ -29,12 +30,7 @@ from cramp.cli.support import (
     metavar="FILE",
     help="File to write (`-` for standard output); .md, .html or .json picks the format.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["md", "html", "json"]),
-    help="Report format, when FILE's extension does not say it.",
-)
+@format_option(["md", "html", "json"], "Report format, when FILE's extension does not say it.")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it already exists.")
 @click.option(
     "--template-dir",

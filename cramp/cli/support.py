@@ -9,10 +9,13 @@ import errno
 import gc
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 if TYPE_CHECKING:
     from knowledge import KnowledgeBase, Profile
@@ -22,6 +25,18 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_INPUT = 2
+
+
+def format_option(choices: list[str], help: str, default: str | None = None) -> Callable[[F], F]:
+    """The ``--format`` option (stored as ``fmt``) every command spells the same way."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
 
 
 def printable(text: object) -> str:

@@ -28,7 +28,7 @@ from expert.conclusions import Diagnosis, diagnose_run
 from expert.engine import Reasoner
 from knowledge import KnowledgeBase, load_knowledge_base, parse_profile
 from knowledge.red_flags import RED_FLAG_TABLE, read_red_flag_table
-from knowledge.satisfy import satisfying_answers
+from knowledge.satisfy import pins, satisfying_answers
 from knowledge.schema import TIERS
 
 TABLE = yaml.safe_load((REPO / "knowledge" / "data" / RED_FLAG_TABLE).read_text())
@@ -272,24 +272,6 @@ def test_a_consultation_prefilled_with_the_answers_shows_the_referral_first(
 QUICK = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _pins(answers: dict[str, Any]) -> list[Any]:
-    """Conditions that keep these answers as they are (a multi-choice may not change)."""
-    from knowledge.conditions import Condition
-
-    pins = []
-    for qid, value in answers.items():
-        qtype = KB.questions[qid].type
-        if qtype == "number":
-            pins.append(Condition(qid, qtype, "range", low=value, high=value))
-        elif qtype == "multi":
-            others = frozenset(KB.questions[qid].values) - set(value)
-            pins.append(Condition(qid, qtype, "none", others))
-            pins.extend(Condition(qid, qtype, "any", frozenset({v})) for v in value)
-        else:
-            pins.append(Condition(qid, qtype, "any", frozenset({value})))
-    return pins
-
-
 @QUICK
 @given(
     st.one_of(
@@ -304,11 +286,11 @@ def test_nothing_found_is_said_only_when_no_warning_sign_can_still_be_found(prof
     # All clear: no answer to a question left open, or answered "don't know", could
     # raise any red flag.
     kept = KB.applicable(profile.answers)
-    pins = _pins(kept)
+    held = pins(KB, kept, exact=True)
     for claim_id, claim in KB.claims.items():
         if claim.kind != "red_flag":
             continue
-        found = satisfying_answers(KB, [*KB.conditions[claim_id], *pins])
+        found = satisfying_answers(KB, [*KB.conditions[claim_id], *held])
         assert found is None or set(found) <= set(kept), (claim_id, found)
 
 
