@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -38,16 +37,9 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "knowledge" / "examples"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# The same browser, started the same way, as the report-layout tests.
+sys.path.insert(0, str(REPO / "tests"))
+from browser_support import ARGS, CHROMIUM  # noqa: E402
 
 #: Where the first thing to do is: the summary's "what to do now", else the advice section.
 ADVICE_JS = "document.querySelector('#now') || document.querySelector('#advice')"

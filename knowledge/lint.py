@@ -28,8 +28,10 @@ Every problem is positioned (``path:line:col``) on the offending item.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
 from ._yaml import MAX_FILE_BYTES, Document, TooLargeError, read_limited, read_yaml, special_file
 from .conditions import Condition
@@ -37,6 +39,9 @@ from .load import MANIFEST, default_directory, display_path, load_knowledge_base
 from .model import KnowledgeBase
 from .problems import Problem, ProblemsError
 from .satisfy import firing_answers
+
+if TYPE_CHECKING:
+    from .schema import Claim, Source
 
 _TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 _SPACE = re.compile(r"\s+")
@@ -153,32 +158,40 @@ def source_documents(kb: KnowledgeBase) -> dict[str, Document]:
     return documents
 
 
+def _claims_in_documents(
+    kb: KnowledgeBase, documents: dict[str, Document] | None
+) -> Iterator[tuple[Source, Document, int, Claim]]:
+    """Each claim with its source, the source's document and its index there (to
+    position problems)."""
+    documents = documents if documents is not None else source_documents(kb)
+    for source_id, source in kb.sources.items():
+        for index, claim in enumerate(source.claims):
+            yield source, documents[source_id], index, claim
+
+
 def unfireable_claims(
     kb: KnowledgeBase, documents: dict[str, Document] | None = None
 ) -> list[Problem]:
     """A problem for each claim whose conditions no profile can satisfy."""
-    documents = documents if documents is not None else source_documents(kb)
     problems = []
-    for source_id, source in kb.sources.items():
-        doc = documents[source_id]
-        for index, claim in enumerate(source.claims):
-            if firing_answers(kb, claim.id) is None:
-                conditions = kb.conditions[claim.id]
-                wanted = "; ".join(c.describe() for c in conditions) or "(no conditions)"
-                asked = [
-                    f"{c.question} is asked only if "
-                    + "; ".join(p.describe() for p in kb.preconditions[c.question])
-                    for c in conditions
-                    # A test of a finding has no question, and so no ask_if of its own.
-                    if isinstance(c, Condition) and kb.preconditions.get(c.question)
-                ]
-                why = f" (and {', '.join(asked)})" if asked else ""
-                problems.append(
-                    doc.problem(
-                        ("claims", index, "when"),
-                        f"claim {claim.id!r} can never fire: no answers satisfy {wanted}{why}",
-                    )
+    for _, doc, index, claim in _claims_in_documents(kb, documents):
+        if firing_answers(kb, claim.id) is None:
+            conditions = kb.conditions[claim.id]
+            wanted = "; ".join(c.describe() for c in conditions) or "(no conditions)"
+            asked = [
+                f"{c.question} is asked only if "
+                + "; ".join(p.describe() for p in kb.preconditions[c.question])
+                for c in conditions
+                # A test of a finding has no question, and so no ask_if of its own.
+                if isinstance(c, Condition) and kb.preconditions.get(c.question)
+            ]
+            why = f" (and {', '.join(asked)})" if asked else ""
+            problems.append(
+                doc.problem(
+                    ("claims", index, "when"),
+                    f"claim {claim.id!r} can never fire: no answers satisfy {wanted}{why}",
                 )
+            )
     return problems
 
 
@@ -224,57 +237,54 @@ def reading_problems(
     kb: KnowledgeBase, documents: dict[str, Document] | None = None
 ) -> list[Problem]:
     """Problems with how faithfully each claim reads its article (see the module doc)."""
-    documents = documents if documents is not None else source_documents(kb)
     problems = []
-    for source_id, source in kb.sources.items():
-        doc = documents[source_id]
-        for index, claim in enumerate(source.claims):
-            loc = ("claims", index)
-            if claim.modality is None:
-                problems.append(
-                    doc.problem(
-                        loc,
-                        f"claim {claim.id!r} has no modality: say how firmly the source says "
-                        "it (asserts, hedged, belief, anecdote, prevalence or suggests)",
-                    )
+    for source, doc, index, claim in _claims_in_documents(kb, documents):
+        loc = ("claims", index)
+        if claim.modality is None:
+            problems.append(
+                doc.problem(
+                    loc,
+                    f"claim {claim.id!r} has no modality: say how firmly the source says "
+                    "it (asserts, hedged, belief, anecdote, prevalence or suggests)",
                 )
-                continue
-            quote = claim.quote or ""
-            if (belief := BELIEF.search(quote)) and claim.modality not in ("belief", "prevalence"):
-                problems.append(
-                    doc.problem(
-                        (*loc, "modality"),
-                        f"claim {claim.id!r} quotes the author's belief "
-                        f"(“{belief.group(0)}”), so its modality must be belief",
-                        value=True,
-                    )
+            )
+            continue
+        quote = claim.quote or ""
+        if (belief := BELIEF.search(quote)) and claim.modality not in ("belief", "prevalence"):
+            problems.append(
+                doc.problem(
+                    (*loc, "modality"),
+                    f"claim {claim.id!r} quotes the author's belief "
+                    f"(“{belief.group(0)}”), so its modality must be belief",
+                    value=True,
                 )
-            elif (hedge := HEDGE.search(quote)) and claim.modality not in HEDGED:
-                problems.append(
-                    doc.problem(
-                        (*loc, "modality"),
-                        f"claim {claim.id!r}'s quote hedges (“{hedge.group(0)}”), "
-                        "so its modality must be hedged, belief or suggests",
-                        value=True,
-                    )
+            )
+        elif (hedge := HEDGE.search(quote)) and claim.modality not in HEDGED:
+            problems.append(
+                doc.problem(
+                    (*loc, "modality"),
+                    f"claim {claim.id!r}'s quote hedges (“{hedge.group(0)}”), "
+                    "so its modality must be hedged, belief or suggests",
+                    value=True,
                 )
-            keeps = KEEPS_HEDGE.get(claim.modality)
-            if keeps is not None and not keeps.search(claim.says):
-                problems.append(
-                    doc.problem(
-                        (*loc, "says"),
-                        f"claim {claim.id!r} is {claim.modality}, but its says drops the "
-                        "hedge: keep the source's own “may”, “can”, “I think”...",
-                    )
+            )
+        keeps = KEEPS_HEDGE.get(claim.modality)
+        if keeps is not None and not keeps.search(claim.says):
+            problems.append(
+                doc.problem(
+                    (*loc, "says"),
+                    f"claim {claim.id!r} is {claim.modality}, but its says drops the "
+                    "hedge: keep the source's own “may”, “can”, “I think”...",
                 )
-            if source.kind != "public_health" and claim.when and claim.condition_quote is None:
-                problems.append(
-                    doc.problem(
-                        (*loc, "when"),
-                        f"claim {claim.id!r} has conditions but no condition_quote: give the "
-                        "article's words that set them, so a reviewer can check them",
-                    )
+            )
+        if source.kind != "public_health" and claim.when and claim.condition_quote is None:
+            problems.append(
+                doc.problem(
+                    (*loc, "when"),
+                    f"claim {claim.id!r} has conditions but no condition_quote: give the "
+                    "article's words that set them, so a reviewer can check them",
                 )
+            )
     return problems
 
 

@@ -297,22 +297,20 @@ class ClipsReasoner:
         return self._collect()
 
     def _collect(self) -> ClipsRun:
+        """What the run concluded, in the shape the experta run is compared in."""
         import clips
 
         answers: dict[str, Any] = {}
         chosen: dict[str, list[str]] = {}
-        fired: set[str] = set()
-        recommended: set[str] = set()
-        withheld: set[str] = set()
-        cautioned: set[str] = set()
-        beyond: set[str] = set()
-        findings: set[str] = set()
-        levels: set[str] = set()
+        # Facts that are collected as one slot each, into a set named by the template.
+        sets: dict[str, set[Any]] = {name: set() for name in _ONE_SLOT}
         triage: set[tuple[str, str]] = set()
         contradictions: set[tuple[str, int]] = set()
         for fact in self.env.facts():
             name = fact.template.name
-            if name == "answer":
+            if name in _ONE_SLOT:
+                sets[name].add(fact[_ONE_SLOT[name]])
+            elif name == "answer":
                 value = fact["value"]
                 answers[fact["question"]] = (
                     value == "yes" if isinstance(value, clips.Symbol) else value
@@ -321,38 +319,36 @@ class ClipsReasoner:
                 chosen.setdefault(fact["question"], [])
             elif name == "choice":
                 chosen.setdefault(fact["question"], []).append(fact["value"])
-            elif name == "fired":
-                fired.add(fact["claim"])
-            elif name == "recommendation":
-                recommended.add(fact["advice"])
-            elif name == "withhold":
-                withheld.add(fact["advice"])
-            elif name == "caution":
-                cautioned.add(fact["advice"])
-            elif name == "beyond":
-                beyond.add(fact["claim"])
-            elif name == "finding":
-                findings.add(fact["id"])
-            elif name == "level":
-                levels.add(fact["tier"])
             elif name == "triage":
                 triage.add((fact["claim"], fact["tier"]))
             elif name == "contradiction":
                 contradictions.add((fact["theory"], int(fact["clause"])))
+        levels = sets["level"]
         answers.update((q, tuple(sorted(v))) for q, v in chosen.items())
         return ClipsRun(
             answers=dict(sorted(answers.items())),
-            fired_claims=frozenset(fired),
-            recommended=frozenset(recommended),
-            withheld=frozenset(withheld),
+            fired_claims=frozenset(sets["fired"]),
+            recommended=frozenset(sets["recommendation"]),
+            withheld=frozenset(sets["withhold"]),
             triage_tiers=frozenset(triage),
             contradictions=frozenset(contradictions),
-            findings=frozenset(findings),
+            findings=frozenset(sets["finding"]),
             # Exactly one level rule can fire; anything else is a disagreement to report.
             level=levels.pop() if len(levels) == 1 else f"levels: {sorted(levels)}",
-            cautioned=frozenset(cautioned),
-            beyond=frozenset(beyond),
+            cautioned=frozenset(sets["caution"]),
+            beyond=frozenset(sets["beyond"]),
         )
 
+
+#: Templates read as a set of one slot's values: template name → slot.
+_ONE_SLOT = {
+    "fired": "claim",
+    "recommendation": "advice",
+    "withhold": "advice",
+    "caution": "advice",
+    "beyond": "claim",
+    "finding": "id",
+    "level": "tier",
+}
 
 __all__ = ["ClipsReasoner", "ClipsRun", "compile_clips"]

@@ -92,35 +92,24 @@ def check_invariant(
         reason = f"needs {package}, which is not installed (pip install {package})"
         return Outcome(invariant, "skipped", reason=reason)
     counted = _Counted()
+
+    def outcome(status: str, **details: Any) -> Outcome:
+        seconds = time.perf_counter() - started
+        return Outcome(invariant, status, seconds=seconds, **details)
+
     try:
         if invariant.search is not None:
             counted.searched = invariant.search(ctx)
         if invariant.examples is not None and invariant.check is not None:
             _run_property(ctx, invariant, using or settings(), counted)
     except Violation as violation:
-        return Outcome(
-            invariant,
-            "broken",
-            examples=counted.examples,
-            searched=counted.searched,
-            seconds=time.perf_counter() - started,
-            violation=violation,
+        return outcome(
+            "broken", examples=counted.examples, searched=counted.searched, violation=violation
         )
     except (HypothesisException, ExceptionGroup) as exc:
         # Flaky (a failure that did not reproduce), an unsatisfiable strategy, a health check.
-        return Outcome(
-            invariant,
-            "error",
-            seconds=time.perf_counter() - started,
-            reason=f"{type(exc).__name__}: {exc}",
-        )
-    return Outcome(
-        invariant,
-        "held",
-        examples=counted.examples,
-        searched=counted.searched,
-        seconds=time.perf_counter() - started,
-    )
+        return outcome("error", reason=f"{type(exc).__name__}: {exc}")
+    return outcome("held", examples=counted.examples, searched=counted.searched)
 
 
 @dataclass
