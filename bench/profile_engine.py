@@ -32,8 +32,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from expert.engine import Reasoner
     from knowledge import load_knowledge_base, parse_profile
-    from knowledge._yaml import read_yaml
     from knowledge.synthetic import replicate_knowledge_base, replicate_profile
+    from knowledge.yaml_io import read_yaml
 
     directory = replicate_knowledge_base(None, Path(tempfile.mkdtemp()) / "kb", args.times)
     kb = load_knowledge_base(directory)

@@ -312,8 +312,8 @@ class Bench:
         from expert.compile import compile_engine
         from expert.engine import Reasoner
         from knowledge import load_knowledge_base, parse_profile
-        from knowledge._yaml import read_yaml
         from knowledge.synthetic import replicate_knowledge_base, replicate_profile
+        from knowledge.yaml_io import read_yaml
 
         example = read_yaml(EXAMPLE).data
         self.results["scale"] = {}
@@ -400,8 +400,8 @@ class Bench:
             return
         from expert.engine import Reasoner
         from knowledge import load_knowledge_base, load_profile_text, parse_profile
-        from knowledge._yaml import read_yaml
         from knowledge.synthetic import replicate_profile
+        from knowledge.yaml_io import read_yaml
 
         self.results["clips"] = {"clipspy": version("clipspy")}
         kb = load_knowledge_base()
@@ -534,9 +534,9 @@ class Bench:
     def memory(self) -> None:
         """Peak resident memory of the commands on the largest inputs they accept."""
         from cramp.batch import MAX_RUNNERS, MAX_SOURCE_BYTES
-        from knowledge._yaml import MAX_FILE_BYTES
         from knowledge.profile import MAX_PROFILE_BYTES
         from knowledge.synthetic import replicate_knowledge_base
+        from knowledge.yaml_io import MAX_FILE_BYTES
 
         self.results["memory"] = {}
         example = EXAMPLE.read_text(encoding="utf-8")

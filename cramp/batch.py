@@ -230,7 +230,7 @@ def _directory_inputs(source: Path) -> Iterator[BatchInput]:
     for (name, special), stem in zip(entries, report_stems([n for n, _ in entries]), strict=True):
         problem = None
         if special is not None:
-            from knowledge._yaml import mode_kind
+            from knowledge.yaml_io import mode_kind
 
             # Never opened: a FIFO waits for a writer, a device may never end.
             problem = f"{source / name}: is {mode_kind(special)}, not a profile file; skipped"
@@ -263,8 +263,8 @@ def _read_jsonl(source: Path, handle: io.BufferedReader) -> Iterator[BatchInput 
     Lines end at ``\\n`` only: U+2028, U+0085 and the other line breaks Python's
     ``splitlines`` knows are ordinary characters inside a JSON string.
     """
-    from knowledge._yaml import TooLargeError
     from knowledge.profile import MAX_PROFILE_BYTES
+    from knowledge.yaml_io import TooLargeError
 
     info = os.fstat(handle.fileno())
     if stat.S_ISREG(info.st_mode) and info.st_size > MAX_SOURCE_BYTES:
@@ -549,9 +549,9 @@ def _report_one(item: BatchInput, target: Path) -> BatchResult:
     """Reason about one profile and write its report; problems become the result."""
     from cramp.files import NotRegularFileError
     from knowledge import ProblemsError, load_profile_text
-    from knowledge._yaml import TooLargeError, read_limited
     from knowledge.problems import printable
     from knowledge.profile import MAX_PROFILE_BYTES
+    from knowledge.yaml_io import TooLargeError, read_limited
 
     kb: KnowledgeBase = _WORKER["kb"]
     shown = printable(item.path)

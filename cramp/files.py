@@ -33,7 +33,7 @@ class NotRegularFileError(OSError):
 
 def not_regular(path: Path | str) -> str | None:
     """What ``path`` is when it exists and is not a regular file (``a symbolic link``...)."""
-    from knowledge._yaml import mode_kind
+    from knowledge.yaml_io import mode_kind
 
     try:
         mode = os.lstat(path).st_mode

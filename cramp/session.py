@@ -90,7 +90,7 @@ def session_data(consultation: Consultation, *, finished: bool = False) -> dict[
 
 def dump_yaml(data: Any, header: str = "") -> str:
     """YAML text for plain data (block style, Unicode kept, keys in the given order)."""
-    from knowledge._yaml import dump_yaml
+    from knowledge.yaml_io import dump_yaml
 
     text = dump_yaml(data)
     return header + text
@@ -111,8 +111,8 @@ def is_session_file(path: Path) -> bool:
     ``format`` and ``knowledge_base`` keys only a session has; validity is not needed
     (a session saved by another knowledge base is still a session).
     """
-    from knowledge._yaml import TooLargeError, decode, parse_yaml, read_limited
     from knowledge.profile import MAX_PROFILE_BYTES
+    from knowledge.yaml_io import TooLargeError, decode, parse_yaml, read_limited
 
     try:
         raw = read_limited(path, MAX_PROFILE_BYTES)
@@ -183,8 +183,8 @@ def session_lock(path: Path) -> Iterator[None]:
 
 def load_session(path: Path, kb: KnowledgeBase) -> Session:
     """Read a session file; SessionError (one line) if it is missing, unreadable or invalid."""
-    from knowledge._yaml import TooLargeError, decode, parse_yaml, read_limited
     from knowledge.profile import MAX_PROFILE_BYTES
+    from knowledge.yaml_io import TooLargeError, decode, parse_yaml, read_limited
 
     try:
         # A session holds no more than a profile does; never read a device or a huge

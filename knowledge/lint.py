@@ -33,12 +33,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
-from ._yaml import MAX_FILE_BYTES, Document, TooLargeError, read_limited, read_yaml, special_file
 from .conditions import Condition
 from .load import MANIFEST, default_directory, display_path, load_knowledge_base, source_paths
 from .model import KnowledgeBase
 from .problems import Problem, ProblemsError
 from .satisfy import firing_answers
+from .yaml_io import MAX_FILE_BYTES, Document, TooLargeError, read_limited, read_yaml, special_file
 
 if TYPE_CHECKING:
     from .schema import Claim, Source

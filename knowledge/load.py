@@ -22,7 +22,6 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from ._yaml import MAX_FILE_BYTES, Document, TooManyValues, read_yaml, special_file
 from .conditions import Condition, ConditionError, FindingTest, Test, parse_conditions
 from .digest import MANIFEST, SOURCES_DIR, content_hash, default_directory, source_paths
 from .model import KnowledgeBase
@@ -39,6 +38,7 @@ from .schema import (
     Source,
     TheoriesFile,
 )
+from .yaml_io import MAX_FILE_BYTES, Document, TooManyValues, read_yaml, special_file
 
 FILES: dict[str, type[BaseModel]] = {
     MANIFEST: Manifest,

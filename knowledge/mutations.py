@@ -13,8 +13,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._yaml import read_list_file
 from .problems import Problem, ProblemsError
+from .yaml_io import read_list_file
 
 __all__ = ["MUTATIONS", "Edit", "Mutation", "MutationError", "apply_mutation", "read_mutations"]
 

@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._yaml import Document, TooLargeError, decode, parse_yaml
 from .conditions import ConditionError, coerce_value
 from .model import KnowledgeBase
 from .problems import Problem, ProblemsError, did_you_mean, one_of, quoted
 from .values import profile_value, value_text
+from .yaml_io import Document, TooLargeError, decode, parse_yaml
 
 UNKNOWN_WORDS = frozenset({"unknown", "?", "dont_know", "don't know"})
 TEXT_FIELDS = ("name", "notes")

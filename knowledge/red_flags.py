@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._yaml import read_list_file
 from .model import KnowledgeBase
 from .problems import Problem, ProblemsError
 from .profile import Profile, parse_profile
 from .vocabulary import TIERS
+from .yaml_io import read_list_file
 
 __all__ = ["RED_FLAG_TABLE", "RedFlagRow", "read_red_flag_table", "row_profile"]
 

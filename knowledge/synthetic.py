@@ -23,10 +23,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ._yaml import read_yaml
 from .conditions import FINDING_KEY
 from .load import MANIFEST, SOURCES_DIR, default_directory
 from .profile import TEXT_FIELDS
+from .yaml_io import read_yaml
 
 __all__ = ["replicate_knowledge_base", "replicate_profile", "suffixed"]
 

@@ -23,8 +23,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ._yaml import read_yaml
 from .load import MANIFEST, SOURCES_DIR
+from .yaml_io import read_yaml
 
 __all__ = ["is_legacy", "upgrade_legacy"]
 

@@ -121,7 +121,7 @@ TEXT_FIELDS = frozenset(
 
 def markup_kb(tmp: Path, markup: str = MARKUP) -> Path:
     """A copy of the fixture knowledge base with ``markup`` added to every text field."""
-    from knowledge._yaml import dump_yaml, parse_yaml
+    from knowledge.yaml_io import dump_yaml, parse_yaml
 
     root = tmp / "markup-kb"
     shutil.copytree(FIXTURE_KB, root)

@@ -193,8 +193,8 @@ def project(profile: Profile, kb: KnowledgeBase) -> tuple[Profile, tuple[str, ..
 
 
 def _example_runners() -> list[Runner]:
-    from knowledge._yaml import read_yaml
     from knowledge.bundled import examples_directory
+    from knowledge.yaml_io import read_yaml
 
     out = []
     for path in sorted(examples_directory().glob("*.yaml")):

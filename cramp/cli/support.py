@@ -202,8 +202,8 @@ def warn(message: str) -> None:
 
 def read_input(path: str) -> tuple[bytes, str]:
     """Bytes of a profile file, or of stdin for ``-``, at most 1 MB; failures exit with one line."""
-    from knowledge._yaml import TooLargeError, read_limited, read_stream_limited
     from knowledge.profile import MAX_PROFILE_BYTES
+    from knowledge.yaml_io import TooLargeError, read_limited, read_stream_limited
 
     expected = "expected a profile file (YAML or JSON)"
     shown = "<stdin>" if path == "-" else path

@@ -18,7 +18,7 @@ from reliability_support import RAW_CONTROL, invoke, reuse_bundled_kb
 
 from cramp.authoring.runners import profiles
 from knowledge import load_knowledge_base
-from knowledge._yaml import dump_yaml
+from knowledge.yaml_io import dump_yaml
 
 KB = load_knowledge_base()
 IDS = sorted(KB.questions)

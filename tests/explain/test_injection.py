@@ -47,7 +47,7 @@ def hostile(tmp_path: Path) -> Path:
 
 
 def original_name() -> str:
-    from knowledge._yaml import parse_yaml
+    from knowledge.yaml_io import parse_yaml
 
     return parse_yaml(PROFILE, "p").data["name"]
 

@@ -500,7 +500,7 @@ def test_a_reader_that_goes_away_is_not_a_traceback() -> None:
 
 
 def test_libyaml_s_composer_crashes_on_extreme_nesting_which_is_why_cramp_never_uses_it() -> None:
-    # The reason knowledge/_yaml.py builds documents from parser events, depth-checked.
+    # The reason knowledge/yaml_io.py builds documents from parser events, depth-checked.
     code = (
         "import yaml; yaml.load('[' * 100000 + ']' * 100000, Loader=yaml.CSafeLoader); print('ok')"
     )

@@ -61,7 +61,7 @@ def _same(kb_a, kb_b, profile) -> None:
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
 def test_every_example_diagnoses_the_same_from_the_image(kb, from_image, example):
-    from knowledge._yaml import read_yaml
+    from knowledge.yaml_io import read_yaml
 
     _same(kb, from_image, parse_profile(read_yaml(example).data, kb))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge import ProblemsError
-from knowledge._yaml import parse_yaml
+from knowledge.yaml_io import parse_yaml
 
 
 def test_positions_point_at_keys_and_values():
