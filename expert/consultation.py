@@ -63,6 +63,10 @@ class Reason:
     says: str
     needs: tuple[str, ...]
     via: str | None = None
+    #: The finding the rule concludes, for a finding's clause.
+    finding: str | None = None
+    #: The theory the rule contradicts, for a contradiction.
+    theory: str | None = None
 
 
 @dataclass(frozen=True)
@@ -414,12 +418,12 @@ class Consultation:
             return Reason(rule.name, rule.claim, source.title, says, needs, via)
         if rule.finding is not None:
             finding = kb.findings[rule.finding]
-            return Reason(rule.name, None, None, f"{finding.title}: {finding.says}", needs, via)
-        assert rule.theory is not None
-        index = int(rule.name.rsplit(":", 1)[1])
-        because = kb.contradictions[rule.theory][index][1]
-        title = kb.theories[rule.theory].title
-        return Reason(rule.name, None, None, f"{title} does not fit when {because}", needs, via)
+            says = f"{finding.title}: {finding.says}"
+            return Reason(rule.name, None, None, says, needs, via, finding=rule.finding)
+        assert rule.theory is not None and rule.index is not None
+        because = kb.contradictions[rule.theory][rule.index][1]
+        says = f"{kb.theories[rule.theory].title} does not fit when {because}"
+        return Reason(rule.name, None, None, says, needs, via, theory=rule.theory)
 
     # --- concluding -----------------------------------------------------------------
 

@@ -80,6 +80,8 @@ class RuleInfo:
     #: The questions it tests for a sign being present (not ``unless`` context), directly
     #: or through the findings it tests: what asking first is about.
     primary: frozenset[str]
+    #: The clause of a finding or contradiction it is (see :attr:`RuleSpec.index`).
+    index: int | None = None
 
 
 class Rulebook:
@@ -171,6 +173,7 @@ class Rulebook:
             ),
             questions=kb.questions_under(spec.tests),
             primary=_primary(kb, spec.tests),
+            index=spec.index,
         )
 
     @classmethod

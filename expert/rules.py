@@ -160,6 +160,9 @@ class RuleSpec:
     gated: str | None = None
     priority: int = 0
     stratum: int = 0
+    #: Which clause (of a finding, a contradiction) or group (of a withhold or caution)
+    #: of ``item`` the rule is; None for rules that are one per item.
+    index: int | None = None
 
     @property
     def salience(self) -> int:
@@ -228,6 +231,7 @@ def _build(kb: KnowledgeBase) -> Iterable[RuleSpec]:
                 tests=clause,
                 declares=(Declared("Finding", (("id", fid),)),),
                 priority=_PRIORITY["finding"],
+                index=index,
             )
     for claim_id in kb.claims:
         yield _claim_rule(kb, claim_id)
@@ -240,6 +244,7 @@ def _build(kb: KnowledgeBase) -> Iterable[RuleSpec]:
                 tests=conditions,
                 declares=(Declared("Contradiction", (("clause", index), ("theory", theory_id))),),
                 priority=_PRIORITY["contradiction"],
+                index=index,
             )
     for claim_id, claim in kb.claims.items():
         if claim.stance == "disputes" and claim.theory and claim.scope:
@@ -292,6 +297,7 @@ def _build(kb: KnowledgeBase) -> Iterable[RuleSpec]:
                         for advice, tag in targets
                     ),
                     priority=_PRIORITY[kind],
+                    index=index,
                 )
     for rank, tier in enumerate(TIERS):
         higher = frozenset(TIERS[:rank])

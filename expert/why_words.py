@@ -86,14 +86,14 @@ def why_in_words(c: Consultation, qid: str) -> list[str]:
                 _add(advice, kb.advice[claim.advice].title)
             if reason.source_title:
                 _add(sources, reason.source_title)
-        elif reason.rule.startswith("finding:"):
-            finding = kb.findings[reason.rule.split(":")[1]]
+        elif reason.finding is not None:
+            finding = kb.findings[reason.finding]
             if finding.warning_sign:
                 _add(signs, finding.title)
             else:
                 _add(theories, finding.title)
-        elif reason.rule.startswith("contradiction:"):
-            _add(theories, kb.theories[reason.rule.split(":")[1]].title)
+        elif reason.theory is not None:
+            _add(theories, kb.theories[reason.theory].title)
     lines = ["Why I ask this:"]
     if signs:
         lines.append(f"  - It checks for a warning sign: {_titles(signs)}.")

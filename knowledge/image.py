@@ -84,11 +84,27 @@ def image_key(root: Path) -> str:
         f"format {IMAGE_FORMAT}",
         f"cramp {_package_version()}",
         f"python {sys.implementation.name} {sys.version_info[:2]}",
+        _code_stamp(),
         str(root.resolve()),
         content_hash(root),
     ):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
     return digest.hexdigest()
+
+
+@cache
+def _code_stamp() -> str:
+    """Name, size and modification time of every module of the packages whose objects an
+    image pickles: code changed without a new version (a checkout, an edit) must not
+    unpickle into classes that no longer match. Stat only, so it costs no reading."""
+    here = Path(__file__).parent
+    parts = []
+    # ``expert`` sits beside ``knowledge`` (found by path: this layer imports nothing above).
+    for package in (here, here.parent / "expert"):
+        for module in sorted(package.glob("*.py")):
+            info = module.stat()
+            parts.append(f"{module.name} {info.st_size} {info.st_mtime_ns}")
+    return "\n".join(parts)
 
 
 @cache  # read from the installed metadata once per process, not once per image step

@@ -141,6 +141,26 @@ def test_a_changed_data_file_invalidates_the_image(tmp_path):
     assert ImageStore(cache).path_for(after).is_file()
 
 
+def test_changed_code_of_the_pickled_packages_invalidates_the_image(tmp_path):
+    """An edit or a checkout of the code that makes an image's objects, without a new
+    version, gives a new key: the old pickle is never loaded into changed classes."""
+    import expert.rules
+    import knowledge.image
+
+    root = _copy_kb(tmp_path)
+    module = Path(expert.rules.__file__)
+    info = module.stat()
+    before = image_key(root)
+    try:
+        os.utime(module, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000_000))
+        knowledge.image._code_stamp.cache_clear()
+        assert image_key(root) != before
+    finally:
+        os.utime(module, ns=(info.st_atime_ns, info.st_mtime_ns))
+        knowledge.image._code_stamp.cache_clear()
+    assert image_key(root) == before
+
+
 @pytest.mark.parametrize(
     ("damage", "reason"),
     [
