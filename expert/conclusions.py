@@ -16,7 +16,7 @@ from typing import Any, TypedDict
 
 from knowledge import KnowledgeBase
 from knowledge.conditions import Condition
-from knowledge.values import json_value
+from knowledge.values import json_value, signed
 from knowledge.vocabulary import PHASES, TIERS, is_theory_kind
 
 from .engine import Run
@@ -334,10 +334,6 @@ def claim_ref(kb: KnowledgeBase, claim_id: str, *, weighted: bool = False) -> Cl
     )
 
 
-def _fmt(x: float) -> str:
-    return f"{x:+.2f}".rstrip("0").rstrip(".")
-
-
 def diagnose_run(kb: KnowledgeBase, run: Run, *, suggest: bool = True) -> Diagnosis:
     """Turn one engine run into a :class:`Diagnosis`.
 
@@ -527,7 +523,7 @@ def _causes(kb: KnowledgeBase, run: Run) -> tuple[Cause, ...]:
             status = "disputed"
         else:
             status = "general"
-        terms = " ".join(f"{_fmt(r.weight or 0.0)} ({r.id})" for r in refs) or "no claims"
+        terms = " ".join(f"{signed(r.weight or 0.0)} ({r.id})" for r in refs) or "no claims"
         likely = bool(supporting) and standing > 0 and not contradictions
         causes.append(
             Cause(
@@ -539,7 +535,7 @@ def _causes(kb: KnowledgeBase, run: Run) -> tuple[Cause, ...]:
                 supporting,
                 disputing,
                 contradictions,
-                f"{terms} = {_fmt(standing)}",
+                f"{terms} = {signed(standing)}",
                 background,
                 aside,
                 likely,

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from knowledge.values import signed
+
 if TYPE_CHECKING:
     from knowledge import KnowledgeBase
 
@@ -204,7 +206,7 @@ def _cause(kb: KnowledgeBase, cause: Cause) -> SummaryCause:
         counts += ", not counted)"
     tag = f"{who}; {hedge}" if hedge else who
     sentence = (
-        f"{cause.title}: {cause.status}, standing {_signed(cause.standing)}, {counts}; "
+        f"{cause.title}: {cause.status}, standing {signed(cause.standing)}, {counts}; "
         f"the strongest reason: {_lower_first(reason)} ({tag})."
     )
     return SummaryCause(
@@ -278,10 +280,6 @@ def _withheld(kb: KnowledgeBase, d: Diagnosis) -> tuple[SummaryWithheld, ...]:
         )
         for key in order
     )
-
-
-def _signed(x: float) -> str:
-    return f"{x:+.2f}".rstrip("0").rstrip(".")
 
 
 def _lower_first(text: str) -> str:

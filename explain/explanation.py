@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from knowledge.values import signed
+
 if TYPE_CHECKING:
     import networkx as nx
 
@@ -203,7 +205,7 @@ def condensed_graph(kb: KnowledgeBase, graph: nx.DiGraph, summary: Summary) -> n
                 {
                     "label": cause.title,
                     "sublabel": (
-                        f"likely cause · standing {_signed(cause.standing)} · "
+                        f"likely cause · standing {signed(cause.standing)} · "
                         f"{cause.supporting} for, {cause.disputing} against"
                     ),
                     "href": f"#cause-{cause.id}",
@@ -303,7 +305,3 @@ def _add_finding(kb: KnowledgeBase, graph: nx.DiGraph, out: nx.DiGraph, finding:
     )
     r = roots(graph, finding)
     _link(kb, graph, out, finding, r)
-
-
-def _signed(x: float) -> str:
-    return f"{x:+.2f}".rstrip("0").rstrip(".")

@@ -7,6 +7,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from knowledge.values import number, signed
+
 if TYPE_CHECKING:
     import jinja2
 
@@ -175,16 +177,6 @@ def withheld_sets(withheld: Any) -> list[WithheldSet]:
         WithheldSet(tuple(by_number[n] for n in key), tuple(items[key]))
         for key in sorted(order, key=lambda k: (-len(k), k))
     ]
-
-
-def signed(x: float) -> str:
-    """A number with its sign and at most two decimals: ``+4``, ``-0.5``."""
-    return f"{x:+.2f}".rstrip("0").rstrip(".")
-
-
-def number(x: float) -> str:
-    """A number with at most two decimals and no trailing zeros: ``2``, ``0.5``."""
-    return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
 def graph_svg(

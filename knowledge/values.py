@@ -1,4 +1,5 @@
-"""How an answer's value is written: in a profile, as JSON data, as text, in words.
+"""How values are written: an answer in a profile, as JSON data, as text, in words; a
+weight or standing as a signed number.
 
 Every place that shows or saves an answer uses these, so a yes/no answer, a
 multi-choice answer or a whole number reads the same everywhere: ``yes`` in a profile
@@ -70,4 +71,22 @@ def answer_words(question: Question, value: Any) -> str:
     return answer_text(value)
 
 
-__all__ = ["answer_text", "answer_words", "json_value", "profile_value", "value_text"]
+def signed(x: float) -> str:
+    """A weight or standing with its sign and at most two decimals: ``+4``, ``-0.5``."""
+    return f"{x:+.2f}".rstrip("0").rstrip(".")
+
+
+def number(x: float) -> str:
+    """A number with at most two decimals and no trailing zeros: ``2``, ``0.5``."""
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+__all__ = [
+    "answer_text",
+    "answer_words",
+    "json_value",
+    "number",
+    "profile_value",
+    "signed",
+    "value_text",
+]
