@@ -119,7 +119,12 @@ class KnowledgeBase:
 
     def questions_under(self, tests: tuple[Test, ...]) -> frozenset[str]:
         """Every question ``tests`` depend on, directly or through the findings they test."""
-        found: set[str] = set()
+        return frozenset(t.question for t in self.answer_tests_under(tests))
+
+    def answer_tests_under(self, tests: tuple[Test, ...]) -> list[Condition]:
+        """The tests on answers among ``tests`` and in every clause of the findings they
+        test (and of the findings those test), each finding walked once."""
+        found: list[Condition] = []
         seen: set[str] = set()
         pending = list(tests)
         while pending:
@@ -130,8 +135,8 @@ class KnowledgeBase:
                     for clause in self.finding_clauses.get(test.finding, ()):
                         pending.extend(clause)
             else:
-                found.add(test.question)
-        return frozenset(found)
+                found.append(test)
+        return found
 
     def implied_findings(self, finding: str) -> frozenset[str]:
         """Findings that hold whenever ``finding`` holds (see :func:`implied_findings`)."""

@@ -33,7 +33,7 @@ from hypothesis import reject
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from knowledge.conditions import FindingTest, holds_all
+from knowledge.conditions import holds_all
 from knowledge.model import KnowledgeBase
 from knowledge.problems import did_you_mean
 from knowledge.profile import Profile
@@ -263,19 +263,8 @@ def _positive_questions(kb: KnowledgeBase, claim_id: str) -> frozenset[str]:
 def _tested_questions(kb: KnowledgeBase, claim_id: str, *, unless: bool) -> frozenset[str]:
     """The questions the claim's tests (and its findings' clauses) read, of one sort:
     ``unless`` tests (they hold unanswered) or tests for a value."""
-    found: set[str] = set()
-    seen: set[str] = set()
-    pending = list(kb.conditions[claim_id])
-    while pending:
-        test = pending.pop()
-        if isinstance(test, FindingTest):
-            if test.finding not in seen:
-                seen.add(test.finding)
-                for clause in kb.finding_clauses.get(test.finding, ()):
-                    pending.extend(clause)
-        elif test.holds_unanswered == unless:
-            found.add(test.question)
-    return frozenset(found)
+    tests = kb.answer_tests_under(kb.conditions[claim_id])
+    return frozenset(t.question for t in tests if t.holds_unanswered == unless)
 
 
 def _clear_red_flags(
