@@ -389,10 +389,22 @@ def _advice_node(
 
 def relevant(graph: nx.DiGraph) -> nx.DiGraph:
     """The part of the graph that leads to a conclusion or a finding (unused answers left out)."""
-    keep: set[str] = set()
     import networkx as nx
 
-    for node in (*conclusions(graph), *findings(graph)):
-        keep.add(node)
-        keep |= nx.ancestors(graph, node)
-    return graph.subgraph(sorted(keep)).copy()
+    # One walk back from every target at once: linear in the graph, where one ancestor
+    # search per conclusion went over the shared answers again and again.
+    keep = {*conclusions(graph), *findings(graph)}
+    pending = list(keep)
+    while pending:
+        for parent in graph.predecessors(pending.pop()):
+            if parent not in keep:
+                keep.add(parent)
+                pending.append(parent)
+    # Built directly rather than copied from a subgraph view, whose filtered lookups
+    # cost more than the walk; nodes and edges keep the graph's order.
+    out = nx.DiGraph()
+    out.add_nodes_from((n, dict(data)) for n, data in graph.nodes(data=True) if n in keep)
+    out.add_edges_from(
+        (u, v, dict(data)) for u, v, data in graph.edges(data=True) if u in keep and v in keep
+    )
+    return out

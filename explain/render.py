@@ -209,16 +209,19 @@ def graph_mermaid(view: GraphView) -> str:
 
 def view_graph(view: GraphView) -> tuple[Any, Any]:
     """A networkx graph and its layout rebuilt from the plain data in a report context."""
-    from dataclasses import asdict
+    from dataclasses import fields
 
     import networkx as nx
 
+    from .context import NodeView
     from .layout import Layout
 
+    names = [f.name for f in fields(NodeView)]
     graph = nx.DiGraph()
     layers: dict[int, list[tuple[int, str]]] = {}
     for node in view.nodes:
-        graph.add_node(node.id, **asdict(node))
+        # Every field is a plain value: no need for asdict's deep copy.
+        graph.add_node(node.id, **{name: getattr(node, name) for name in names})
         layers.setdefault(node.layer, []).append((node.row, node.id))
     for edge in view.edges:
         graph.add_edge(edge.source, edge.target, role=edge.role)
