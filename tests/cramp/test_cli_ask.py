@@ -303,10 +303,8 @@ def test_no_input_at_all_saves_an_empty_session(kb: KnowledgeBase, session: Path
     assert load_session(session, kb).consultation.history == ()
 
 
-def test_ctrl_c_keeps_every_answer_and_says_how_to_resume(
-    kb: KnowledgeBase, session: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    lines, two = plan(kb, stop_after=2)
+def _interrupt_after(lines: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shell reads ``lines``, then the runner presses Ctrl-C."""
     script = iter(lines)
 
     def read(self: _Shell, prompt: str) -> str | None:
@@ -316,6 +314,13 @@ def test_ctrl_c_keeps_every_answer_and_says_how_to_resume(
         return line
 
     monkeypatch.setattr(_Shell, "read", read)
+
+
+def test_ctrl_c_keeps_every_answer_and_says_how_to_resume(
+    kb: KnowledgeBase, session: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines, two = plan(kb, stop_after=2)
+    _interrupt_after(lines, monkeypatch)
     result = ask(session, [])
     assert result.exit_code == 130
     count = len(two.history)
@@ -459,15 +464,7 @@ def test_ctrl_c_at_the_report_prompt_keeps_the_session_finished(
     kb: KnowledgeBase, session: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lines, expected = plan(kb)
-    script = iter(lines)
-
-    def read(self: _Shell, prompt: str) -> str | None:
-        line = next(script, None)
-        if line is None:
-            raise KeyboardInterrupt
-        return line
-
-    monkeypatch.setattr(_Shell, "read", read)
+    _interrupt_after(lines, monkeypatch)
     result = ask(session, [])
     assert result.exit_code == 130
     saved = load_session(session, kb)
