@@ -55,15 +55,29 @@ from experta.fieldconstraint import (  # noqa: E402
     NOTFC,
     ORFC,
     L,
+    W,
 )
 from experta.matchers import ReteMatcher  # noqa: E402
-from experta.matchers.rete.check import FactCapture, FeatureCheck, TypeCheck  # noqa: E402
+from experta.matchers.rete.check import (  # noqa: E402
+    FactCapture,
+    FeatureCheck,
+    SameContextCheck,
+    TypeCheck,
+)
 from experta.matchers.rete.mixins import AnyChild, ChildNode  # noqa: E402
-from experta.matchers.rete.nodes import ConflictSetNode, FeatureTesterNode  # noqa: E402
+from experta.matchers.rete.nodes import (  # noqa: E402
+    BusNode,
+    ConflictSetNode,
+    FeatureTesterNode,
+    NotNode,
+    OrdinaryMatchNode,
+)
+from experta.matchers.rete.token import Token  # noqa: E402
 from experta.matchers.rete.utils import (  # noqa: E402
     extract_facts,
     generate_checks,
     prepare_rule,
+    wire_rule,
 )
 
 
@@ -85,6 +99,7 @@ __all__ = [
     "NOTFC",
     "ORFC",
     "AnyChild",
+    "BusNode",
     "ChildNode",
     "ConflictSetNode",
     "Fact",
@@ -95,11 +110,17 @@ __all__ = [
     "InitialFact",
     "KnowledgeEngine",
     "L",
+    "NotNode",
+    "OrdinaryMatchNode",
     "P",
     "ReteMatcher",
     "Rule",
+    "SameContextCheck",
+    "Token",
     "TypeCheck",
+    "W",
     "extract_facts",
     "generate_checks",
     "prepare_rule",
+    "wire_rule",
 ]

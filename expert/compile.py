@@ -52,6 +52,7 @@ from ._experta import (
 from .alpha_index import OneOf, index_alpha_network
 from .facts import FACT_TYPES, Answer, FactRecord, Finding, Given, Recommendation
 from .network_build import appending_children, build_alpha_part
+from .rete_nodes import FeatureTester, build_beta_part
 from .rules import RuleSpec, rule_specs
 from .trace import Firing
 
@@ -71,15 +72,24 @@ class QuietReteMatcher(ReteMatcher):
     #: Whether to put dispatch tables in the alpha network (off only to compare).
     index_alpha: bool = True
 
+    #: Whether to build with the faster nodes of :mod:`expert.rete_nodes` (off only to
+    #: compare: experta's own node classes, wired by experta).
+    fast_nodes: bool = True
+
     #: experta's alpha-network builder, made linear (see :mod:`expert.network_build`).
     build_alpha_part = staticmethod(build_alpha_part)
 
     def build_network(self) -> None:
         """experta's network, with the inputs of conflict-set nodes watched."""
         with appending_children():
-            super().build_network()
+            if self.fast_nodes:
+                ruleset = self.prepare_ruleset(self.engine)
+                terminals = build_alpha_part(ruleset, self.root_node, FeatureTester)
+                build_beta_part(ruleset, terminals, self.root_node)
+            else:
+                super().build_network()
         self._reached: set[Any] = set()
-        self._rank = {node: i for i, node in enumerate(self._get_conflict_set_nodes())}
+        self._rank = {node: i for i, node in enumerate(conflict_set_nodes(self.root_node))}
         for node in self._nodes():
             node.children[:] = [self._watched(child) for child in node.children]
         if self.index_alpha:
@@ -143,6 +153,27 @@ class QuietReteMatcher(ReteMatcher):
                 found[id(node)] = node
                 pending.extend(child.node for child in node.children)
         return tuple(found.values())
+
+
+def conflict_set_nodes(root: Any) -> list[Any]:
+    """The conflict-set nodes below ``root`` in experta's order, each node visited once.
+
+    experta lists them depth first, keeping each at its first visit, and walks a node
+    again through each of its parents (checking the list each time); the first visits
+    come in the same order when a node already walked is skipped.
+    """
+    found: list[Any] = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, ConflictSetNode):
+            found.append(node)
+        stack.extend(child.node for child in reversed(node.children))
+    return found
 
 
 def _is_plain(rule: Rule) -> bool:
