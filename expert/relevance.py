@@ -28,10 +28,10 @@ base (:class:`Rulebook`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from statistics import fmean
 from typing import TYPE_CHECKING, Any
 
 from knowledge import KnowledgeBase
@@ -653,7 +653,10 @@ class Analysis:
                     lost[q] = lost.get(q, 0) + 1
             removed = sum(1 for q, n in lost.items() if q != qid and n == need[q])
             removed_counts.append(removed)
-        expected = round(fmean(removed_counts), 6) if removed_counts else 0.0
+        # statistics.fmean's own arithmetic, without importing statistics (and fractions).
+        expected = (
+            round(math.fsum(removed_counts) / len(removed_counts), 6) if removed_counts else 0.0
+        )
         return (gravity, expected, len(touched), -book.position[qid])
 
 
