@@ -79,6 +79,7 @@ from experta.matchers.rete.utils import (  # noqa: E402
     prepare_rule,
     wire_rule,
 )
+from experta.utils import freeze  # noqa: E402
 
 
 def _drop_handlers_added_by_import(before: list[logging.Handler]) -> None:
@@ -90,6 +91,22 @@ def _drop_handlers_added_by_import(before: list[logging.Handler]) -> None:
 
 _drop_handlers_added_by_import(_root_handlers)
 del _root_handlers
+
+
+def built_fact(fact_class: type[Fact], frozen: dict[str, object]) -> Fact:
+    """``fact_class(**fields)``, given the fields already frozen (see ``freeze``).
+
+    experta sets a new fact's fields one at a time, each through ``__setitem__`` (which
+    checks the fact is not declared yet, and freezes the value through a
+    ``singledispatch``): the fact a compiled rule declares has fields frozen once, when
+    the rule was compiled. The result is the same dictionary with the same (empty)
+    defaults; only experta's own ``Fact.__init__`` is skipped.
+    """
+    fact = dict.__new__(fact_class)
+    dict.update(fact, frozen)
+    fact._Fact__defaults = {}  # what Fact.__init__ sets (a private, name-mangled field)
+    return fact
+
 
 __all__ = [
     "ANDFC",
@@ -119,7 +136,9 @@ __all__ = [
     "Token",
     "TypeCheck",
     "W",
+    "built_fact",
     "extract_facts",
+    "freeze",
     "generate_checks",
     "prepare_rule",
     "wire_rule",

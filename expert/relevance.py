@@ -577,6 +577,15 @@ class Analysis:
         return out
 
     @cached_property
+    def waiting_on(self) -> dict[str, list[int]]:
+        """For each question, the live rules that wait on it, in rule order."""
+        found: dict[str, list[int]] = {}
+        for index, wait in self.waiting.items():
+            for q in wait:
+                found.setdefault(q, []).append(index)
+        return found
+
+    @cached_property
     def need(self) -> dict[str, int]:
         """How many live rules wait on each question."""
         need: dict[str, int] = {}
@@ -595,7 +604,7 @@ class Analysis:
         book = self.book
 
         def weight(qid: str) -> tuple[int, int, int]:
-            waiting = [i for i, w in self.waiting.items() if qid in w]
+            waiting = self.waiting_on.get(qid, [])
             gravity = max(
                 (book.rules[i].gravity for i in waiting if self._looks_for_sign(i, qid)),
                 default=GRAVITY_OTHER,

@@ -29,6 +29,7 @@ from typing import Any
 
 from ._experta import (
     NOT,
+    BusNode,
     ChildNode,
     ConflictSetNode,
     Fact,
@@ -49,6 +50,7 @@ from ._experta import (
 #: A token without experta's checks of its parts (they were checked when it was made).
 _token = Token._make
 _VALID = Token.TagType.VALID
+_INVALID = Token.TagType.INVALID
 
 #: Types whose values hash consistently with ``==`` and ``!=``, so a table finds exactly
 #: the entries experta's comparison would accept.
@@ -112,6 +114,22 @@ def binds(check: Any) -> Keys:
         bind = check.how.__bind__
         return frozenset() if bind is None else frozenset({bind})
     return None
+
+
+class Bus(BusNode):
+    """experta's root node, making each fact's token without checking it again."""
+
+    def add(self, fact: Any) -> None:
+        """Send a valid token of ``fact`` to every child."""
+        token = _token((_VALID, {fact}, {}))
+        for child in self.children:
+            child.callback(token)
+
+    def remove(self, fact: Any) -> None:
+        """Send an invalid token of ``fact`` to every child."""
+        token = _token((_INVALID, {fact}, {}))
+        for child in self.children:
+            child.callback(token)
 
 
 class FeatureTester(FeatureTesterNode):
@@ -421,6 +439,7 @@ def build_beta_part(ruleset: Iterable[Any], terminals: Mapping[Any, Any], root: 
 
 
 __all__ = [
+    "Bus",
     "ConflictSet",
     "FeatureTester",
     "Join",
