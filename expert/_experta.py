@@ -55,16 +55,31 @@ from experta.fieldconstraint import (  # noqa: E402
     NOTFC,
     ORFC,
     L,
+    W,
 )
 from experta.matchers import ReteMatcher  # noqa: E402
-from experta.matchers.rete.check import FactCapture, FeatureCheck, TypeCheck  # noqa: E402
+from experta.matchers.rete.check import (  # noqa: E402
+    FactCapture,
+    FeatureCheck,
+    SameContextCheck,
+    TypeCheck,
+)
 from experta.matchers.rete.mixins import AnyChild, ChildNode  # noqa: E402
-from experta.matchers.rete.nodes import ConflictSetNode, FeatureTesterNode  # noqa: E402
+from experta.matchers.rete.nodes import (  # noqa: E402
+    BusNode,
+    ConflictSetNode,
+    FeatureTesterNode,
+    NotNode,
+    OrdinaryMatchNode,
+)
+from experta.matchers.rete.token import Token  # noqa: E402
 from experta.matchers.rete.utils import (  # noqa: E402
     extract_facts,
     generate_checks,
     prepare_rule,
+    wire_rule,
 )
+from experta.utils import freeze  # noqa: E402
 
 
 def _drop_handlers_added_by_import(before: list[logging.Handler]) -> None:
@@ -77,6 +92,22 @@ def _drop_handlers_added_by_import(before: list[logging.Handler]) -> None:
 _drop_handlers_added_by_import(_root_handlers)
 del _root_handlers
 
+
+def built_fact(fact_class: type[Fact], frozen: dict[str, object]) -> Fact:
+    """``fact_class(**fields)``, given the fields already frozen (see ``freeze``).
+
+    experta sets a new fact's fields one at a time, each through ``__setitem__`` (which
+    checks the fact is not declared yet, and freezes the value through a
+    ``singledispatch``): the fact a compiled rule declares has fields frozen once, when
+    the rule was compiled. The result is the same dictionary with the same (empty)
+    defaults; only experta's own ``Fact.__init__`` is skipped.
+    """
+    fact = dict.__new__(fact_class)
+    dict.update(fact, frozen)
+    fact._Fact__defaults = {}  # what Fact.__init__ sets (a private, name-mangled field)
+    return fact
+
+
 __all__ = [
     "ANDFC",
     "AS",
@@ -85,6 +116,7 @@ __all__ = [
     "NOTFC",
     "ORFC",
     "AnyChild",
+    "BusNode",
     "ChildNode",
     "ConflictSetNode",
     "Fact",
@@ -95,11 +127,19 @@ __all__ = [
     "InitialFact",
     "KnowledgeEngine",
     "L",
+    "NotNode",
+    "OrdinaryMatchNode",
     "P",
     "ReteMatcher",
     "Rule",
+    "SameContextCheck",
+    "Token",
     "TypeCheck",
+    "W",
+    "built_fact",
     "extract_facts",
+    "freeze",
     "generate_checks",
     "prepare_rule",
+    "wire_rule",
 ]

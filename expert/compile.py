@@ -47,11 +47,14 @@ from ._experta import (
     P,
     ReteMatcher,
     Rule,
+    built_fact,
+    freeze,
     prepare_rule,
 )
 from .alpha_index import OneOf, index_alpha_network
 from .facts import FACT_TYPES, Answer, FactRecord, Finding, Given, Recommendation
 from .network_build import appending_children, build_alpha_part
+from .rete_nodes import Bus, FeatureTester, build_beta_part
 from .rules import RuleSpec, rule_specs
 from .trace import Firing
 
@@ -71,15 +74,25 @@ class QuietReteMatcher(ReteMatcher):
     #: Whether to put dispatch tables in the alpha network (off only to compare).
     index_alpha: bool = True
 
+    #: Whether to build with the faster nodes of :mod:`expert.rete_nodes` (off only to
+    #: compare: experta's own node classes, wired by experta).
+    fast_nodes: bool = True
+
     #: experta's alpha-network builder, made linear (see :mod:`expert.network_build`).
     build_alpha_part = staticmethod(build_alpha_part)
 
     def build_network(self) -> None:
         """experta's network, with the inputs of conflict-set nodes watched."""
         with appending_children():
-            super().build_network()
+            if self.fast_nodes:
+                self.root_node = Bus()
+                ruleset = self.prepare_ruleset(self.engine)
+                terminals = build_alpha_part(ruleset, self.root_node, FeatureTester)
+                build_beta_part(ruleset, terminals, self.root_node)
+            else:
+                super().build_network()
         self._reached: set[Any] = set()
-        self._rank = {node: i for i, node in enumerate(self._get_conflict_set_nodes())}
+        self._rank = {node: i for i, node in enumerate(conflict_set_nodes(self.root_node))}
         for node in self._nodes():
             node.children[:] = [self._watched(child) for child in node.children]
         if self.index_alpha:
@@ -145,6 +158,27 @@ class QuietReteMatcher(ReteMatcher):
         return tuple(found.values())
 
 
+def conflict_set_nodes(root: Any) -> list[Any]:
+    """The conflict-set nodes below ``root`` in experta's order, each node visited once.
+
+    experta lists them depth first, keeping each at its first visit, and walks a node
+    again through each of its parents (checking the list each time); the first visits
+    come in the same order when a node already walked is skipped.
+    """
+    found: list[Any] = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, ConflictSetNode):
+            found.append(node)
+        stack.extend(child.node for child in reversed(node.children))
+    return found
+
+
 def _is_plain(rule: Rule) -> bool:
     """Whether ``rule`` is a non-empty conjunction of plain patterns, not starting with NOT."""
     if not rule or isinstance(rule[0], NOT):
@@ -198,6 +232,19 @@ class CrampEngine(KnowledgeEngine):
         """The fact for a known answer, of the class the compiled patterns test for."""
         return self.answer_class[question](question=question, value=value)
 
+    def declare_derived(self, fact: Fact, record: FactRecord) -> None:
+        """Declare a fact a compiled rule made, with its trace record made at compile time.
+
+        experta's ``declare`` checks every fact for field constraints and nested field
+        names, which a compiled rule's facts were checked for when it was compiled.
+        """
+        declared = self.facts.declare(fact)
+        if declared is not None:
+            self._records[declared["__factid__"]] = record
+        if not self.running:  # as experta's declare: outside a run, update the agenda now
+            added, removed = self.get_activations()
+            self.strategy.update_agenda(self.agenda, added, removed)
+
     def record(self, fact: Fact) -> FactRecord:
         """The trace record of a declared fact, made once per fact and run."""
         key = fact["__factid__"]
@@ -225,17 +272,23 @@ class CrampEngine(KnowledgeEngine):
 class _Conclusion:
     """A fact a rule declares, kept as its class and fields until the rule fires.
 
-    Its trace record is made here, once; it equals ``FactRecord.of`` of the fact.
+    Its trace record is made here, once; it equals ``FactRecord.of`` of the fact. So
+    are its fields, frozen as experta would freeze them when the fact is made.
     """
 
     fact_class: type[Fact]
     fields: dict[str, Any]
     record: FactRecord
+    frozen: dict[str, Any]
 
     @classmethod
     def of(cls, fact_class: type[Fact], **fields: Any) -> _Conclusion:
         record = FactRecord(fact_class.__name__, tuple(sorted(fields.items())))
-        return cls(fact_class, fields, record)
+        return cls(fact_class, fields, record, {k: freeze(v) for k, v in fields.items()})
+
+    def declare(self, engine: CrampEngine) -> None:
+        """Declare the fact in ``engine``."""
+        engine.declare_derived(built_fact(self.fact_class, self.frozen), self.record)
 
 
 @dataclass(frozen=True)
@@ -271,7 +324,7 @@ def _group_action(
         matched = tuple(engine.record(context[name]) for name in binds)
         for member in members:
             for conclusion in member.conclusions:
-                engine.declare(conclusion.fact_class(**conclusion.fields))
+                conclusion.declare(engine)
             engine.fired(member.rule, salience, member.claim, matched, member.records, absent)
 
     fire.__name__ = f"group_{index}"
@@ -473,11 +526,12 @@ def _recommend_action(specs: Iterable[RuleSpec], salience: int) -> Callable:
     of any recommendation), so the trace's saliences follow the agenda.
     """
     by_advice = {spec.item: spec for spec in specs}
-    records = {advice: _Conclusion.of(Recommendation, advice=advice).record for advice in by_advice}
+    conclusions = {advice: _Conclusion.of(Recommendation, advice=advice) for advice in by_advice}
+    records = {advice: conclusion.record for advice, conclusion in conclusions.items()}
     absent = {advice: _absent_words(spec) for advice, spec in by_advice.items()}
 
     def recommend(engine: CrampEngine, support: Fact, advice: str) -> None:
-        engine.declare(Recommendation(advice=advice))
+        conclusions[advice].declare(engine)
         spec = by_advice[advice]
         engine.fired(
             spec.name,

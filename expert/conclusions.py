@@ -364,11 +364,11 @@ def diagnose_run(kb: KnowledgeBase, run: Run, *, suggest: bool = True) -> Diagno
         for c in (*cause.supporting, *cause.disputing, *cause.background, *cause.beyond_scope)
     }
     # Withheld advice is shown with the claims that would otherwise back it.
+    withheld_ids = {w.id for w in withheld}
     cited |= {
         kb.claim_source[c]
-        for w in withheld
         for c in run.fired_claims
-        if kb.claims[c].advice == w.id and kb.claims[c].stance != "disputes"
+        if kb.claims[c].advice in withheld_ids and kb.claims[c].stance != "disputes"
     }
     cited |= {c.source for a in (*advice, *advised_against) for c in (*a.claims, *a.disputed_by)}
     cited |= {c.source for c in triage.claims}

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from knowledge import KnowledgeBase, Profile
 from knowledge.vocabulary import Tier
 
+from ._experta import InitialFact
 from .compile import CrampEngine, compile_engine
 from .facts import FactRecord, Given
 from .trace import Firing
@@ -29,17 +31,26 @@ class Run:
 
     def derived(self, fact_type: str) -> list[FactRecord]:
         """Facts of one type (e.g. ``"Evidence"``) in a stable order."""
-        return sorted(f for f in self.facts if f.type == fact_type)
+        return list(self._by_type.get(fact_type, ()))
 
-    @property
+    # The facts are sorted, and every conclusion reads them by type: grouped once, not
+    # filtered again for each question (cached on the frozen instance, computed on use).
+    @cached_property
+    def _by_type(self) -> dict[str, tuple[FactRecord, ...]]:
+        groups: dict[str, list[FactRecord]] = {}
+        for fact in sorted(self.facts):
+            groups.setdefault(fact.type, []).append(fact)
+        return {kind: tuple(facts) for kind, facts in groups.items()}
+
+    @cached_property
     def fired_claims(self) -> frozenset[str]:
         """Ids of every claim whose rule fired."""
         return frozenset(f.claim for f in self.trace if f.claim is not None)
 
-    @property
+    @cached_property
     def findings(self) -> frozenset[str]:
         """Ids of the findings that hold for this runner."""
-        return frozenset(f["id"] for f in self.facts if f.type == "Finding")
+        return frozenset(f["id"] for f in self.derived("Finding"))
 
     @property
     def tier(self) -> Tier:
@@ -48,6 +59,11 @@ class Run:
         # Exactly one level rule can fire: each excludes every more urgent tier.
         assert len(levels) == 1, levels
         return levels[0]
+
+
+def _record_order(record: FactRecord) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    """The order of :class:`FactRecord` (by type, then fields), as a key sorting compares in C."""
+    return (record.type, record.fields)
 
 
 class Reasoner:
@@ -99,7 +115,8 @@ class Reasoner:
         engine.run()
         facts = tuple(
             sorted(
-                FactRecord.of(f) for f in engine.facts.values() if type(f).__name__ != "InitialFact"
+                (engine.record(f) for f in engine.facts.values() if type(f) is not InitialFact),
+                key=_record_order,
             )
         )
         answers = {f["question"]: f["value"] for f in facts if f.type == "Answer"}

@@ -46,10 +46,13 @@ def appending_children() -> Iterator[None]:
         AnyChild.add_child = original
 
 
-def build_alpha_part(ruleset: set[Any], root_node: Any) -> dict[Any, Any]:
+def build_alpha_part(
+    ruleset: set[Any], root_node: Any, node_class: type = FeatureTesterNode
+) -> dict[Any, Any]:
     """experta's ``ReteMatcher.build_alpha_part``, finding existing nodes by lookup.
 
-    Same ranking of rules and checks as experta's, so the same nodes in the same order.
+    Same ranking of rules and checks as experta's, so the same nodes in the same order;
+    ``node_class`` is experta's test node or a subclass of it.
     """
     ruleset = ruleset.copy()
     ruleset.add(Rule(InitialFact()))
@@ -81,7 +84,7 @@ def build_alpha_part(ruleset: set[Any], root_node: Any) -> dict[Any, Any]:
             table = index[id(parent)] = {id(c.node.matcher): c.node for c in parent.children}
         node = table.get(id(check))
         if node is None:
-            node = table[id(check)] = FeatureTesterNode(check)
+            node = table[id(check)] = node_class(check)
             parent.children.append(ChildNode(node, node.activate))
         return node
 

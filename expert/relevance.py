@@ -28,10 +28,10 @@ base (:class:`Rulebook`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from statistics import fmean
 from typing import TYPE_CHECKING, Any
 
 from knowledge import KnowledgeBase
@@ -580,6 +580,15 @@ class Analysis:
         return out
 
     @cached_property
+    def waiting_on(self) -> dict[str, list[int]]:
+        """For each question, the live rules that wait on it, in rule order."""
+        found: dict[str, list[int]] = {}
+        for index, wait in self.waiting.items():
+            for q in wait:
+                found.setdefault(q, []).append(index)
+        return found
+
+    @cached_property
     def need(self) -> dict[str, int]:
         """How many live rules wait on each question."""
         need: dict[str, int] = {}
@@ -598,7 +607,7 @@ class Analysis:
         book = self.book
 
         def weight(qid: str) -> tuple[int, int, int]:
-            waiting = [i for i, w in self.waiting.items() if qid in w]
+            waiting = self.waiting_on.get(qid, [])
             gravity = max(
                 (book.rules[i].gravity for i in waiting if self._looks_for_sign(i, qid)),
                 default=GRAVITY_OTHER,
@@ -656,7 +665,10 @@ class Analysis:
                     lost[q] = lost.get(q, 0) + 1
             removed = sum(1 for q, n in lost.items() if q != qid and n == need[q])
             removed_counts.append(removed)
-        expected = round(fmean(removed_counts), 6) if removed_counts else 0.0
+        # statistics.fmean's own arithmetic, without importing statistics (and fractions).
+        expected = (
+            round(math.fsum(removed_counts) / len(removed_counts), 6) if removed_counts else 0.0
+        )
         return (gravity, expected, len(touched), -book.position[qid])
 
 

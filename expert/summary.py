@@ -156,6 +156,7 @@ def summarise(kb: KnowledgeBase, d: Diagnosis) -> Summary:
         if any(a.phase == p for a in listed)
     )
     unchecked = {u.question for u in d.triage.unchecked}
+    unknown = set(d.unknown)
     return Summary(
         tier=d.triage.tier,
         tier_title=d.triage.title,
@@ -172,7 +173,7 @@ def summarise(kb: KnowledgeBase, d: Diagnosis) -> Summary:
         unknown=tuple(
             SummaryQuestion(q, kb.questions[q].prompt)
             for q in kb.questions
-            if q in d.unknown and q not in unchecked
+            if q in unknown and q not in unchecked
         ),
         sharpen=tuple(SummaryQuestion(s.question, s.prompt) for s in d.suggested),
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 
 MANIFEST = "knowledge-base.yaml"
@@ -25,8 +24,13 @@ SOURCES_DIR = "sources"
 
 
 def default_directory() -> Path:
-    """The knowledge base shipped with the package."""
-    return Path(str(resources.files("knowledge") / "data"))
+    """The knowledge base shipped with the package.
+
+    The package's own directory, as ``importlib.resources.files`` gives it for a package
+    installed as files; read off ``__file__``, since importing ``importlib.resources``
+    (tempfile, shutil, random...) costs a cold command more than everything here.
+    """
+    return Path(__file__).parent / "data"
 
 
 def source_paths(root: Path) -> list[Path]:

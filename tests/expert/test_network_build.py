@@ -1,4 +1,4 @@
-"""The linear network builder gives experta's network, node for node, in order."""
+"""The linear network builders give experta's network, node for node, in order."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import re
 from typing import Any
 
 from expert._experta import ReteMatcher
-from expert.compile import QuietReteMatcher, compile_engine
+from expert.compile import QuietReteMatcher, compile_engine, conflict_set_nodes
 from expert.network_build import appending_children, build_alpha_part
+from expert.rete_nodes import FeatureTester, build_beta_part
 from knowledge import KnowledgeBase
 
 
@@ -20,9 +21,14 @@ def _shape(root: Any) -> list[tuple[int, str, str]]:
         check = re.sub(
             r" at 0x[0-9a-f]+|__pattern_[0-9]+__", "", repr(getattr(node, "matcher", None))
         )
-        out.append((depth, type(node).__name__, check))
+        out.append((depth, _experta_class(node), check))
         stack.extend((depth + 1, child.node) for child in reversed(node.children))
     return out
+
+
+def _experta_class(node: Any) -> str:
+    """The name of the experta class a node is, or subclasses (the fast nodes do)."""
+    return next(c.__name__ for c in type(node).__mro__ if c.__module__.startswith("experta"))
 
 
 def _ruleset(kb: KnowledgeBase) -> set[Any]:
@@ -59,9 +65,16 @@ def test_the_whole_network_is_experta_s(kb: KnowledgeBase) -> None:
             with appending_children():
                 super().build_network()
 
+    class Fast(ReteMatcher):
+        def build_network(self) -> None:
+            ruleset = self.prepare_ruleset(self.engine)
+            with appending_children():
+                terminals = build_alpha_part(ruleset, self.root_node, FeatureTester)
+                build_beta_part(ruleset, terminals, self.root_node)
+
     engine_class = compile_engine(kb)
     shapes = []
-    for matcher in (Plain, Linear):
+    for matcher in (Plain, Linear, Fast):
         engine = engine_class()
         # One prepared rule set for both: experta breaks ties in its ranking by the
         # order of a set, which differs between two preparations of the same rules.
@@ -77,7 +90,14 @@ def test_the_whole_network_is_experta_s(kb: KnowledgeBase) -> None:
         matcher.build_network()
         built.append(_shape(matcher.root_node))
     shapes = built
-    assert shapes[0] == shapes[1]
+    assert shapes[0] == shapes[1] == shapes[2]
+    assert len(shapes[0]) > 300
+
+
+def test_conflict_set_nodes_come_in_experta_s_order(kb: KnowledgeBase) -> None:
+    engine = compile_engine(kb)()
+    matcher = engine.matcher
+    assert conflict_set_nodes(matcher.root_node) == list(matcher._get_conflict_set_nodes())
 
 
 def _nodes(root: Any) -> list[Any]:
