@@ -114,6 +114,7 @@ class Rulebook:
         self.gated: dict[str, tuple[str, ...]] = {q: tuple(v) for q, v in gated.items()}
         self.position: dict[str, int] = {q: i for i, q in enumerate(kb.questions)}
         self._affected: dict[str, frozenset[int]] = {}
+        self._can_hold: dict[Condition, bool] = {}
         #: Red-flag claims and warning-sign finding clauses: what can reveal a sign.
         self.warning_rules: tuple[int, ...] = tuple(
             i
@@ -172,6 +173,13 @@ class Rulebook:
             questions=kb.questions_under(spec.tests),
             primary=_primary(kb, spec.tests),
         )
+
+    def can_hold(self, test: Condition) -> bool:
+        """Whether some answer to its question satisfies ``test`` (worked out once)."""
+        known = self._can_hold.get(test)
+        if known is None:
+            known = self._can_hold[test] = bool(test.satisfying(self.kb.questions[test.question]))
+        return known
 
     @classmethod
     def for_kb(cls, kb: KnowledgeBase) -> Rulebook:
@@ -296,7 +304,7 @@ class _Answers:
             elif state == _PENDING:
                 ok = c.holds(self.given[c.question]) or c.holds_unanswered
             elif state == _OPEN:
-                ok = c.holds_unanswered or bool(c.satisfying(self.book.kb.questions[c.question]))
+                ok = c.holds_unanswered or self.book.can_hold(c)
             else:
                 ok = c.holds_unanswered
             if not ok:
@@ -321,7 +329,7 @@ class _Answers:
                 return _SETTLED_TRUE if admitted else None
             return (unanswered, frozenset({test.question}))
         if state == _OPEN:
-            if unanswered or test.satisfying(self.book.kb.questions[test.question]):
+            if unanswered or self.book.can_hold(test):
                 return (unanswered, frozenset({test.question}))
             return None
         return _SETTLED_TRUE if unanswered else None
