@@ -95,11 +95,12 @@ class Rulebook:
         ]
         self.rules: tuple[RuleInfo, ...] = tuple(rules)
         self.by_name: dict[str, int] = {r.name: i for i, r in enumerate(rules)}
+        clauses: dict[str, list[int]] = {f: [] for f in kb.findings}
+        for i, r in enumerate(rules):
+            if r.kind == "finding" and r.finding in clauses:
+                clauses[r.finding].append(i)
         #: For each finding, the indexes of its clause rules.
-        self.clauses: dict[str, tuple[int, ...]] = {
-            f: tuple(i for i, r in enumerate(rules) if r.kind == "finding" and r.finding == f)
-            for f in kb.findings
-        }
+        self.clauses: dict[str, tuple[int, ...]] = {f: tuple(v) for f, v in clauses.items()}
         testing: dict[str, list[int]] = {q: [] for q in kb.questions}
         for index, rule in enumerate(rules):
             for q in rule.questions:
@@ -125,13 +126,16 @@ class Rulebook:
         #: Warning-sign findings, and for each the warning-sign findings it refines or
         #: is refined by (one implies the other): asked after a red flag.
         self.warning = frozenset(warning)
+        # g is related to f when one implies the other: from each sign's implications and
+        # their inverse, not by testing every pair (quadratic in the warning signs).
+        implied = {f: kb.implied_findings(f) for f in warning}
+        implied_by: dict[str, set[str]] = {f: set() for f in warning}
+        for g in warning:
+            for f in implied[g]:
+                if f in implied_by:
+                    implied_by[f].add(g)
         self.related: dict[str, frozenset[str]] = {
-            f: frozenset(
-                g
-                for g in warning
-                if g == f or f in kb.implied_findings(g) or g in kb.implied_findings(f)
-            )
-            for f in warning
+            f: frozenset({f} | (implied[f] & warning) | implied_by[f]) for f in warning
         }
 
     def _info(self, spec: RuleSpec, warning: set[str], reach: Mapping[str, str]) -> RuleInfo:
