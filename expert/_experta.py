@@ -49,6 +49,7 @@ from experta import (  # noqa: E402  (must follow the compatibility step)
     P,
     Rule,
 )
+from experta.conditionalelement import ConditionalElement  # noqa: E402
 from experta.fact import InitialFact  # noqa: E402
 from experta.fieldconstraint import (  # noqa: E402
     ANDFC,
@@ -118,6 +119,7 @@ __all__ = [
     "AnyChild",
     "BusNode",
     "ChildNode",
+    "ConditionalElement",
     "ConflictSetNode",
     "Fact",
     "FactCapture",

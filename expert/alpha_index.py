@@ -47,6 +47,21 @@ class OneOf:
         return f"OneOf({sorted(map(repr, self.values))})"
 
 
+class NoneOf:
+    """A field test ``value not in values`` (a class, so a compiled engine can be kept)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: frozenset[Any]) -> None:
+        self.values = values
+
+    def __call__(self, value: Any) -> bool:
+        return value not in self.values
+
+    def __repr__(self) -> str:
+        return f"NoneOf({sorted(map(repr, self.values))})"
+
+
 def index_alpha_network(root: Any, nodes: Iterable[Any]) -> int:
     """Put a dispatch table in front of every wide fan-out below ``root``; return how many.
 
@@ -139,11 +154,27 @@ def _class_of(fact: Any) -> Any:
     return type(fact)
 
 
-def _field_reader(field: Any) -> Callable[[Any], Any]:
-    def read(fact: Any) -> Any:
-        return fact.get(field, _MISSING)
+class _FieldReader:
+    """Reads one field of a fact (_MISSING if absent); a class, so it can be kept."""
 
-    return read
+    __slots__ = ("field",)
+
+    def __init__(self, field: Any) -> None:
+        self.field = field
+
+    def __call__(self, fact: Any) -> Any:
+        return fact.get(self.field, _MISSING)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_field_reader, (self.field,))
+
+
+def _field_reader(field: Any) -> Callable[[Any], Any]:
+    """The one reader of ``field`` in this process (groups are keyed by reader)."""
+    reader = _readers.get(field)
+    if reader is None:
+        reader = _readers[field] = _FieldReader(field)
+    return reader
 
 
 _readers: dict[Any, Callable[[Any], Any]] = {}
@@ -172,5 +203,5 @@ def _key_of(node: Any) -> tuple[tuple[Hashable, Callable[[Any], Any]], tuple[Any
     # NaN equals nothing, yet a table would find it by identity.
     if not plain or any(type(v) not in _EXACT or v != v for v in values):
         return None
-    reader = _readers.setdefault(field, _field_reader(field))
+    reader = _field_reader(field)
     return (("field", field), reader), values

@@ -51,7 +51,7 @@ from ._experta import (
     freeze,
     prepare_rule,
 )
-from .alpha_index import OneOf, index_alpha_network
+from .alpha_index import NoneOf, OneOf, index_alpha_network
 from .facts import FACT_TYPES, Answer, FactRecord, Finding, Given, Recommendation
 from .network_build import appending_children, build_alpha_part
 from .rete_nodes import Bus, FeatureTester, build_beta_part
@@ -116,13 +116,7 @@ class QuietReteMatcher(ReteMatcher):
     def _watched(self, child: Any) -> Any:
         if not isinstance(child.node, ConflictSetNode):
             return child
-        reached, node, callback = self._reached, child.node, child.callback
-
-        def activate(token: Any) -> None:
-            reached.add(node)
-            callback(token)
-
-        return ChildNode(node, activate)
+        return ChildNode(child.node, _Watch(self._reached, child.node, child.callback))
 
     def changes(self, adding: Any = None, deleting: Any = None) -> tuple[list, list]:
         """Propagate fact changes through the network; return (added, removed) activations."""
@@ -156,6 +150,22 @@ class QuietReteMatcher(ReteMatcher):
                 found[id(node)] = node
                 pending.extend(child.node for child in node.children)
         return tuple(found.values())
+
+
+class _Watch:
+    """A conflict-set node's input that notes the node was reached (see the matcher).
+
+    A class rather than a closure, so a compiled engine can be kept in an image.
+    """
+
+    __slots__ = ("callback", "node", "reached")
+
+    def __init__(self, reached: set[Any], node: Any, callback: Callable[[Any], None]) -> None:
+        self.reached, self.node, self.callback = reached, node, callback
+
+    def __call__(self, token: Any) -> None:
+        self.reached.add(self.node)
+        self.callback(token)
 
 
 def conflict_set_nodes(root: Any) -> list[Any]:
@@ -205,6 +215,12 @@ class CrampEngine(KnowledgeEngine):
         super().__init__()
         self.trace: list[Firing] = []
         self._records: dict[int, FactRecord] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Its state as when built, for an image (see :mod:`expert.persist`)."""
+        state = dict(self.__dict__)
+        state.update(_deffacts=None, trace=[], _records={})
+        return state
 
     def get_rules(self) -> list[Rule]:
         """The compiled rules, read from the class rather than by inspecting every member."""
@@ -308,6 +324,53 @@ class _Member:
         return cls(spec.name, spec.claim, conclusions, tuple(c.record for c in conclusions))
 
 
+class _Action:
+    """A rule's right-hand side: an object, not a closure, so it can be kept in an image.
+
+    experta binds an action's arguments by ``inspect.signature()``, which honours a
+    ``__signature__``; it copies the action's name onto the rule (and logs it), and
+    would copy an instance dictionary onto it too: actions keep theirs in slots.
+    """
+
+    __slots__ = ("name",)
+    name: str
+    __signature__: inspect.Signature
+
+    # The name experta copies onto the rule, read as a function's would be.
+    @property
+    def __name__(self) -> str:
+        return self.name
+
+
+class _GroupAction(_Action):
+    """The right-hand side of one group: per member, declare its facts and record a firing.
+
+    Every member of a group has the same tests, so they share the matched facts.
+    """
+
+    __slots__ = ("absent", "binds", "members", "salience")
+
+    def __init__(
+        self,
+        index: int,
+        salience: int,
+        binds: tuple[str, ...],
+        absent: tuple[str, ...],
+        members: tuple[_Member, ...],
+    ) -> None:
+        self.name = f"group_{index}"
+        self.salience, self.binds, self.absent, self.members = salience, binds, absent, members
+
+    def __call__(self, engine: CrampEngine, **context: Any) -> None:
+        matched = tuple(engine.record(context[name]) for name in self.binds)
+        for member in self.members:
+            for conclusion in member.conclusions:
+                conclusion.declare(engine)
+            engine.fired(
+                member.rule, self.salience, member.claim, matched, member.records, self.absent
+            )
+
+
 def _group_action(
     index: int,
     salience: int,
@@ -315,41 +378,33 @@ def _group_action(
     absent: tuple[str, ...],
     members: tuple[_Member, ...],
 ) -> Callable:
-    """The right-hand side of one group: per member, declare its facts and record a firing.
+    """The right-hand side of one group (see :class:`_GroupAction`)."""
+    return _GroupAction(index, salience, binds, absent, members)
 
-    Every member of a group has the same tests, so they share the matched facts.
-    """
 
-    def fire(engine: CrampEngine, **context: Any) -> None:
-        matched = tuple(engine.record(context[name]) for name in binds)
-        for member in members:
-            for conclusion in member.conclusions:
-                conclusion.declare(engine)
-            engine.fired(member.rule, salience, member.claim, matched, member.records, absent)
+class _GateAction(_Action):
+    """A gate: the given answer becomes an ``Answer`` once the ``ask_if`` tests hold."""
 
-    fire.__name__ = f"group_{index}"
-    # experta binds an action's arguments by inspect.signature(), which honours a
-    # function's __signature__; typeshed does not declare it on functions.
-    fire.__signature__ = _ACTION_SIGNATURE  # type: ignore[attr-defined]
-    return fire
+    __slots__ = ("answer_class", "binds", "question", "rule", "salience")
+
+    def __init__(self, spec: RuleSpec, binds: tuple[str, ...], answer_class: type[Answer]):
+        assert spec.gated is not None
+        self.name = f"gate_{spec.gated}"
+        self.question, self.rule, self.salience = spec.gated, spec.name, spec.salience
+        self.binds, self.answer_class = binds, answer_class
+
+    def __call__(self, engine: CrampEngine, **context: Any) -> None:
+        given = context["given"]
+        fact = self.answer_class(question=self.question, value=given["value"])
+        engine.declare(fact)
+        matched = (engine.record(given), *(engine.record(context[name]) for name in self.binds))
+        declared = (FactRecord("Answer", (("question", self.question), ("value", given["value"]))),)
+        engine.fired(self.rule, self.salience, None, matched, declared, ())
 
 
 def _gate_action(spec: RuleSpec, binds: tuple[str, ...], answer_class: type[Answer]) -> Callable:
-    """A gate: the given answer becomes an ``Answer`` once the ``ask_if`` tests hold."""
-    question = spec.gated
-
-    def gate(engine: CrampEngine, **context: Any) -> None:
-        given = context["given"]
-        fact = answer_class(question=question, value=given["value"])
-        engine.declare(fact)
-        matched = (engine.record(given), *(engine.record(context[name]) for name in binds))
-        declared = (FactRecord("Answer", (("question", question), ("value", given["value"]))),)
-        engine.fired(spec.name, spec.salience, None, matched, declared, ())
-
-    gate.__name__ = f"gate_{question}"
-    # __signature__ is not declared on functions (see _group_action).
-    gate.__signature__ = _ACTION_SIGNATURE  # type: ignore[attr-defined]
-    return gate
+    """A gate's right-hand side (see :class:`_GateAction`)."""
+    return _GateAction(spec, binds, answer_class)
 
 
 def _action_signature(engine: CrampEngine, **context: Any) -> None:
@@ -361,6 +416,7 @@ def _action_signature(engine: CrampEngine, **context: Any) -> None:
 
 
 _ACTION_SIGNATURE = inspect.signature(_action_signature)
+_GroupAction.__signature__ = _GateAction.__signature__ = _ACTION_SIGNATURE
 
 
 def answer_classes(kb: KnowledgeBase) -> dict[str, type[Answer]]:
@@ -440,10 +496,8 @@ class _PatternCache:
 @cache
 def _matches_field(values: frozenset[Any], negate: bool) -> Callable[[Any], bool]:
     # One predicate object per test: experta shares an alpha node between checks only
-    # when their predicate is the same object, so equal tests must not get new lambdas.
-    if negate:
-        return lambda value: value not in values
-    return OneOf(values)  # a membership test the alpha network's dispatch tables index
+    # when their predicate is the same object, so equal tests must not get new objects.
+    return NoneOf(values) if negate else OneOf(values)  # OneOf: indexed by dispatch tables
 
 
 def _absent_words(spec: RuleSpec) -> tuple[str, ...]:
@@ -519,32 +573,48 @@ def _backs(stance: str) -> bool:
     return stance != "disputes"
 
 
-def _recommend_action(specs: Iterable[RuleSpec], salience: int) -> Callable:
+class _Recommend(_Action):
     """The right-hand side of the one recommendation rule, for whichever advice matched.
 
     Its firings record the salience the shared rule really runs at (the latest stratum
     of any recommendation), so the trace's saliences follow the agenda.
     """
-    by_advice = {spec.item: spec for spec in specs}
-    conclusions = {advice: _Conclusion.of(Recommendation, advice=advice) for advice in by_advice}
-    records = {advice: conclusion.record for advice, conclusion in conclusions.items()}
-    absent = {advice: _absent_words(spec) for advice, spec in by_advice.items()}
 
-    def recommend(engine: CrampEngine, support: Fact, advice: str) -> None:
-        conclusions[advice].declare(engine)
-        spec = by_advice[advice]
+    __slots__ = ("absent", "by_advice", "conclusions", "records", "salience")
+
+    def __init__(self, specs: Iterable[RuleSpec], salience: int) -> None:
+        self.name = "recommend"
+        self.salience = salience
+        self.by_advice = {spec.item: spec.name for spec in specs}
+        self.conclusions = {
+            advice: _Conclusion.of(Recommendation, advice=advice) for advice in self.by_advice
+        }
+        self.records = {advice: c.record for advice, c in self.conclusions.items()}
+        by_spec = {spec.item: spec for spec in specs}
+        self.absent = {advice: _absent_words(spec) for advice, spec in by_spec.items()}
+
+    def __call__(self, engine: CrampEngine, support: Fact, advice: str) -> None:
+        self.conclusions[advice].declare(engine)
         engine.fired(
-            spec.name,
-            salience,
+            self.by_advice[advice],
+            self.salience,
             None,
             (engine.record(support),),
-            (records[advice],),
-            absent[advice],
+            (self.records[advice],),
+            self.absent[advice],
         )
 
-    # __signature__ is not declared on functions (see _group_action).
-    recommend.__signature__ = inspect.signature(recommend)  # type: ignore[attr-defined]
-    return recommend
+
+def _recommend_signature(engine: CrampEngine, support: Fact, advice: str) -> None:
+    """The recommendation action's signature: experta passes it these bindings only."""
+
+
+_Recommend.__signature__ = inspect.signature(_recommend_signature)
+
+
+def _recommend_action(specs: Iterable[RuleSpec], salience: int) -> Callable:
+    """The recommendation rule's right-hand side (see :class:`_Recommend`)."""
+    return _Recommend(list(specs), salience)
 
 
 __all__ = ["CrampEngine", "QuietReteMatcher", "answer_classes", "compile_engine"]

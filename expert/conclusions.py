@@ -311,7 +311,22 @@ def is_background(kb: KnowledgeBase, claim_id: str) -> bool:
 
 
 def claim_ref(kb: KnowledgeBase, claim_id: str, *, weighted: bool = False) -> ClaimRef:
-    """Cite a claim (with its weight if it bears on a theory)."""
+    """Cite a claim (with its weight if it bears on a theory).
+
+    A citation depends on the knowledge base alone, and a diagnosis may cite a claim
+    many times (each piece of advice a finding withholds cites the finding's claims):
+    each is made once per knowledge base and shared, as it is immutable.
+    """
+    refs = kb._cache.get("claim_refs")
+    if refs is None:
+        refs = kb._cache["claim_refs"] = {}
+    found = refs.get((claim_id, weighted))
+    if found is None:
+        found = refs[(claim_id, weighted)] = _claim_ref(kb, claim_id, weighted)
+    return found
+
+
+def _claim_ref(kb: KnowledgeBase, claim_id: str, weighted: bool) -> ClaimRef:
     claim = kb.claims[claim_id]
     source = kb.source_of(claim_id)
     return ClaimRef(

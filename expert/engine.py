@@ -78,11 +78,26 @@ class Reasoner:
     def for_kb(cls, kb: KnowledgeBase) -> Reasoner:
         """The reasoner shared by every caller in this process for ``kb``.
 
-        Building the RETE network is the expensive part; a process builds it once.
+        Building the RETE network is the expensive part; a process builds it once, or
+        reads it from the knowledge base's image.
         """
         reasoner = kb._cache.get("reasoner")
         if reasoner is None:
-            reasoner = kb._cache["reasoner"] = cls(kb)
+            reasoner = cls._kept(kb) or cls(kb)
+            kb._cache["reasoner"] = reasoner
+        return reasoner
+
+    @staticmethod
+    def _kept(kb: KnowledgeBase) -> Reasoner | None:
+        """The reasoner an image kept for ``kb`` (see :mod:`expert.persist`), if any."""
+        from .persist import KEY, load_reasoner
+
+        data = kb._cache.get(KEY)
+        if data is None:
+            return None
+        reasoner = load_reasoner(kb, data)
+        if reasoner is not None:
+            kb._cache.setdefault("engine_class", type(reasoner._engine))
         return reasoner
 
     @staticmethod

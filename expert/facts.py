@@ -110,11 +110,18 @@ class FactRecord:
         return cls(type(fact).__name__, tuple(sorted(data.items())))
 
     def __getitem__(self, name: str) -> Any:
-        return dict(self.fields)[name]
+        # A few fields, read often: a scan beats building a dictionary for each read.
+        for key, value in self.fields:
+            if key == name:
+                return value
+        raise KeyError(name)
 
     def get(self, name: str, default: Any = None) -> Any:
         """A field's value, or ``default``."""
-        return dict(self.fields).get(name, default)
+        for key, value in self.fields:
+            if key == name:
+                return value
+        return default
 
     @property
     def key(self) -> str:

@@ -97,11 +97,12 @@ class Rulebook:
         ]
         self.rules: tuple[RuleInfo, ...] = tuple(rules)
         self.by_name: dict[str, int] = {r.name: i for i, r in enumerate(rules)}
+        clauses: dict[str, list[int]] = {f: [] for f in kb.findings}
+        for i, r in enumerate(rules):
+            if r.kind == "finding" and r.finding in clauses:
+                clauses[r.finding].append(i)
         #: For each finding, the indexes of its clause rules.
-        self.clauses: dict[str, tuple[int, ...]] = {
-            f: tuple(i for i, r in enumerate(rules) if r.kind == "finding" and r.finding == f)
-            for f in kb.findings
-        }
+        self.clauses: dict[str, tuple[int, ...]] = {f: tuple(v) for f, v in clauses.items()}
         testing: dict[str, list[int]] = {q: [] for q in kb.questions}
         for index, rule in enumerate(rules):
             for q in rule.questions:
@@ -116,6 +117,7 @@ class Rulebook:
         self.gated: dict[str, tuple[str, ...]] = {q: tuple(v) for q, v in gated.items()}
         self.position: dict[str, int] = {q: i for i, q in enumerate(kb.questions)}
         self._affected: dict[str, frozenset[int]] = {}
+        self._can_hold: dict[Condition, bool] = {}
         #: Red-flag claims and warning-sign finding clauses: what can reveal a sign.
         self.warning_rules: tuple[int, ...] = tuple(
             i
@@ -126,13 +128,16 @@ class Rulebook:
         #: Warning-sign findings, and for each the warning-sign findings it refines or
         #: is refined by (one implies the other): asked after a red flag.
         self.warning = frozenset(warning)
+        # g is related to f when one implies the other: from each sign's implications and
+        # their inverse, not by testing every pair (quadratic in the warning signs).
+        implied = {f: kb.implied_findings(f) for f in warning}
+        implied_by: dict[str, set[str]] = {f: set() for f in warning}
+        for g in warning:
+            for f in implied[g]:
+                if f in implied_by:
+                    implied_by[f].add(g)
         self.related: dict[str, frozenset[str]] = {
-            f: frozenset(
-                g
-                for g in warning
-                if g == f or f in kb.implied_findings(g) or g in kb.implied_findings(f)
-            )
-            for f in warning
+            f: frozenset({f} | (implied[f] & warning) | implied_by[f]) for f in warning
         }
 
     def _info(self, spec: RuleSpec, warning: set[str], reach: Mapping[str, str]) -> RuleInfo:
@@ -175,6 +180,13 @@ class Rulebook:
             primary=_primary(kb, spec.tests),
             index=spec.index,
         )
+
+    def can_hold(self, test: Condition) -> bool:
+        """Whether some answer to its question satisfies ``test`` (worked out once)."""
+        known = self._can_hold.get(test)
+        if known is None:
+            known = self._can_hold[test] = bool(test.satisfying(self.kb.questions[test.question]))
+        return known
 
     @classmethod
     def for_kb(cls, kb: KnowledgeBase) -> Rulebook:
@@ -299,7 +311,7 @@ class _Answers:
             elif state == _PENDING:
                 ok = c.holds(self.given[c.question]) or c.holds_unanswered
             elif state == _OPEN:
-                ok = c.holds_unanswered or bool(c.satisfying(self.book.kb.questions[c.question]))
+                ok = c.holds_unanswered or self.book.can_hold(c)
             else:
                 ok = c.holds_unanswered
             if not ok:
@@ -324,7 +336,7 @@ class _Answers:
                 return _SETTLED_TRUE if admitted else None
             return (unanswered, frozenset({test.question}))
         if state == _OPEN:
-            if unanswered or test.satisfying(self.book.kb.questions[test.question]):
+            if unanswered or self.book.can_hold(test):
                 return (unanswered, frozenset({test.question}))
             return None
         return _SETTLED_TRUE if unanswered else None

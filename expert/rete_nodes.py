@@ -141,6 +141,14 @@ class FeatureTester(FeatureTesterNode):
         #: Keys of the tokens it passes on (set by :func:`alpha_keys`).
         self.keys: Keys = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Its state without the test function, which is made again from the check."""
+        return {k: v for k, v in self.__dict__.items() if k != "_test"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._test = fast_test(self.matcher)
+
     def activate(self, token: Any) -> None:
         """Test the token's one fact; pass it on, with any binding added, if it passes."""
         (fact,) = token.data

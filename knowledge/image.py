@@ -77,13 +77,13 @@ def caching_disabled() -> bool:
 
 
 def image_key(root: Path) -> str:
-    """Hash of what an image depends on: the files, where they are, and the versions."""
+    """Hash of what an image depends on: the files, where they are, the versions and code."""
     digest = hashlib.sha256()
     for part in (
         f"format {IMAGE_FORMAT}",
         f"cramp {_package_version()}",
         f"python {sys.implementation.name} {sys.version_info[:2]}",
-        _code_stamp(),
+        f"code {code_stamp()}",
         str(root.resolve()),
         content_hash(root),
     ):
@@ -91,19 +91,32 @@ def image_key(root: Path) -> str:
     return digest.hexdigest()
 
 
+#: The packages whose code makes what an image holds: this one (the records, the
+#: loader) and the engine's (rules, their index, the built network), installed beside it.
+CODE_PACKAGES = ("knowledge", "expert")
+
+
 @cache
-def _code_stamp() -> str:
-    """Name, size and modification time of every module of the packages whose objects an
-    image pickles: code changed without a new version (a checkout, an edit) must not
-    unpickle into classes that no longer match. Stat only, so it costs no reading."""
-    here = Path(__file__).parent
-    parts = []
-    # ``expert`` sits beside ``knowledge`` (found by path: this layer imports nothing above).
-    for package in (here, here.parent / "expert"):
-        for module in sorted(package.glob("*.py")):
-            info = module.stat()
-            parts.append(f"{module.name} {info.st_size} {info.st_mtime_ns}")
-    return "\n".join(parts)
+def code_stamp() -> str:
+    """A stamp of the code an image's contents come from: its files' names, sizes, times.
+
+    The package version alone would let a changed rule compiler (in a checkout, between
+    releases) read an image that the old one made.
+    """
+    digest = hashlib.sha256()
+    parent = Path(__file__).resolve().parent.parent
+    for package in CODE_PACKAGES:
+        try:
+            entries = sorted(os.scandir(parent / package), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.endswith(".py"):
+                info = entry.stat()
+                digest.update(
+                    f"{package}/{entry.name} {info.st_size} {info.st_mtime_ns}\n".encode()
+                )
+    return digest.hexdigest()
 
 
 @cache  # read from the installed metadata once per process, not once per image step

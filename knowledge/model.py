@@ -139,8 +139,23 @@ class KnowledgeBase:
         return found
 
     def implied_findings(self, finding: str) -> frozenset[str]:
-        """Findings that hold whenever ``finding`` holds (see :func:`implied_findings`)."""
-        return implied_findings(self.finding_clauses, finding)
+        """Findings that hold whenever ``finding`` holds (see :func:`implied_findings`).
+
+        Worked out once per finding: the consultation asks it of every pair of warning
+        signs, which made it quadratic in a large knowledge base.
+        """
+        known = self._cache.get("implied_findings")
+        if known is None:
+            known = self._cache["implied_findings"] = {}
+        found = known.get(finding)
+        if found is None:
+            pure = self._cache.get("pure_finding_clauses")
+            if pure is None:
+                pure = self._cache["pure_finding_clauses"] = pure_finding_clauses(
+                    self.finding_clauses
+                )
+            found = known[finding] = implied_findings(self.finding_clauses, finding, pure)
+        return found
 
     @cached_property
     def advice_by_tag(self) -> Mapping[str, tuple[str, ...]]:
@@ -204,14 +219,31 @@ class KnowledgeBase:
                 del kept[q]
 
 
+def pure_finding_clauses(
+    finding_clauses: Mapping[str, tuple[tuple[Test, ...], ...]],
+) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Each clause made only of finding tests, as (its finding, the findings it tests)."""
+    return tuple(
+        (fid, frozenset(t.finding for t in clause if isinstance(t, FindingTest)))
+        for fid, clauses in finding_clauses.items()
+        for clause in clauses
+        if clause and all(isinstance(t, FindingTest) for t in clause)
+    )
+
+
 def implied_findings(
-    finding_clauses: Mapping[str, tuple[tuple[Test, ...], ...]], finding: str
+    finding_clauses: Mapping[str, tuple[tuple[Test, ...], ...]],
+    finding: str,
+    pure: tuple[tuple[str, frozenset[str]], ...] | None = None,
 ) -> frozenset[str]:
     """Findings that hold whenever ``finding`` holds, read off the clauses' structure.
 
     ``finding`` implies what every one of its clauses tests, and any finding with a
     clause made only of findings it implies. A safety check may count on these.
+    ``pure`` is :func:`pure_finding_clauses` of ``finding_clauses``, if already known.
     """
+    if pure is None:
+        pure = pure_finding_clauses(finding_clauses)
 
     def required_by(fid: str) -> set[str]:
         tested = [
@@ -227,12 +259,7 @@ def implied_findings(
         for fid in frontier:
             found |= required_by(fid)
         holding = implied | {finding} | found
-        for fid, clauses in finding_clauses.items():
-            if any(
-                clause and all(isinstance(t, FindingTest) and t.finding in holding for t in clause)
-                for clause in clauses
-            ):
-                found.add(fid)
+        found.update(fid for fid, needs in pure if needs <= holding)
         frontier = found - implied - {finding}
         implied |= frontier
     return frozenset(implied)

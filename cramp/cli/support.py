@@ -188,11 +188,13 @@ def image_store(ctx: click.Context) -> ImageStore | None:
 
 
 def prepare_image(kb: KnowledgeBase) -> tuple[str, ...]:
-    """Derive what an image keeps besides the knowledge base: its rules, and their index."""
+    """Derive what an image keeps besides the knowledge base: its rules, their index, and
+    the engine built from them (see :mod:`expert.persist`)."""
+    from expert.persist import keep_engine
     from expert.relevance import Rulebook
 
     Rulebook.for_kb(kb)  # built on the rule specifications, which it caches too
-    return ("rule_specs", "rulebook")
+    return ("rule_specs", "rulebook", keep_engine(kb))
 
 
 def warn(message: str) -> None:

@@ -38,10 +38,12 @@ KEEP = ("rule_specs", "rulebook")
 
 
 def _prepare(kb):
+    """What ``cramp`` keeps in an image: the rules, their index and the built engine."""
+    from expert.persist import keep_engine
     from expert.relevance import Rulebook
 
     Rulebook.for_kb(kb)
-    return KEEP
+    return (*KEEP, keep_engine(kb))
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +80,17 @@ def test_the_image_holds_records_not_models(from_image):
     assert question.values  # the behaviour a question has beyond its fields
     assert "rulebook" in from_image._cache
     assert from_image._cache["rulebook"].kb is from_image
+
+
+def test_the_image_holds_the_built_engine_and_diagnoses_use_it(from_image):
+    from expert.engine import Reasoner
+    from expert.persist import KEY
+
+    assert isinstance(from_image._cache[KEY], bytes)
+    reasoner = Reasoner.for_kb(from_image)
+    assert reasoner.kb is from_image
+    assert reasoner._engine.knowledge_base is from_image
+    assert from_image._cache["engine_class"] is type(reasoner._engine)
 
 
 def test_a_command_from_an_image_imports_neither_pydantic_nor_the_loader(tmp_path):
@@ -153,11 +166,11 @@ def test_changed_code_of_the_pickled_packages_invalidates_the_image(tmp_path):
     before = image_key(root)
     try:
         os.utime(module, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000_000))
-        knowledge.image._code_stamp.cache_clear()
+        knowledge.image.code_stamp.cache_clear()
         assert image_key(root) != before
     finally:
         os.utime(module, ns=(info.st_atime_ns, info.st_mtime_ns))
-        knowledge.image._code_stamp.cache_clear()
+        knowledge.image.code_stamp.cache_clear()
     assert image_key(root) == before
 
 

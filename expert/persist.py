@@ -1,0 +1,165 @@
+"""A built engine kept in the knowledge-base image, so a cold command need not build it.
+
+After its imports, most of a cold diagnosis is compiling the rules and building
+experta's RETE network (a third of a second for a knowledge base ten times the bundled
+one). Once built, the network is plain objects, except for a few that pickle cannot
+store as they are: the engine class and the ``Answer`` classes are made at run time;
+experta's rules, patterns and field constraints are tuples and dictionaries with
+attributes, whose constructors take other arguments than pickle would pass; and a
+field check holds a function experta makes inside a function. Each is reduced here to
+what rebuilds it (the same classes, the same items and attributes), and the built
+:class:`~expert.engine.Reasoner` is pickled into bytes the image keeps
+(``kb._cache[KEY]``). The knowledge base is referred to, not copied: it is the one the
+image holds.
+
+The bytes carry a stamp of the ``expert`` package's files; bytes from other code are
+ignored and the engine is built as usual, so a changed compiler is never bypassed.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import io
+import os
+import pickle
+import sys
+from typing import TYPE_CHECKING, Any
+
+from ._experta import ConditionalElement, Fact, FeatureCheck
+
+if TYPE_CHECKING:
+    from knowledge import KnowledgeBase
+
+    from .engine import Reasoner
+
+#: Where the image keeps the built engine, in the knowledge base's cache.
+KEY = "built_engine"
+#: Bump when what the bytes hold changes in a way the code stamp would not show.
+FORMAT = 1
+
+
+def code_stamp() -> str:
+    """A stamp of this package's files (names, sizes, modification times)."""
+    digest = hashlib.sha256(f"format {FORMAT}".encode())
+    directory = os.path.dirname(os.path.abspath(__file__))
+    for entry in sorted(os.scandir(directory), key=lambda e: e.name):
+        if entry.name.endswith(".py"):
+            info = entry.stat()
+            digest.update(f"{entry.name} {info.st_size} {info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def keep_engine(kb: KnowledgeBase) -> str:
+    """Build ``kb``'s reasoner (if not yet) and keep it as bytes in its cache; the key."""
+    from .engine import Reasoner
+
+    kb._cache[KEY] = dump_reasoner(Reasoner.for_kb(kb))
+    return KEY
+
+
+def dump_reasoner(reasoner: Reasoner) -> bytes:
+    """A reasoner that has not run yet, as bytes (its knowledge base by reference)."""
+    out = io.BytesIO()
+    out.write(code_stamp().encode() + b"\n")
+    _Pickler(out, reasoner.kb).dump(reasoner)
+    return out.getvalue()
+
+
+def load_reasoner(kb: KnowledgeBase, data: bytes) -> Reasoner | None:
+    """The reasoner the bytes hold, for ``kb``; None if they come from other code."""
+    stamp, _, body = data.partition(b"\n")
+    if stamp.decode("ascii", "replace") != code_stamp():
+        return None
+    # Tens of thousands of objects, all kept: the collector would scan them again and
+    # again while they are made (it triples the time), and find nothing to free.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _Unpickler(io.BytesIO(body), kb).load()
+    finally:
+        if collecting:
+            gc.enable()
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles an engine with what experta makes on the fly, and ``kb`` by reference."""
+
+    def __init__(self, file: io.BytesIO, kb: KnowledgeBase) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.kb = kb
+
+    def persistent_id(self, obj: Any) -> str | None:
+        return "kb" if obj is self.kb else None
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, type):
+            return _reduce_class(obj)
+        if isinstance(obj, Fact):
+            # A cached hash is of strings hashed in this process: recomputed in the next.
+            state = {k: v for k, v in obj.__dict__.items() if k != "_hash"}
+            return (_fact, (type(obj), dict(obj), state))
+        if type(obj) is FeatureCheck:
+            # experta makes the check's function from these (and caches the check).
+            return (FeatureCheck, (obj.what, obj.how))
+        if isinstance(obj, ConditionalElement):
+            # Rules, NOT, field constraints: tuples with attributes. A rule's engine
+            # (``ke``, ``_wrapped_self``) is set again whenever the engine reads it.
+            state = {k: v for k, v in obj.__dict__.items() if k != "ke"}
+            if "_wrapped_self" in state:
+                state["_wrapped_self"] = None
+            return (_tuple, (type(obj), tuple(obj), state))
+        return NotImplemented
+
+
+class _Unpickler(pickle.Unpickler):
+    """Reads an engine, resolving its knowledge base to ``kb``."""
+
+    def __init__(self, file: io.BytesIO, kb: KnowledgeBase) -> None:
+        super().__init__(file)
+        self.kb = kb
+
+    def persistent_load(self, pid: Any) -> Any:
+        if pid != "kb":
+            raise pickle.UnpicklingError(f"unknown reference {pid!r}")
+        return self.kb
+
+
+def _importable(cls: type) -> bool:
+    """Whether pickle can find ``cls`` by its module and name."""
+    found: Any = sys.modules.get(cls.__module__)
+    for part in cls.__qualname__.split("."):
+        found = getattr(found, part, None)
+    return found is cls
+
+
+def _reduce_class(cls: type) -> Any:
+    """A class made at run time, as its metaclass, name, bases and namespace."""
+    if _importable(cls):
+        return NotImplemented
+    namespace = {
+        k: v for k, v in vars(cls).items() if k not in ("__dict__", "__weakref__", "__fields__")
+    }
+    return (_class, (type(cls), cls.__name__, cls.__bases__, namespace))
+
+
+def _class(metaclass: type, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> Any:
+    return metaclass(name, bases, namespace)
+
+
+def _fact(cls: type[Fact], items: dict[Any, Any], state: dict[str, Any]) -> Fact:
+    """A fact (or pattern) with these items and attributes, as experta left it."""
+    fact = dict.__new__(cls)
+    dict.update(fact, items)
+    fact.__dict__.update(state)
+    return fact
+
+
+def _tuple(cls: type, items: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """A rule, NOT or field constraint with these items and attributes."""
+    obj: Any = tuple.__new__(cls, items)
+    obj.__dict__.update(state)
+    return obj
+
+
+__all__ = ["FORMAT", "KEY", "code_stamp", "dump_reasoner", "keep_engine", "load_reasoner"]
