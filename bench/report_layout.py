@@ -15,6 +15,9 @@ knowledge base and reports:
 * ``advice@1100`` / ``advice@390``: pixels from the top of the page to the first thing
   to do (``#now``, the summary's "what to do now", or else ``#advice``, the "What to
   do" section), at 1100 and 390 px wide;
+* ``summary@1100`` / ``summary@390``: pixels from the top of the page to the bottom of
+  the whole summary (``#summary``: triage, withheld advice, unchecked signs, causes and
+  things to do), at 1100 and 390 px wide;
 * ``height``: the page's height at 1100 px; ``width@390``: its scroll width at 390 px;
 * ``tabs``: tab stops before that first thing to do;
 * ``pdf``: pages printed on A4 (print media, as Chromium prints);
@@ -61,11 +64,13 @@ MEASURE_JS = f"""() => {{
   const before = target ? focusable.filter(
     e => e.compareDocumentPosition(target) & Node.DOCUMENT_POSITION_FOLLOWING
          && !target.contains(e)).length : null;
+  const summary = document.querySelector('#summary');
   const graph = document.querySelector('#graph svg');
   const texts = graph ? [...graph.querySelectorAll('text, tspan')] : [];
   const imgLinks = [...document.querySelectorAll('svg[role="img"] a')].length;
   return {{
     advice: top === null ? null : Math.round(top),
+    summary: summary ? Math.round(summary.getBoundingClientRect().bottom + window.scrollY) : null,
     height: document.documentElement.scrollHeight,
     width: document.documentElement.scrollWidth,
     tabs: before,
@@ -106,6 +111,7 @@ def measure(browser: Any, report: Path, axe_script: Path | None) -> dict[str, An
     out.update(
         {
             "advice@1100": wide["advice"],
+            "summary@1100": wide["summary"],
             "height": wide["height"],
             "tabs": wide["tabs"],
             "nodes": wide["nodes"],
@@ -128,6 +134,7 @@ def measure(browser: Any, report: Path, axe_script: Path | None) -> dict[str, An
     page.goto(report.as_uri(), wait_until="load")
     narrow = page.evaluate(MEASURE_JS)
     out["advice@390"] = narrow["advice"]
+    out["summary@390"] = narrow["summary"]
     out["width@390"] = narrow["width"]
     page.close()
     return out
@@ -144,6 +151,8 @@ def axe_path() -> Path | None:
 COLUMNS = [
     ("advice@1100", "advice@1100"),
     ("advice@390", "advice@390"),
+    ("summary@1100", "summary@1100"),
+    ("summary@390", "summary@390"),
     ("height", "height"),
     ("width@390", "width@390"),
     ("tabs", "tabs"),
