@@ -8,6 +8,7 @@ Run on demand (not a test); needs Debian's ``chromium`` and the dev dependencies
     uv run python bench/report_layout.py                      # every example
     uv run python bench/report_layout.py red-flag-calf-tear   # some examples, by name
     uv run python bench/report_layout.py --json out.json      # also write the figures
+    uv run python bench/report_layout.py --runners 500        # and generated runners
 
 For each example in ``knowledge/examples/`` it writes the HTML report with the bundled
 knowledge base and reports:
@@ -26,6 +27,11 @@ knowledge base and reports:
 * ``links in img``: links inside an SVG with ``role=img`` (nested interactive content);
 * ``KB``: the file's size; ``serious``/``critical``: axe-core violations by impact
   (every rule axe runs by default).
+
+With ``--runners N`` it also draws N runners (a seeded draw of
+:mod:`cramp.authoring.runners`, with and without warning signs; repeats dropped) and
+prints the furthest the summary ends at each width: the summary is meant to be short
+for any runner, not only for the examples.
 """
 
 from __future__ import annotations
@@ -140,6 +146,40 @@ def measure(browser: Any, report: Path, axe_script: Path | None) -> dict[str, An
     return out
 
 
+#: The bottom of the whole summary, in pixels from the top of the page.
+SUMMARY_JS = """() => { const s = document.querySelector('#summary');
+  return s ? Math.round(s.getBoundingClientRect().bottom + window.scrollY) : null; }"""
+
+
+def generated_runners(browser: Any, kb: Any, count: int, folder: Path) -> dict[str, Any]:
+    """The furthest the summary ends, at 1100 and 390 px, over ``count`` drawn runners."""
+    from hypothesis import strategies as st
+
+    from cramp import write_report
+    from cramp.authoring.runners import draw, profiles
+
+    strategy = st.one_of(profiles(kb), profiles(kb, red_flags=True), profiles(kb, names=True))
+    seen: set[str] = set()
+    worst: dict[str, Any] = {"runners": 0, "summary@1100": 0, "summary@390": 0}
+    pages = {
+        "summary@1100": browser.new_page(viewport={"width": 1100, "height": 900}),
+        "summary@390": browser.new_page(viewport={"width": 390, "height": 844}),
+    }
+    for profile in draw(strategy, count, seed=20):
+        key = repr((sorted(profile.answers.items()), sorted(profile.unknown)))
+        if key in seen:
+            continue
+        seen.add(key)
+        report = write_report(kb, profile, folder / "runner.html", force=True)
+        worst["runners"] += 1
+        for column, page in pages.items():
+            page.goto(report.as_uri(), wait_until="load")
+            worst[column] = max(worst[column], page.evaluate(SUMMARY_JS) or 0)
+    for page in pages.values():
+        page.close()
+    return worst
+
+
 def axe_path() -> Path | None:
     try:
         import axe_playwright_python
@@ -189,6 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("examples", nargs="*", help="example names (default: all)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--keep", type=Path, help="keep the reports and PDFs in this folder")
+    parser.add_argument(
+        "--runners", type=int, default=0, help="also measure the summary for N drawn runners"
+    )
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print("chromium is not installed (Debian: apt-get install -y chromium)", file=sys.stderr)
@@ -211,8 +254,15 @@ def main(argv: list[str] | None = None) -> int:
                 profile = load_profile_text(source.read_bytes(), kb, source.name)
                 report = write_report(kb, profile, folder / f"{name}.html", force=True)
                 results[name] = measure(browser, report, axe_path())
+            worst = generated_runners(browser, kb, args.runners, folder) if args.runners else None
             browser.close()
     print(table(results))
+    if worst is not None:
+        print(
+            f"{worst['runners']} generated runners: the summary ends at most "
+            f"{worst['summary@1100']} px down at 1100 px, {worst['summary@390']} px at 390 px"
+        )
+        results["generated runners"] = worst
     for name, figures in results.items():
         if figures.get("axe_rules"):
             print(f"{name}: axe: {', '.join(figures['axe_rules'])}")
