@@ -8,6 +8,7 @@ Run on demand (not a test); needs Debian's ``chromium`` and the dev dependencies
     uv run python bench/report_layout.py                      # every example
     uv run python bench/report_layout.py red-flag-calf-tear   # some examples, by name
     uv run python bench/report_layout.py --json out.json      # also write the figures
+    uv run python bench/report_layout.py --runners 500        # and generated runners
 
 For each example in ``knowledge/examples/`` it writes the HTML report with the bundled
 knowledge base and reports:
@@ -15,6 +16,9 @@ knowledge base and reports:
 * ``advice@1100`` / ``advice@390``: pixels from the top of the page to the first thing
   to do (``#now``, the summary's "what to do now", or else ``#advice``, the "What to
   do" section), at 1100 and 390 px wide;
+* ``summary@1100`` / ``summary@390``: pixels from the top of the page to the bottom of
+  the whole summary (``#summary``: triage, withheld advice, unchecked signs, causes and
+  things to do), at 1100 and 390 px wide;
 * ``height``: the page's height at 1100 px; ``width@390``: its scroll width at 390 px;
 * ``tabs``: tab stops before that first thing to do;
 * ``pdf``: pages printed on A4 (print media, as Chromium prints);
@@ -23,6 +27,11 @@ knowledge base and reports:
 * ``links in img``: links inside an SVG with ``role=img`` (nested interactive content);
 * ``KB``: the file's size; ``serious``/``critical``: axe-core violations by impact
   (every rule axe runs by default).
+
+With ``--runners N`` it also draws N runners (a seeded draw of
+:mod:`cramp.authoring.runners`, with and without warning signs; repeats dropped) and
+prints the furthest the summary ends at each width: the summary is meant to be short
+for any runner, not only for the examples.
 """
 
 from __future__ import annotations
@@ -53,11 +62,13 @@ MEASURE_JS = f"""() => {{
   const before = target ? focusable.filter(
     e => e.compareDocumentPosition(target) & Node.DOCUMENT_POSITION_FOLLOWING
          && !target.contains(e)).length : null;
+  const summary = document.querySelector('#summary');
   const graph = document.querySelector('#graph svg');
   const texts = graph ? [...graph.querySelectorAll('text, tspan')] : [];
   const imgLinks = [...document.querySelectorAll('svg[role="img"] a')].length;
   return {{
     advice: top === null ? null : Math.round(top),
+    summary: summary ? Math.round(summary.getBoundingClientRect().bottom + window.scrollY) : null,
     height: document.documentElement.scrollHeight,
     width: document.documentElement.scrollWidth,
     tabs: before,
@@ -98,6 +109,7 @@ def measure(browser: Any, report: Path, axe_script: Path | None) -> dict[str, An
     out.update(
         {
             "advice@1100": wide["advice"],
+            "summary@1100": wide["summary"],
             "height": wide["height"],
             "tabs": wide["tabs"],
             "nodes": wide["nodes"],
@@ -120,9 +132,44 @@ def measure(browser: Any, report: Path, axe_script: Path | None) -> dict[str, An
     page.goto(report.as_uri(), wait_until="load")
     narrow = page.evaluate(MEASURE_JS)
     out["advice@390"] = narrow["advice"]
+    out["summary@390"] = narrow["summary"]
     out["width@390"] = narrow["width"]
     page.close()
     return out
+
+
+#: The bottom of the whole summary, in pixels from the top of the page.
+SUMMARY_JS = """() => { const s = document.querySelector('#summary');
+  return s ? Math.round(s.getBoundingClientRect().bottom + window.scrollY) : null; }"""
+
+
+def generated_runners(browser: Any, kb: Any, count: int, folder: Path) -> dict[str, Any]:
+    """The furthest the summary ends, at 1100 and 390 px, over ``count`` drawn runners."""
+    from hypothesis import strategies as st
+
+    from cramp import write_report
+    from cramp.authoring.runners import draw, profiles
+
+    strategy = st.one_of(profiles(kb), profiles(kb, red_flags=True), profiles(kb, names=True))
+    seen: set[str] = set()
+    worst: dict[str, Any] = {"runners": 0, "summary@1100": 0, "summary@390": 0}
+    pages = {
+        "summary@1100": browser.new_page(viewport={"width": 1100, "height": 900}),
+        "summary@390": browser.new_page(viewport={"width": 390, "height": 844}),
+    }
+    for profile in draw(strategy, count, seed=20):
+        key = repr((sorted(profile.answers.items()), sorted(profile.unknown)))
+        if key in seen:
+            continue
+        seen.add(key)
+        report = write_report(kb, profile, folder / "runner.html", force=True)
+        worst["runners"] += 1
+        for column, page in pages.items():
+            page.goto(report.as_uri(), wait_until="load")
+            worst[column] = max(worst[column], page.evaluate(SUMMARY_JS) or 0)
+    for page in pages.values():
+        page.close()
+    return worst
 
 
 def axe_path() -> Path | None:
@@ -136,6 +183,8 @@ def axe_path() -> Path | None:
 COLUMNS = [
     ("advice@1100", "advice@1100"),
     ("advice@390", "advice@390"),
+    ("summary@1100", "summary@1100"),
+    ("summary@390", "summary@390"),
     ("height", "height"),
     ("width@390", "width@390"),
     ("tabs", "tabs"),
@@ -172,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("examples", nargs="*", help="example names (default: all)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--keep", type=Path, help="keep the reports and PDFs in this folder")
+    parser.add_argument(
+        "--runners", type=int, default=0, help="also measure the summary for N drawn runners"
+    )
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print("chromium is not installed (Debian: apt-get install -y chromium)", file=sys.stderr)
@@ -194,8 +246,15 @@ def main(argv: list[str] | None = None) -> int:
                 profile = load_profile_text(source.read_bytes(), kb, source.name)
                 report = write_report(kb, profile, folder / f"{name}.html", force=True)
                 results[name] = measure(browser, report, axe_path())
+            worst = generated_runners(browser, kb, args.runners, folder) if args.runners else None
             browser.close()
     print(table(results))
+    if worst is not None:
+        print(
+            f"{worst['runners']} generated runners: the summary ends at most "
+            f"{worst['summary@1100']} px down at 1100 px, {worst['summary@390']} px at 390 px"
+        )
+        results["generated runners"] = worst
     for name, figures in results.items():
         if figures.get("axe_rules"):
             print(f"{name}: axe: {', '.join(figures['axe_rules'])}")

@@ -205,6 +205,30 @@ class Rulebook:
             )
         return got
 
+    @cached_property
+    def sign_gravity(self) -> Mapping[str, int]:
+        """For each warning-sign question, the gravity of the most urgent sign it can reveal.
+
+        A runner who left many warning signs unchecked is shown the most serious by name
+        first (see :mod:`expert.summary`). A question that gates one (through ``ask_if``)
+        must be asked first, so it is as serious as the most serious question it gates.
+        """
+        gravity: dict[str, int] = {}
+        for index in self.warning_rules:
+            rule = self.rules[index]
+            tested = {
+                t.question
+                for t in rule.conditions
+                if isinstance(t, Condition) and not t.holds_unanswered
+            }
+            for q in tested | rule.primary:
+                gravity[q] = max(gravity.get(q, 0), rule.gravity)
+        for qid in list(gravity):
+            for gate in self.kb.questions:
+                if qid in self.gated_closure(gate):
+                    gravity[gate] = max(gravity.get(gate, 0), gravity[qid])
+        return gravity
+
     def gated_closure(self, qid: str) -> list[str]:
         """Questions whose ``ask_if`` depends, directly or through others, on ``qid``."""
         out: list[str] = []

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 #: How many causes and things to do the summary shows.
 TOP_CAUSES = 3
 TOP_ADVICE = 5
+#: How many unchecked warning signs the summary names (the rest are counted and listed
+#: with the evidence).
+TOP_UNCHECKED = 3
 
 #: A claim's modality as a short hedge beside it in the summary ("" when asserted).
 HEDGES = {
@@ -136,6 +139,9 @@ class Summary:
     more_advice: int
     #: Warning signs not ruled out (unanswered or "don't know").
     unchecked: tuple[SummaryQuestion, ...]
+    #: Up to three of ``unchecked``, those that can reveal the most urgent sign first:
+    #: the ones the summary names.
+    unchecked_serious: tuple[SummaryQuestion, ...]
     #: Other questions answered "don't know".
     unknown: tuple[SummaryQuestion, ...]
     #: The unanswered questions that would change the result most.
@@ -170,6 +176,7 @@ def summarise(kb: KnowledgeBase, d: Diagnosis) -> Summary:
         advice=phases,
         more_advice=len(d.advice) - len(chosen),
         unchecked=tuple(SummaryQuestion(u.question, u.prompt) for u in d.triage.unchecked),
+        unchecked_serious=_most_serious(kb, d),
         unknown=tuple(
             SummaryQuestion(q, kb.questions[q].prompt)
             for q in kb.questions
@@ -257,6 +264,18 @@ def _top_advice(advice: tuple[AdviceItem, ...]) -> list[SummaryAdvice]:
         )
         for a in chosen
     ]
+
+
+def _most_serious(kb: KnowledgeBase, d: Diagnosis) -> tuple[SummaryQuestion, ...]:
+    """The unchecked warning signs that can reveal the most urgent sign, in question order
+    among equals: a long list is cut to these, never to the first few asked."""
+    from .relevance import Rulebook
+
+    gravity = Rulebook.for_kb(kb).sign_gravity
+    ranked = sorted(
+        enumerate(d.triage.unchecked), key=lambda pair: (-gravity.get(pair[1].question, 0), pair[0])
+    )
+    return tuple(SummaryQuestion(u.question, u.prompt) for _, u in ranked[:TOP_UNCHECKED])
 
 
 def _withheld(kb: KnowledgeBase, d: Diagnosis) -> tuple[SummaryWithheld, ...]:

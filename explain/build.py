@@ -289,6 +289,9 @@ def summary_view(summary: Summary) -> SummaryView:
         ),
         more_advice=summary.more_advice,
         unchecked=tuple(QuestionView(q.question, q.prompt) for q in summary.unchecked),
+        unchecked_serious=tuple(
+            QuestionView(q.question, q.prompt) for q in summary.unchecked_serious
+        ),
         unknown=tuple(QuestionView(q.question, q.prompt) for q in summary.unknown),
         sharpen=tuple(QuestionView(q.question, q.prompt) for q in summary.sharpen),
     )

@@ -644,6 +644,12 @@ class SummaryView:
     unchecked: tuple[QuestionView, ...] = field(
         metadata=_help('Warning signs not ruled out (unanswered or "don\'t know").')
     )
+    unchecked_serious: tuple[QuestionView, ...] = field(
+        metadata=_help(
+            "Up to three of `unchecked`, those that can reveal the most urgent sign first: "
+            "the ones the summary names (the others are counted and listed with the evidence)."
+        )
+    )
     unknown: tuple[QuestionView, ...] = field(
         metadata=_help('Other questions answered "don\'t know".')
     )

@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 from expert import diagnose
-from expert.summary import HEDGES, PHASE_SHORT, REFERRAL_FIRST, TOP_ADVICE, TOP_CAUSES
+from expert.summary import (
+    HEDGES,
+    PHASE_SHORT,
+    REFERRAL_FIRST,
+    TOP_ADVICE,
+    TOP_CAUSES,
+    TOP_UNCHECKED,
+)
 from knowledge import load_knowledge_base, load_profile_text
 from knowledge.bundled import examples_directory
 
@@ -51,6 +58,23 @@ def test_the_summary_is_read_off_the_diagnosis_and_keeps_every_safety_rule(name)
         if summary.hedge:
             assert summary.hedge in summary.sentence
     assert [q.question for q in s.unchecked] == [u.question for u in d.triage.unchecked]
+    assert len(s.unchecked_serious) == min(len(s.unchecked), TOP_UNCHECKED)
+
+
+def test_the_unchecked_signs_named_are_the_most_serious_not_the_first_asked():
+    from expert.relevance import Rulebook
+
+    gravity = Rulebook.for_kb(KB).sign_gravity
+    s = _diagnosis("red-flag-calf-tear").summary
+    assert len(s.unchecked) > TOP_UNCHECKED
+    named = [q.question for q in s.unchecked_serious]
+    rest = [q.question for q in s.unchecked if q.question not in named]
+    assert min(gravity[q] for q in named) >= max(gravity[q] for q in rest)
+    # The clot sign, which can lead to an emergency, first; among equals, question order.
+    assert named[0] == "pain_worse_flexing_foot"
+    order = [q.question for q in s.unchecked]
+    ties = [q for q in named if gravity[q] == gravity[named[-1]]]
+    assert ties == sorted(ties, key=order.index)
 
 
 def test_a_red_flag_puts_the_referral_alone_at_the_top():

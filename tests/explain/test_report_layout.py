@@ -63,9 +63,11 @@ def test_the_triage_and_what_to_do_now_are_on_the_first_screen(browser, reports,
     assert page.locator("main > #summary > section").first.get_attribute("id") == "triage"
     assert _bottom(page, "#triage .action") <= FIRST_SCREEN
     assert _bottom(page, "#now") <= FIRST_SCREEN
-    # The likeliest causes and the first things to do follow on the same summary.
+    # The likeliest causes and the first things to do follow on the same summary, and
+    # the whole summary fits the first screen.
     for selector in ("#summary-causes", "#summary-advice"):
         assert page.locator(f"#summary {selector}").count() == 1
+    assert _bottom(page, "#summary") <= FIRST_SCREEN
     page.close()
 
 
@@ -74,6 +76,8 @@ def test_on_a_phone_nothing_is_wider_than_the_screen(browser, reports, name):
     page = browser.new_page(viewport=PHONE)
     page.goto(reports[name].as_uri())
     assert _bottom(page, "#now") <= 2 * PHONE["height"]
+    # The whole summary, withheld advice and unchecked signs included, in two screens.
+    assert _bottom(page, "#summary") <= 2 * PHONE["height"]
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert page.evaluate(WIDER_JS) == []
     # The graph may scroll, inside a region that is labelled and reachable by keyboard.

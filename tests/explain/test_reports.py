@@ -251,6 +251,19 @@ def test_sparse_answers_list_the_unchecked_warning_signs_and_are_never_an_all_cl
     assert "You answered every warning-sign question" not in text
 
 
+def test_an_urgent_summary_is_never_worded_not_urgent_even_with_no_finding_behind_it():
+    from knowledge import load_profile_text
+    from knowledge.bundled import example_path
+
+    path = example_path("red-flag-calf-tear")
+    context = report_context(REAL_KB, load_profile_text(path.read_bytes(), REAL_KB, path.name))
+    assert context.triage.tier == "urgent" and context.triage.claims
+    summary = render_report(dataclasses.replace(context, findings=()), "html")
+    summary = summary[summary.index('<div id="summary">') : summary.index('<nav class="contents"')]
+    assert "Not urgent" not in summary
+    assert 'href="#triage-why">the 6 claims behind this tier' in summary
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_the_all_clear_wording_comes_only_when_every_warning_sign_was_answered(night, fmt):
     kb = fixture_kb()
