@@ -20,6 +20,7 @@ from knowledge.values import json_value, signed
 from knowledge.vocabulary import PHASES, TIERS, is_theory_kind
 
 from .engine import Run
+from .question_ref import QuestionRef
 from .summary import Summary, summarise
 
 STATUSES = ("supported", "contested", "disputed", "contradicted", "general")
@@ -166,22 +167,6 @@ class FindingItem:
 
 
 @dataclass(frozen=True)
-class SuggestedQuestion:
-    """An unanswered question whose answer would change the result most."""
-
-    question: str
-    prompt: str
-
-
-@dataclass(frozen=True)
-class UncheckedSign:
-    """A warning-sign question not answered yet (or "don't know"): not ruled out."""
-
-    question: str
-    prompt: str
-
-
-@dataclass(frozen=True)
 class Side:
     """One side of a disagreement: a theory stance or a piece of advice, with its claims."""
 
@@ -213,7 +198,7 @@ class Triage:
     title: str
     action: str
     claims: tuple[ClaimRef, ...] = ()
-    unchecked: tuple[UncheckedSign, ...] = ()
+    unchecked: tuple[QuestionRef, ...] = ()
     findings: tuple[str, ...] = ()
 
     @property
@@ -262,7 +247,7 @@ class Diagnosis:
     disclaimer: str
     fired_claims: tuple[str, ...] = field(default=())
     #: Up to three unanswered questions that would change the result most.
-    suggested: tuple[SuggestedQuestion, ...] = field(default=())
+    suggested: tuple[QuestionRef, ...] = field(default=())
     #: What the sources observe for this runner that is neither a cause nor advice
     #: (which muscles cramp, how long a torn calf takes to heal...): ``note`` claims.
     observations: tuple[ClaimRef, ...] = field(default=())
@@ -433,11 +418,11 @@ def diagnose_run(kb: KnowledgeBase, run: Run, *, suggest: bool = True) -> Diagno
     return replace(diagnosis, summary=summarise(kb, diagnosis))
 
 
-def _suggested(kb: KnowledgeBase, run: Run) -> tuple[SuggestedQuestion, ...]:
+def _suggested(kb: KnowledgeBase, run: Run) -> tuple[QuestionRef, ...]:
     from .relevance import Analysis, Rulebook
 
     analysis = Analysis(Rulebook.for_kb(kb), run.profile.answers, run.profile.unknown)
-    return tuple(SuggestedQuestion(q, kb.questions[q].prompt) for q in analysis.most_telling(3))
+    return tuple(QuestionRef(q, kb.questions[q].prompt) for q in analysis.most_telling(3))
 
 
 def asdict_shallow(obj: Any) -> dict[str, Any]:
@@ -453,7 +438,7 @@ def _triage(kb: KnowledgeBase, run: Run) -> Triage:
     tier = run.tier
     text = kb.manifest.tiers[tier]
     unchecked = tuple(
-        UncheckedSign(q, kb.questions[q].prompt)
+        QuestionRef(q, kb.questions[q].prompt)
         for q in unchecked_warning_signs(kb, run.profile.answers, run.profile.unknown)
     )
     # Emergency is as far as triage goes: nothing unchecked could raise it.

@@ -13,10 +13,12 @@ never as something to do.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from knowledge.values import signed
+
+from .question_ref import QuestionRef, help_text
 
 if TYPE_CHECKING:
     from knowledge import KnowledgeBase
@@ -54,98 +56,136 @@ REFERRAL_FIRST = ("emergency", "urgent")
 
 @dataclass(frozen=True)
 class SummaryCause:
-    """One of the likeliest causes, in one sentence."""
+    """One of the likeliest causes in the summary, in one sentence."""
 
-    id: str
-    title: str
-    status: str
-    standing: float
-    #: Claims for and against it that apply because of the runner's answers.
-    supporting: int
-    disputing: int
-    #: What the articles say about it in general: shown elsewhere, never counted.
-    general: int
-    #: Scopes of the disputes made for other runners ("night cramps"): not counted.
-    beyond_scope: tuple[str, ...]
-    #: The strongest reason for it: what the claim says, who says it, and the hedge.
-    reason: str
-    reason_source: str
-    hedge: str
-    sentence: str
+    id: str = field(metadata=help_text("Theory id (its evidence is at `#cause-<id>`)."))
+    title: str = field(metadata=help_text("Theory title."))
+    status: str = field(metadata=help_text("supported or contested (see `CauseView.status`)."))
+    standing: float = field(metadata=help_text("Its standing (see `CauseView.standing`)."))
+    supporting: int = field(
+        metadata=help_text("How many claims for it apply because of the runner's answers.")
+    )
+    disputing: int = field(metadata=help_text("How many claims against it apply: counted."))
+    general: int = field(
+        metadata=help_text(
+            "How many claims say something about it in general (to every runner): never counted."
+        )
+    )
+    beyond_scope: tuple[str, ...] = field(
+        metadata=help_text(
+            'Scopes of the disputes made for other runners (e.g. "night cramps"): shown as '
+            '"argued for night cramps", not counted.'
+        )
+    )
+    reason: str = field(metadata=help_text("What the strongest claim for it says."))
+    reason_source: str = field(metadata=help_text("Who says it (the source's author, short)."))
+    hedge: str = field(
+        metadata=help_text(
+            'The strongest claim\'s hedge ("may", "the author thinks"...), or empty.'
+        )
+    )
+    sentence: str = field(
+        metadata=help_text("All of the above in one sentence, the hedge and the counts kept.")
+    )
 
 
 @dataclass(frozen=True)
 class SummaryAdvice:
-    """One thing to do, with what qualifies it."""
+    """One thing to do in the summary, with what qualifies it."""
 
-    id: str
-    phase: str
-    title: str
-    text: str
-    #: What qualifies it wherever it is shown (e.g. "fluid needs vary").
-    caveats: tuple[str, ...] = ()
-    #: Cautions a finding puts beside it: "<finding title>: <caution>".
-    cautions: tuple[str, ...] = ()
+    id: str = field(metadata=help_text("Advice id (its evidence is at `#advice-<id>`)."))
+    phase: str = field(metadata=help_text("now, next_days, prevention or professional."))
+    title: str = field(metadata=help_text("Short title."))
+    text: str = field(metadata=help_text("What to do, in full."))
+    caveats: tuple[str, ...] = field(
+        metadata=help_text('What qualifies it wherever it is shown ("fluid needs vary").')
+    )
+    cautions: tuple[str, ...] = field(
+        metadata=help_text("Cautions a finding puts beside it, each `<finding title>: <caution>`.")
+    )
 
 
 @dataclass(frozen=True)
 class SummaryPhase:
-    """The things to do of one phase: now, after, to prevent, see a professional."""
+    """The summary's things to do of one phase."""
 
-    id: str
-    title: str
-    advice: tuple[SummaryAdvice, ...]
+    id: str = field(metadata=help_text("now, next_days, prevention or professional."))
+    title: str = field(
+        metadata=help_text(
+            "Short heading: Now, After, To prevent the next one, See a professional."
+        )
+    )
+    advice: tuple[SummaryAdvice, ...] = field(
+        metadata=help_text("The advice of this phase among the summary's five.")
+    )
 
 
 @dataclass(frozen=True)
 class SummaryWithheld:
     """One reason advice is withheld, once, with the titles of what it withholds."""
 
-    finding: str
-    finding_title: str
-    because: str
-    advice: tuple[str, ...]
-    sources: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SummaryQuestion:
-    """A question: its id and its words."""
-
-    question: str
-    prompt: str
+    finding: str = field(metadata=help_text("Id of the finding that withholds the advice."))
+    finding_title: str = field(metadata=help_text("Title of that finding."))
+    because: str = field(metadata=help_text("The reason, in plain words."))
+    advice: tuple[str, ...] = field(
+        metadata=help_text("Titles of the advice it withholds (never their text).")
+    )
+    sources: tuple[str, ...] = field(metadata=help_text("Who says why (sources, short)."))
 
 
 @dataclass(frozen=True)
 class Summary:
-    """What a report shows first: it fits one screen and one printed page."""
+    """The short version every report shows first: it fits one screen and one printed page.
 
-    tier: str
-    tier_title: str
-    action: str
-    is_referral: bool
-    #: Titles of the warning-sign findings that hold.
-    warning_signs: tuple[str, ...]
-    #: Self-care to do right now, beside the action: empty at the urgent and emergency
-    #: tiers (and whenever advice is withheld), where only the action is shown there.
-    now: tuple[SummaryAdvice, ...]
-    withheld: tuple[SummaryWithheld, ...]
-    causes: tuple[SummaryCause, ...]
-    #: Other likely causes not in the top three.
-    more_causes: int
-    #: Up to five things to do, by phase (phases with nothing are left out).
-    advice: tuple[SummaryPhase, ...]
-    #: Recommended advice not among the five.
-    more_advice: int
-    #: Warning signs not ruled out (unanswered or "don't know").
-    unchecked: tuple[SummaryQuestion, ...]
-    #: Up to three of ``unchecked``, those that can reveal the most urgent sign first:
-    #: the ones the summary names.
-    unchecked_serious: tuple[SummaryQuestion, ...]
-    #: Other questions answered "don't know".
-    unknown: tuple[SummaryQuestion, ...]
-    #: The unanswered questions that would change the result most.
-    sharpen: tuple[SummaryQuestion, ...]
+    Safety first: at the urgent and emergency tiers (and whenever advice is withheld)
+    `now` is empty, so no self-care stands beside the action; withheld advice is named
+    by its title with the reason.
+    """
+
+    tier: str = field(metadata=help_text("emergency, urgent, see_doctor or self_care."))
+    tier_title: str = field(metadata=help_text("The tier's name for people."))
+    action: str = field(metadata=help_text("What to do at this tier: the first thing to read."))
+    is_referral: bool = field(metadata=help_text("True when the runner should see a professional."))
+    warning_signs: tuple[str, ...] = field(
+        metadata=help_text("Titles of the warning-sign findings that hold.")
+    )
+    now: tuple[SummaryAdvice, ...] = field(
+        metadata=help_text(
+            "Self-care to do right now, shown beside the action: empty at the urgent and "
+            "emergency tiers and whenever advice is withheld."
+        )
+    )
+    withheld: tuple[SummaryWithheld, ...] = field(
+        metadata=help_text("Each reason advice is withheld, with what it withholds.")
+    )
+    causes: tuple[SummaryCause, ...] = field(
+        metadata=help_text(
+            "The three likeliest causes, strongest first (fewer if fewer are likely)."
+        )
+    )
+    more_causes: int = field(metadata=help_text("How many other causes are likely."))
+    advice: tuple[SummaryPhase, ...] = field(
+        metadata=help_text(
+            "Up to five things to do, by phase (now, after, to prevent, see a professional); "
+            "phases with none are left out, and so is what `now` shows."
+        )
+    )
+    more_advice: int = field(metadata=help_text("How many other pieces of advice are recommended."))
+    unchecked: tuple[QuestionRef, ...] = field(
+        metadata=help_text('Warning signs not ruled out (unanswered or "don\'t know").')
+    )
+    unchecked_serious: tuple[QuestionRef, ...] = field(
+        metadata=help_text(
+            "Up to three of `unchecked`, those that can reveal the most urgent sign first: "
+            "the ones the summary names (the others are counted and listed with the evidence)."
+        )
+    )
+    unknown: tuple[QuestionRef, ...] = field(
+        metadata=help_text('Other questions answered "don\'t know".')
+    )
+    sharpen: tuple[QuestionRef, ...] = field(
+        metadata=help_text("Unanswered questions whose answers would change the result most.")
+    )
 
 
 def summarise(kb: KnowledgeBase, d: Diagnosis) -> Summary:
@@ -175,14 +215,14 @@ def summarise(kb: KnowledgeBase, d: Diagnosis) -> Summary:
         more_causes=max(len(likely) - len(causes), 0),
         advice=phases,
         more_advice=len(d.advice) - len(chosen),
-        unchecked=tuple(SummaryQuestion(u.question, u.prompt) for u in d.triage.unchecked),
+        unchecked=tuple(QuestionRef(u.question, u.prompt) for u in d.triage.unchecked),
         unchecked_serious=_most_serious(kb, d),
         unknown=tuple(
-            SummaryQuestion(q, kb.questions[q].prompt)
+            QuestionRef(q, kb.questions[q].prompt)
             for q in kb.questions
             if q in unknown and q not in unchecked
         ),
-        sharpen=tuple(SummaryQuestion(s.question, s.prompt) for s in d.suggested),
+        sharpen=tuple(QuestionRef(s.question, s.prompt) for s in d.suggested),
     )
 
 
@@ -266,7 +306,7 @@ def _top_advice(advice: tuple[AdviceItem, ...]) -> list[SummaryAdvice]:
     ]
 
 
-def _most_serious(kb: KnowledgeBase, d: Diagnosis) -> tuple[SummaryQuestion, ...]:
+def _most_serious(kb: KnowledgeBase, d: Diagnosis) -> tuple[QuestionRef, ...]:
     """The unchecked warning signs that can reveal the most urgent sign, in question order
     among equals: a long list is cut to these, never to the first few asked."""
     from .relevance import Rulebook
@@ -275,7 +315,7 @@ def _most_serious(kb: KnowledgeBase, d: Diagnosis) -> tuple[SummaryQuestion, ...
     ranked = sorted(
         enumerate(d.triage.unchecked), key=lambda pair: (-gravity.get(pair[1].question, 0), pair[0])
     )
-    return tuple(SummaryQuestion(u.question, u.prompt) for _, u in ranked[:TOP_UNCHECKED])
+    return tuple(QuestionRef(u.question, u.prompt) for _, u in ranked[:TOP_UNCHECKED])
 
 
 def _withheld(kb: KnowledgeBase, d: Diagnosis) -> tuple[SummaryWithheld, ...]:

@@ -21,20 +21,13 @@ from .context import (
     NodeView,
     PageView,
     PhaseView,
-    QuestionView,
     QuoteView,
     ReportContext,
     RunnerView,
     SideView,
     SourceView,
-    SummaryAdviceView,
-    SummaryCauseView,
-    SummaryPhaseView,
-    SummaryView,
-    SummaryWithheldView,
     TermView,
     TriageView,
-    UncheckedView,
     WithheldView,
     WithholdReasonView,
 )
@@ -44,7 +37,6 @@ if TYPE_CHECKING:
 
     from expert.conclusions import AdviceItem, ClaimRef, Diagnosis
     from expert.engine import Run
-    from expert.summary import Summary, SummaryAdvice
     from knowledge import KnowledgeBase, Profile
     from knowledge.conditions import Test
 
@@ -94,7 +86,7 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
         claims=cite(d.triage.claims),
         all_clear=d.triage.all_clear,
         findings=d.triage.findings,
-        unchecked=tuple(UncheckedView(u.question, u.prompt) for u in d.triage.unchecked),
+        unchecked=d.triage.unchecked,
         chain=because.get("triage", ""),
     )
     findings = tuple(
@@ -194,7 +186,7 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
         title=kb.manifest.title,
         runner=RunnerView(d.name, d.notes),
         triage=triage,
-        summary=summary_view(summary),
+        summary=summary,
         findings=findings,
         disclaimer=d.disclaimer,
         withheld=withheld,
@@ -205,7 +197,7 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
         explanation=graph_view(condensed_graph(kb, full, summary)),
         graph=graph_view(full),
         observations=tuple(claim_view(kb, r) for r in d.observations),
-        suggested=tuple(QuestionView(s.question, s.prompt) for s in d.suggested),
+        suggested=d.suggested,
         sources=_sources(kb, d, cited),
         answers=_answers(kb, run),
         knowledge_base=KnowledgeBaseView(
@@ -245,55 +237,6 @@ def claim_view(kb: KnowledgeBase, ref: ClaimRef | str) -> ClaimView:
         hedge=hedge_of(ref),
         scope=ref.scope,
         background=ref.background,
-    )
-
-
-def summary_view(summary: Summary) -> SummaryView:
-    """The summary (:mod:`expert.summary`) as the report context's plain data."""
-
-    def advice(a: SummaryAdvice) -> SummaryAdviceView:
-        return SummaryAdviceView(a.id, a.phase, a.title, a.text, a.caveats, a.cautions)
-
-    return SummaryView(
-        tier=summary.tier,
-        tier_title=summary.tier_title,
-        action=summary.action,
-        is_referral=summary.is_referral,
-        warning_signs=summary.warning_signs,
-        now=tuple(advice(a) for a in summary.now),
-        withheld=tuple(
-            SummaryWithheldView(w.finding, w.finding_title, w.because, w.advice, w.sources)
-            for w in summary.withheld
-        ),
-        causes=tuple(
-            SummaryCauseView(
-                id=c.id,
-                title=c.title,
-                status=c.status,
-                standing=c.standing,
-                supporting=c.supporting,
-                disputing=c.disputing,
-                general=c.general,
-                beyond_scope=c.beyond_scope,
-                reason=c.reason,
-                reason_source=c.reason_source,
-                hedge=c.hedge,
-                sentence=c.sentence,
-            )
-            for c in summary.causes
-        ),
-        more_causes=summary.more_causes,
-        advice=tuple(
-            SummaryPhaseView(p.id, p.title, tuple(advice(a) for a in p.advice))
-            for p in summary.advice
-        ),
-        more_advice=summary.more_advice,
-        unchecked=tuple(QuestionView(q.question, q.prompt) for q in summary.unchecked),
-        unchecked_serious=tuple(
-            QuestionView(q.question, q.prompt) for q in summary.unchecked_serious
-        ),
-        unknown=tuple(QuestionView(q.question, q.prompt) for q in summary.unknown),
-        sharpen=tuple(QuestionView(q.question, q.prompt) for q in summary.sharpen),
     )
 
 

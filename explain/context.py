@@ -10,14 +10,17 @@ template against these names; they are the stable contract, not the engine's int
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+
+# The engine's own summary and question references are part of the documented context:
+# a report shows them as they are, not copied into look-alike classes.
+from expert.question_ref import QuestionRef
+from expert.question_ref import help_text as _help
+from expert.summary import (
+    Summary,
+)
 
 #: Bumped when a field is removed or changes meaning (adding a field does not bump it).
 REPORT_FORMAT = 1
-
-
-def _help(text: str) -> dict[str, Any]:
-    return {"help": text}
 
 
 @dataclass(frozen=True)
@@ -118,22 +121,6 @@ class ClaimView:
 
 
 @dataclass(frozen=True)
-class QuestionView:
-    """A question, by id and in its words."""
-
-    question: str = field(metadata=_help("Question id."))
-    prompt: str = field(metadata=_help("The question as put to the runner."))
-
-
-@dataclass(frozen=True)
-class UncheckedView:
-    """A warning-sign question the answers leave open (unanswered, or "don't know")."""
-
-    question: str = field(metadata=_help("Question id."))
-    prompt: str = field(metadata=_help("The question as put to the runner."))
-
-
-@dataclass(frozen=True)
 class TriageView:
     """The triage level: always the first thing a report shows."""
 
@@ -161,7 +148,7 @@ class TriageView:
     findings: tuple[str, ...] = field(
         metadata=_help("Ids of the warning-sign findings that hold (see `findings`)."),
     )
-    unchecked: tuple[UncheckedView, ...] = field(
+    unchecked: tuple[QuestionRef, ...] = field(
         metadata=_help(
             'Warning-sign questions not answered yet (or answered "don\'t know"): not ruled '
             "out, so the result is not an all-clear. Empty at the emergency tier."
@@ -531,134 +518,6 @@ class AnswerView:
 
 
 @dataclass(frozen=True)
-class SummaryCauseView:
-    """One of the likeliest causes in the summary, in one sentence."""
-
-    id: str = field(metadata=_help("Theory id (its evidence is at `#cause-<id>`)."))
-    title: str = field(metadata=_help("Theory title."))
-    status: str = field(metadata=_help("supported or contested (see `CauseView.status`)."))
-    standing: float = field(metadata=_help("Its standing (see `CauseView.standing`)."))
-    supporting: int = field(
-        metadata=_help("How many claims for it apply because of the runner's answers.")
-    )
-    disputing: int = field(metadata=_help("How many claims against it apply: counted."))
-    general: int = field(
-        metadata=_help(
-            "How many claims say something about it in general (to every runner): never counted."
-        )
-    )
-    beyond_scope: tuple[str, ...] = field(
-        metadata=_help(
-            'Scopes of the disputes made for other runners (e.g. "night cramps"): shown as '
-            '"argued for night cramps", not counted.'
-        )
-    )
-    reason: str = field(metadata=_help("What the strongest claim for it says."))
-    reason_source: str = field(metadata=_help("Who says it (the source's author, short)."))
-    hedge: str = field(
-        metadata=_help('The strongest claim\'s hedge ("may", "the author thinks"...), or empty.')
-    )
-    sentence: str = field(
-        metadata=_help("All of the above in one sentence, the hedge and the counts kept.")
-    )
-
-
-@dataclass(frozen=True)
-class SummaryAdviceView:
-    """One thing to do in the summary, with what qualifies it."""
-
-    id: str = field(metadata=_help("Advice id (its evidence is at `#advice-<id>`)."))
-    phase: str = field(metadata=_help("now, next_days, prevention or professional."))
-    title: str = field(metadata=_help("Short title."))
-    text: str = field(metadata=_help("What to do, in full."))
-    caveats: tuple[str, ...] = field(
-        metadata=_help('What qualifies it wherever it is shown ("fluid needs vary").')
-    )
-    cautions: tuple[str, ...] = field(
-        metadata=_help("Cautions a finding puts beside it, each `<finding title>: <caution>`.")
-    )
-
-
-@dataclass(frozen=True)
-class SummaryPhaseView:
-    """The summary's things to do of one phase."""
-
-    id: str = field(metadata=_help("now, next_days, prevention or professional."))
-    title: str = field(
-        metadata=_help("Short heading: Now, After, To prevent the next one, See a professional.")
-    )
-    advice: tuple[SummaryAdviceView, ...] = field(
-        metadata=_help("The advice of this phase among the summary's five.")
-    )
-
-
-@dataclass(frozen=True)
-class SummaryWithheldView:
-    """One reason advice is withheld, once, with the titles of what it withholds."""
-
-    finding: str = field(metadata=_help("Id of the finding that withholds the advice."))
-    finding_title: str = field(metadata=_help("Title of that finding."))
-    because: str = field(metadata=_help("The reason, in plain words."))
-    advice: tuple[str, ...] = field(
-        metadata=_help("Titles of the advice it withholds (never their text).")
-    )
-    sources: tuple[str, ...] = field(metadata=_help("Who says why (sources, short)."))
-
-
-@dataclass(frozen=True)
-class SummaryView:
-    """The short version every report shows first: it fits one screen and one printed page.
-
-    Safety first: at the urgent and emergency tiers (and whenever advice is withheld)
-    `now` is empty, so no self-care stands beside the action; withheld advice is named
-    by its title with the reason.
-    """
-
-    tier: str = field(metadata=_help("emergency, urgent, see_doctor or self_care."))
-    tier_title: str = field(metadata=_help("The tier's name for people."))
-    action: str = field(metadata=_help("What to do at this tier: the first thing to read."))
-    is_referral: bool = field(metadata=_help("True when the runner should see a professional."))
-    warning_signs: tuple[str, ...] = field(
-        metadata=_help("Titles of the warning-sign findings that hold.")
-    )
-    now: tuple[SummaryAdviceView, ...] = field(
-        metadata=_help(
-            "Self-care to do right now, shown beside the action: empty at the urgent and "
-            "emergency tiers and whenever advice is withheld."
-        )
-    )
-    withheld: tuple[SummaryWithheldView, ...] = field(
-        metadata=_help("Each reason advice is withheld, with what it withholds.")
-    )
-    causes: tuple[SummaryCauseView, ...] = field(
-        metadata=_help("The three likeliest causes, strongest first (fewer if fewer are likely).")
-    )
-    more_causes: int = field(metadata=_help("How many other causes are likely."))
-    advice: tuple[SummaryPhaseView, ...] = field(
-        metadata=_help(
-            "Up to five things to do, by phase (now, after, to prevent, see a professional); "
-            "phases with none are left out, and so is what `now` shows."
-        )
-    )
-    more_advice: int = field(metadata=_help("How many other pieces of advice are recommended."))
-    unchecked: tuple[QuestionView, ...] = field(
-        metadata=_help('Warning signs not ruled out (unanswered or "don\'t know").')
-    )
-    unchecked_serious: tuple[QuestionView, ...] = field(
-        metadata=_help(
-            "Up to three of `unchecked`, those that can reveal the most urgent sign first: "
-            "the ones the summary names (the others are counted and listed with the evidence)."
-        )
-    )
-    unknown: tuple[QuestionView, ...] = field(
-        metadata=_help('Other questions answered "don\'t know".')
-    )
-    sharpen: tuple[QuestionView, ...] = field(
-        metadata=_help("Unanswered questions whose answers would change the result most.")
-    )
-
-
-@dataclass(frozen=True)
 class RunnerView:
     """Free text the runner gave. Untrusted: templates must escape it for their medium."""
 
@@ -688,7 +547,7 @@ class ReportContext:
     triage: TriageView = field(
         metadata=_help("Triage level, the claims that set it, and what is unchecked.")
     )
-    summary: SummaryView = field(
+    summary: Summary = field(
         metadata=_help(
             "The short version shown first: tier and action, what is withheld, the top "
             "three causes, up to five things to do, what was not checked."
@@ -733,7 +592,7 @@ class ReportContext:
             "(which muscles cramp, how long a torn calf takes): `note` claims."
         )
     )
-    suggested: tuple[QuestionView, ...] = field(
+    suggested: tuple[QuestionRef, ...] = field(
         metadata=_help("Up to three unanswered questions that would change the result most.")
     )
     sources: tuple[SourceView, ...] = field(

@@ -10,7 +10,6 @@ import dataclasses
 import typing
 from typing import Any
 
-from . import context
 from .context import REPORT_FORMAT, ReportContext
 
 _INTRO = f"""\
@@ -86,7 +85,7 @@ def context_markdown() -> str:
             "| Field | Type | Meaning |",
             "| --- | --- | --- |",
         ]
-        hints = typing.get_type_hints(cls, vars(context))
+        hints = typing.get_type_hints(cls)
         for f in dataclasses.fields(cls):
             help_text = f.metadata["help"].replace("|", "\\|")
             lines.append(f"| `{f.name}` | {_type_name(hints[f.name])} | {help_text} |")
@@ -102,7 +101,7 @@ def _classes(root: type) -> list[type]:
         if cls in seen:
             continue
         seen.append(cls)
-        hints = typing.get_type_hints(cls, vars(context))
+        hints = typing.get_type_hints(cls)
         for f in dataclasses.fields(cls):
             todo.extend(t for t in _mentioned(hints[f.name]) if t not in seen)
     return seen

@@ -14,7 +14,6 @@ import typing
 from importlib import resources
 from typing import Any
 
-from . import context
 from .context import REPORT_FORMAT, ReportContext
 
 SCHEMA_ID = "https://cramp-expert.invalid/schema/report-1.schema.json"
@@ -45,7 +44,7 @@ def published_schema() -> dict[str, Any]:
 
 
 def _object_schema(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
-    hints = typing.get_type_hints(cls, vars(context))
+    hints = typing.get_type_hints(cls)
     properties = {}
     for f in dataclasses.fields(cls):
         schema = _type_schema(hints[f.name], defs)
