@@ -16,6 +16,7 @@ from cramp.cli.support import (
     EXIT_ERROR,
     EXIT_INPUT,
     fail,
+    load_engine,
     load_kb,
     load_profile,
     printable,
@@ -147,7 +148,7 @@ def diagnose(ctx: click.Context, profile: str, fmt: str) -> None:
     """
     from expert import diagnose as run_diagnosis
 
-    kb = load_kb(ctx)
+    kb = load_engine(ctx)
     diagnosis = run_diagnosis(kb, load_profile(ctx, profile))
     if fmt == "json":
         from explain.safe_text import json_text
