@@ -17,7 +17,6 @@ from cramp.cli.support import (
     EXIT_INPUT,
     fail,
     load_engine,
-    load_kb,
     load_profile,
     printable,
     write_stdout,
@@ -198,7 +197,7 @@ def demo(ctx: click.Context, example: str, list_: bool) -> None:
             f"--example: no example {example!r}{did_you_mean(example, names)}; "
             f"choose from: {', '.join(names)}"
         )
-    kb = load_kb(ctx)
+    kb = load_engine(ctx)
     path = example_path(example)
     try:
         profile = load_profile_text(path.read_bytes(), kb, path.name)

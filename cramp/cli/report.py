@@ -12,7 +12,7 @@ import click
 from cramp.cli.support import (
     EXIT_ERROR,
     fail,
-    load_kb,
+    load_engine,
     load_profile,
     printable,
     same_file,
@@ -76,7 +76,7 @@ def report(
     from explain.build import report_context
     from explain.report import render_report
 
-    kb = load_kb(ctx)
+    kb = load_engine(ctx)
     answers = load_profile(ctx, profile)
     if output != "-" and same_file(output, profile):
         # Even with --force: the runner's answers are the one thing that cannot be rebuilt.
@@ -149,7 +149,7 @@ def explain(ctx: click.Context, profile: str, item: str, why_not: bool) -> None:
     from explain.render import render_how, render_why_not
     from explain.why_not import explain_why_not
 
-    kb = load_kb(ctx)
+    kb = load_engine(ctx)
     try:
         target = resolve_item(kb, item)
     except UnknownItem as exc:
