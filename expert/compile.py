@@ -300,7 +300,8 @@ class _Conclusion:
     @classmethod
     def of(cls, fact_class: type[Fact], **fields: Any) -> _Conclusion:
         record = FactRecord(fact_class.__name__, tuple(sorted(fields.items())))
-        return cls(fact_class, fields, record, {k: freeze(v) for k, v in fields.items()})
+        frozen = {k: v if type(v) in _PLAIN else freeze(v) for k, v in fields.items()}
+        return cls(fact_class, fields, record, frozen)
 
     def declare(self, engine: CrampEngine) -> None:
         """Declare the fact in ``engine``."""
@@ -317,11 +318,27 @@ class _Member:
     records: tuple[FactRecord, ...]
 
     @classmethod
-    def of(cls, spec: RuleSpec) -> _Member:
-        conclusions = tuple(
-            _Conclusion.of(FACT_TYPES[d.type], **dict(d.fields)) for d in spec.declares
-        )
-        return cls(spec.name, spec.claim, conclusions, tuple(c.record for c in conclusions))
+    def of(cls, spec: RuleSpec, made: dict[Any, _Conclusion] | None = None) -> _Member:
+        """The member for ``spec``; ``made`` shares equal conclusions between members."""
+        made = {} if made is None else made
+        conclusions = []
+        for d in spec.declares:
+            # A finding's withholding declares the same facts in each of its clauses.
+            key: tuple[str, Any] | None = (d.type, d.fields)
+            try:
+                found = made.get(key)
+            except TypeError:  # a field that is a list: made for this member alone
+                key, found = None, None
+            if found is None:
+                found = _Conclusion.of(FACT_TYPES[d.type], **dict(d.fields))
+                if key is not None:
+                    made[key] = found
+            conclusions.append(found)
+        return cls(spec.name, spec.claim, tuple(conclusions), tuple(c.record for c in conclusions))
+
+
+#: Field values experta's ``freeze`` returns as they are (the rest it may convert).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 class _Action:
@@ -533,6 +550,7 @@ def compile_engine(kb: KnowledgeBase) -> type[CrampEngine]:
         elif spec.kind != "recommend":
             key = (spec.tests, spec.requires, spec.excludes, spec.salience)
             groups.setdefault(key, []).append(spec)
+    made: dict[Any, _Conclusion] = {}
     for index, members in enumerate(groups.values()):
         first = members[0]
         binds, patterns = cache.patterns(first)
@@ -541,7 +559,7 @@ def compile_engine(kb: KnowledgeBase) -> type[CrampEngine]:
             first.salience,
             binds,
             _absent_words(first),
-            tuple(_Member.of(m) for m in members),
+            tuple(_Member.of(m, made) for m in members),
         )
         namespace[action.__name__] = Rule(*patterns, salience=first.salience)(action)
 

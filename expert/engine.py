@@ -73,6 +73,8 @@ class Reasoner:
         self.kb = kb
         self._engine: CrampEngine = compile_engine(kb)()
         self._gated = frozenset(q for q, pre in kb.preconditions.items() if pre)
+        #: Whether it has not run yet (its network's memories are as built).
+        self.fresh = True
 
     @classmethod
     def for_kb(cls, kb: KnowledgeBase) -> Reasoner:
@@ -117,6 +119,7 @@ class Reasoner:
         ``Answer`` once its ``ask_if`` holds. What is never admitted is set aside.
         """
         engine = self._engine
+        self.fresh = False
         engine.reset()
         given = {q: v for q, v in profile.answers.items() if q in self.kb.questions}
         engine.declare(

@@ -51,15 +51,22 @@ def code_stamp() -> str:
 
 
 def keep_engine(kb: KnowledgeBase) -> str:
-    """Build ``kb``'s reasoner (if not yet) and keep it as bytes in its cache; the key."""
+    """Keep ``kb``'s reasoner, as built, as bytes in its cache; return the key.
+
+    The process's own reasoner is built now if it is not yet, and kept; one that has
+    run already is not (its memories hold that run): a new one is built to be kept.
+    """
     from .engine import Reasoner
 
-    kb._cache[KEY] = dump_reasoner(Reasoner.for_kb(kb))
+    reasoner = Reasoner.for_kb(kb)
+    kb._cache[KEY] = dump_reasoner(reasoner if reasoner.fresh else Reasoner(kb))
     return KEY
 
 
 def dump_reasoner(reasoner: Reasoner) -> bytes:
     """A reasoner that has not run yet, as bytes (its knowledge base by reference)."""
+    if not reasoner.fresh:
+        raise ValueError("only a reasoner that has not run yet can be kept")
     out = io.BytesIO()
     out.write(code_stamp().encode() + b"\n")
     _Pickler(out, reasoner.kb).dump(reasoner)

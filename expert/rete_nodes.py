@@ -25,6 +25,7 @@ The network is the one experta builds, node for node; only how nodes pass tokens
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from ._experta import (
@@ -47,8 +48,9 @@ from ._experta import (
     wire_rule,
 )
 
-#: A token without experta's checks of its parts (they were checked when it was made).
-_token = Token._make
+#: A token without experta's checks of its parts (they were checked when it was made):
+#: ``Token._make`` without its Python frame.
+_token = partial(tuple.__new__, Token)
 _VALID = Token.TagType.VALID
 _INVALID = Token.TagType.INVALID
 

@@ -17,7 +17,7 @@ from cramp.cli.support import (
     EXIT_INPUT,
     fail,
     format_option,
-    load_kb,
+    load_engine,
     load_profile,
     printable,
     write_stdout,
@@ -141,7 +141,7 @@ def diagnose(ctx: click.Context, profile: str, fmt: str) -> None:
     """
     from expert import diagnose as run_diagnosis
 
-    kb = load_kb(ctx)
+    kb = load_engine(ctx)
     diagnosis = run_diagnosis(kb, load_profile(ctx, profile))
     if fmt == "json":
         from explain.safe_text import json_text
@@ -191,7 +191,7 @@ def demo(ctx: click.Context, example: str, list_: bool) -> None:
             f"--example: no example {example!r}{did_you_mean(example, names)}; "
             f"choose from: {', '.join(names)}"
         )
-    kb = load_kb(ctx)
+    kb = load_engine(ctx)
     path = example_path(example)
     try:
         profile = load_profile_text(path.read_bytes(), kb, path.name)

@@ -13,7 +13,7 @@ from cramp.cli.support import (
     EXIT_ERROR,
     fail,
     format_option,
-    load_kb,
+    load_engine,
     load_profile,
     printable,
     same_file,
@@ -72,7 +72,7 @@ def report(
     from explain.build import report_context
     from explain.report import render_report
 
-    kb = load_kb(ctx)
+    kb = load_engine(ctx)
     answers = load_profile(ctx, profile)
     if output != "-" and same_file(output, profile):
         # Even with --force: the runner's answers are the one thing that cannot be rebuilt.
@@ -145,7 +145,7 @@ def explain(ctx: click.Context, profile: str, item: str, why_not: bool) -> None:
     from explain.render import render_how, render_why_not
     from explain.why_not import explain_why_not
 
-    kb = load_kb(ctx)
+    kb = load_engine(ctx)
     try:
         target = resolve_item(kb, item)
     except UnknownItem as exc:

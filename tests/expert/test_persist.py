@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 
 from cramp.authoring.runners import profiles
@@ -56,6 +57,18 @@ def test_an_engine_read_back_twice_fires_in_the_same_order() -> None:
     profile = load_profile_text(path.read_text(), KB, str(path))
     first, second = _reread().run(profile), _reread().run(profile)
     assert first.trace == second.trace and first.facts == second.facts
+
+
+def test_a_reasoner_that_has_run_is_not_kept_but_a_new_one_is() -> None:
+    kb = load_knowledge_base()
+    used = Reasoner.for_kb(kb)
+    path = example_path(example_names()[0])
+    used.run(load_profile_text(path.read_text(), kb, str(path)))
+    with pytest.raises(ValueError):
+        persist.dump_reasoner(used)
+    persist.keep_engine(kb)
+    kept = persist.load_reasoner(kb, kb._cache[persist.KEY])
+    assert kept is not None and kept.fresh
 
 
 def test_bytes_made_by_other_code_are_ignored(monkeypatch) -> None:
