@@ -10,7 +10,7 @@ import shlex
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -535,33 +535,23 @@ class _Shell:
         from expert.consultation import read_answer
 
         c = self.c
-        self.show_question(question, number)
-        while True:
-            line = self.read("> ")
-            if line is None:
-                return "eof"
-            word = " ".join(line.strip().lower().split())
-            if word in HELP_WORDS:
-                self.show_help(question)
-                continue
-            if word in UNKNOWN_WORDS:
-                c.unknown(question.id, keep_place=keep_place)
-                self.save()
-                _say("Noted as don't know; nothing that needs this answer is concluded.")
-                return "answered"
-            done = self.command(line, question)
-            if done == "shown":
-                continue
-            if done is not None:
-                return done
-            try:
-                value = read_answer(question, line)
-            except ValueError as exc:
-                _say(f"{exc}. (Or type {COMMANDS}.)")
-                continue
-            c.answer(question.id, value, keep_place=keep_place)
+
+        def dont_know(word: str) -> str | None:
+            if word not in UNKNOWN_WORDS:
+                return None
+            c.unknown(question.id, keep_place=keep_place)
             self.save()
+            _say("Noted as don't know; nothing that needs this answer is concluded.")
             return "answered"
+
+        self.show_question(question, number)
+        return self._until_answered(
+            lambda: self.show_help(question),
+            dont_know,
+            lambda word: question,
+            lambda line: read_answer(question, line),
+            lambda value: c.answer(question.id, value, keep_place=keep_place),
+        )
 
     def ask_checklist(self, step: tuple[Question, ...]) -> str:
         """Put a checklist screen until it is answered; one step for all its questions."""
@@ -569,33 +559,59 @@ class _Shell:
         from expert.relevance import UNKNOWN
 
         c = self.c
-        self.show_checklist(step)
-        while True:
-            line = self.read("> ")
-            if line is None:
-                return "eof"
-            word = " ".join(line.strip().lower().split())
-            if word in HELP_WORDS:
-                self.show_checklist_help(step)
-                continue
-            done = self.command(line, step[0] if word in WHY_WORDS | DETAIL_WORDS else None)
-            if done == "shown":
-                continue
-            if done is not None:
-                return done
-            try:
-                answers = read_checklist(step, line)
-            except ValueError as exc:
-                _say(f"{exc}. (Or type {COMMANDS}.)")
-                continue
+
+        def accept(answers: dict[str, Any]) -> None:
             c.answer_step(answers)
-            self.save()
             unknown = [str(n) for n, q in enumerate(step, 1) if answers[q.id] is UNKNOWN]
             if unknown:
                 _say(
                     f"Noted as don't know: {', '.join(unknown)}; nothing that needs "
                     "those answers is concluded."
                 )
+
+        self.show_checklist(step)
+        return self._until_answered(
+            lambda: self.show_checklist_help(step),
+            lambda word: None,
+            # ``why`` on a checklist explains its first question; other commands need none.
+            lambda word: step[0] if word in WHY_WORDS | DETAIL_WORDS else None,
+            lambda line: read_checklist(step, line),
+            accept,
+        )
+
+    def _until_answered(
+        self,
+        show_help: Callable[[], None],
+        early: Callable[[str], str | None],
+        about: Callable[[str], Question | None],
+        parse: Callable[[str], Any],
+        accept: Callable[[Any], None],
+    ) -> str:
+        """Read lines until one answers the screen (``parse`` then ``accept``, saved) or a
+        command ends it; ``early`` handles words the screen takes before the commands."""
+        while True:
+            line = self.read("> ")
+            if line is None:
+                return "eof"
+            word = " ".join(line.strip().lower().split())
+            if word in HELP_WORDS:
+                show_help()
+                continue
+            ended = early(word)
+            if ended is not None:
+                return ended
+            done = self.command(line, about(word))
+            if done == "shown":
+                continue
+            if done is not None:
+                return done
+            try:
+                value = parse(line)
+            except ValueError as exc:
+                _say(f"{exc}. (Or type {COMMANDS}.)")
+                continue
+            accept(value)
+            self.save()
             return "answered"
 
     # --- screens --------------------------------------------------------------------
