@@ -21,6 +21,7 @@ from expert import diagnose
 from expert.consultation import RED_FLAG_TIERS, Consultation, read_answer
 from knowledge import KnowledgeBase, Profile
 from knowledge.conditions import holds_all, parse_test
+from knowledge.lint import warning_on_no
 from knowledge.schema import Claim, Question
 
 SETTINGS = settings(
@@ -171,6 +172,27 @@ def test_red_flag_questions_come_before_any_other(kb: KnowledgeBase) -> None:
     consultation = Consultation(kb)
     first = consultation.next_question()
     assert first is not None and first.id in red_questions
+
+
+def test_the_yes_no_warning_signs_come_on_one_screen(kb: KnowledgeBase) -> None:
+    # Every yes/no question that looks for a warning sign from the start, and may be
+    # ticked (its "no" raises no sign "don't know" would not), is on the first checklist
+    # of warning signs: one screen, not one per group.
+    consultation = Consultation(kb)
+    hazards = warning_on_no(kb)
+    opening = {
+        q
+        for q in consultation.warning_questions()
+        if kb.questions[q].type == "yesno" and q not in hazards
+    }
+    assert len(opening) > 1
+    screens = []
+    while consultation.warning_questions():
+        step = consultation.next_step()
+        screens.append({q.id for q in step})
+        consultation.answer_step({q.id: benign_answer(consultation, q) for q in step})
+    with_signs = [s for s in screens if s & opening]
+    assert len(with_signs) == 1 and opening <= with_signs[0], with_signs
 
 
 def test_answering_calf_cannot_contract_makes_the_referral_urgent(kb: KnowledgeBase) -> None:
