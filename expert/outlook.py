@@ -7,16 +7,20 @@ that changes something) and with "don't know". An answer *moves* the headline
 (:mod:`expert.headline`) when the headline of the answers so far plus that answer
 differs from the headline now. On top of single answers, each rule that could still
 move the headline is tried with a *witness*: the fewest answers to open questions that
-make it hold (a claim that needs two answers at once cannot be caught by one).
+make it hold (a claim that needs two answers at once cannot be caught by one); with
+*pairs* of single answers that together reorder the likely causes; and with the answers
+that together take back every rule holding only until they are given (its ``unless``
+tests: two warning signs can hold up one tier, each on its own open question).
 
 * The **value of information** of a question is the probability that its answer moves
   the headline, with every answer of the question equally likely and "don't know" one
   time in ten (:data:`P_UNKNOWN`). It is myopic: it looks one answer ahead; a question
   that matters only together with another scores through the witnesses it belongs to.
-* The headline is **stable** when no single answer to any question still asked, and no
-  witness, moves it. Two answers that each move a theory a little without moving the
-  headline, but together would, are not tried (documented as a limit in
-  ``docs/consultation.md``; the benchmark measures how often it shows).
+* The headline is **stable** when no single answer to any question still asked, no
+  witness, no pair and no taking back moves it. Three or more answers that together
+  reorder the causes, none of which does alone or in a pair, are not looked for
+  (documented as a limit in ``docs/consultation.md``; the benchmark measures how often
+  it shows).
 
 Everything is worked out from which rules hold (:meth:`Analysis.fired_after`), never by
 running the engine, so trying every answer to every question costs tens of milliseconds.
@@ -25,11 +29,11 @@ running the engine, so trying every answer to every question costs tens of milli
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
-from knowledge.conditions import Condition
+from knowledge.conditions import Condition, holds_all
 from knowledge.satisfy import alternatives, candidates
 from knowledge.schema import Question
 
@@ -159,13 +163,39 @@ class Outlook:
                     found.append(Move(((q1, a1), (q2, a2)), "", after))
         return tuple(found)
 
+    @cached_property
+    def released(self) -> tuple[Move, ...]:
+        """The answers that together take back every rule holding only until they are given.
+
+        A warning sign with an ``unless`` test ("after a long run, unless it was not
+        long") holds while its question is open. Two of them can hold up the same tier
+        (low blood sodium after a long run, heatstroke after a run in the heat): no single
+        answer lowers it and a witness only looks for rules that could start to hold, but
+        the two answers together would lower it.
+        """
+        analysis = self.analysis
+        answers: dict[str, Any] = {}
+        for index in sorted(analysis.fired & self.model.relevant):
+            if index in analysis.live:
+                for qid, value in _release(analysis, index).items():
+                    answers.setdefault(qid, value)
+        if not answers:
+            return ()
+        after = self._after(answers)
+        if after == self.headline:
+            return ()
+        position = analysis.book.position
+        return (Move(tuple(sorted(answers.items(), key=lambda kv: position[kv[0]])), "", after),)
+
     @property
     def stable(self) -> bool:
-        """Whether no answer still to come (alone, in a pair or a witness) moves the headline."""
+        """Whether no answer still to come (alone, in a pair, a witness, or the answers that
+        take back what holds until answered) moves the headline."""
         return (
             not any(moves for _, moves in self.single.values())
             and not self.combined
             and not self.paired
+            and not self.released
         )
 
     def value(self, qid: str) -> float:
@@ -176,37 +206,68 @@ class Outlook:
     def share(self, qid: str) -> float:
         """How much of the witnesses that move the headline ``qid`` would answer."""
         return round(
-            sum(1 / len(m.answers) for m in (*self.combined, *self.paired) if qid in m.questions),
+            sum(1 / len(m.answers) for m in self._joint if qid in m.questions),
             6,
         )
 
     def movers(self) -> tuple[str, ...]:
         """Askable questions whose answer, alone or in a witness, could move the headline."""
         found = {q for q, (_, moves) in self.single.items() if moves}
-        found |= {
-            q for m in (*self.combined, *self.paired) for q in m.questions if q in self.single
-        }
+        found |= {q for m in self._joint for q in m.questions if q in self.single}
         return tuple(q for q in self.analysis.askable if q in found)
+
+    @property
+    def _joint(self) -> tuple[Move, ...]:
+        """Moves that need answers to several questions."""
+        return (*self.combined, *self.paired, *self.released)
 
 
 def _key(answer: Any) -> Any:
     return "<unknown>" if answer is UNKNOWN else answer
 
 
-def _witnesses(analysis: Analysis, index: int) -> list[dict[str, Any]]:
-    """Fewest answers to open questions under which rule ``index`` would hold, one per way."""
+def _ways(analysis: Analysis, index: int) -> list[tuple[Condition, ...]]:
+    """The ways rule ``index`` can hold, as plain answer tests (cached per knowledge base)."""
     book = analysis.book
-    kb = book.kb
-    cache = kb._cache.setdefault("outlook.alternatives", {})
+    cache = book.kb._cache.setdefault("outlook.alternatives", {})
     ways = cache.get(index)
     if ways is None:
-        ways = cache[index] = alternatives(kb, book.rules[index].conditions)[:MAX_ALTERNATIVES]
+        ways = alternatives(book.kb, book.rules[index].conditions)[:MAX_ALTERNATIVES]
+        cache[index] = ways
+    return ways
+
+
+def _witnesses(analysis: Analysis, index: int) -> list[dict[str, Any]]:
+    """Fewest answers to open questions under which rule ``index`` would hold, one per way."""
     out = []
-    for way in ways:
+    for way in _ways(analysis, index):
         found = _assign(analysis, way)
         if found:
             out.append(found)
     return out
+
+
+def _release(analysis: Analysis, index: int) -> dict[str, Any]:
+    """Answers to the open questions rule ``index`` holds without, that take it back.
+
+    A rule that holds and still waits on questions holds through their ``unless`` tests;
+    each is answered with a value that breaks them (empty if that does not stop the rule
+    holding, or the question does not apply yet).
+    """
+    kb = analysis.book.kb
+    tests = [t for way in _ways(analysis, index) for t in way if t.holds_unanswered]
+    answers: dict[str, Any] = {}
+    for qid in sorted(analysis.live[index]):
+        # Breaking an unless test means answering one of the values it names.
+        broken = tuple(replace(t, op="any") for t in tests if t.question == qid)
+        if not broken or not holds_all(kb.preconditions.get(qid, ()), analysis.answers):
+            continue
+        pick = next(iter(candidates(kb.questions[qid], broken)), None)
+        if pick is not None:
+            answers[qid] = pick
+    if not answers or index in analysis.fired_after(answers):
+        return {}
+    return answers
 
 
 def _assign(analysis: Analysis, tests: tuple[Condition, ...]) -> dict[str, Any] | None:

@@ -7,6 +7,8 @@ On top of loading (schema, references, conditions), lint reports:
 * a question no claim tests, which the consultation could only ask in vain;
 * a finding of the safety policy that does not withhold (or caution against) every
   tag the policy says it must, itself or through a finding it implies;
+* a checklist question whose "no" raises a warning sign that "don't know" would not
+  (an unticked box reads as no, so such a question is asked on its own);
 * a claim read less faithfully than it is quoted: no modality; a quote that hedges
   ("may", "can", "could", "I think"...) on a claim not marked hedged, a belief or a
   suggestion, or whose ``says`` drops the hedge; an article's claim with conditions
@@ -33,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
-from .conditions import Condition
+from .conditions import Condition, Test
 from .load import MANIFEST, default_directory, display_path, load_knowledge_base, source_paths
 from .model import KnowledgeBase
 from .problems import Problem, ProblemsError
@@ -139,6 +141,7 @@ def lint_knowledge_base(
     problems.extend(unfireable_claims(kb, documents))
     problems.extend(unused_questions(kb))
     problems.extend(policy_gaps(kb))
+    problems.extend(checklist_hazards(kb))
     problems.extend(unsafe_wording(kb))
     problems.extend(weight_problems(kb))
     problems.extend(reading_problems(kb, documents))
@@ -285,6 +288,66 @@ def reading_problems(
                     "article's words that set them, so a reviewer can check them",
                 )
             )
+    return problems
+
+
+def warning_on_no(kb: KnowledgeBase) -> dict[str, str]:
+    """Yes/no questions whose "no" can raise a warning sign that "don't know" would not,
+    each with the title of the first warning sign (finding, or red-flag claim) it raises.
+
+    Read through the findings a warning sign builds on; an ``unless: yes`` test holds on
+    "don't know" as well as on "no", so it does not count.
+    """
+    signs: list[tuple[str, tuple[Test, ...]]] = [
+        (finding.title, clause)
+        for fid, finding in kb.findings.items()
+        if finding.warning_sign
+        for clause in kb.finding_clauses[fid]
+    ]
+    signs += [(cid, kb.conditions[cid]) for cid, c in kb.claims.items() if c.kind == "red_flag"]
+    found: dict[str, str] = {}
+    for title, tests in signs:
+        for test in _conditions_under(kb, tests):
+            if test.qtype == "yesno" and test.holds(False) and not test.holds_unanswered:
+                found.setdefault(test.question, title)
+    return found
+
+
+def _conditions_under(kb: KnowledgeBase, tests: tuple[Test, ...]) -> list[Condition]:
+    """The answer tests of ``tests`` and of every finding clause they build on."""
+    out: list[Condition] = []
+    seen: set[str] = set()
+    pending = list(tests)
+    while pending:
+        test = pending.pop()
+        if isinstance(test, Condition):
+            out.append(test)
+        elif test.finding not in seen:
+            seen.add(test.finding)
+            pending.extend(t for clause in kb.finding_clauses.get(test.finding, ()) for t in clause)
+    return out
+
+
+def checklist_hazards(kb: KnowledgeBase) -> list[Problem]:
+    """A problem for each checklist question whose "no" raises a warning sign that "don't
+    know" would not: an unticked box reads as no, so it must be asked on its own."""
+    if not kb.checklists:
+        return []
+    path = kb.root / "questions.yaml"
+    doc = read_yaml(path, display_path(path))
+    hazards = warning_on_no(kb)
+    problems = []
+    for i, group in enumerate(kb.checklists.values()):
+        for j, qid in enumerate(group.questions):
+            if qid in hazards:
+                problems.append(
+                    doc.problem(
+                        ("checklists", i, "questions", j),
+                        f"{qid}: its no is a warning sign ({hazards[qid]}), and an unticked "
+                        "box reads as no: ask it on its own, where don't know can be told "
+                        "from no",
+                    )
+                )
     return problems
 
 

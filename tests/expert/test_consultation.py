@@ -16,11 +16,13 @@ from consultation_support import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cramp.authoring.runners import answers
+from cramp.authoring.runners import answers, profiles
 from expert import diagnose
 from expert.consultation import RED_FLAG_TIERS, Consultation, read_answer
+from expert.relevance import UNKNOWN
 from knowledge import KnowledgeBase, Profile
 from knowledge.conditions import holds_all, parse_test
+from knowledge.lint import warning_on_no
 from knowledge.schema import Claim, Question
 
 SETTINGS = settings(
@@ -171,6 +173,55 @@ def test_red_flag_questions_come_before_any_other(kb: KnowledgeBase) -> None:
     consultation = Consultation(kb)
     first = consultation.next_question()
     assert first is not None and first.id in red_questions
+
+
+def test_the_yes_no_warning_signs_come_on_one_screen(kb: KnowledgeBase) -> None:
+    # Every yes/no question that looks for a warning sign from the start, and may be
+    # ticked (its "no" raises no sign "don't know" would not), is on the first checklist
+    # of warning signs: one screen, not one per group.
+    consultation = Consultation(kb)
+    hazards = warning_on_no(kb)
+    opening = {
+        q
+        for q in consultation.warning_questions()
+        if kb.questions[q].type == "yesno" and q not in hazards
+    }
+    assert len(opening) > 1
+    screens = []
+    while consultation.warning_questions():
+        step = consultation.next_step()
+        screens.append({q.id for q in step})
+        consultation.answer_step({q.id: benign_answer(consultation, q) for q in step})
+    with_signs = [s for s in screens if s & opening]
+    assert len(with_signs) == 1 and opening <= with_signs[0], with_signs
+
+
+def test_a_tier_two_signs_hold_until_answered_is_final_only_once_both_are(
+    kb: KnowledgeBase,
+) -> None:
+    # Confusion and vomiting: low blood sodium after a long run, heatstroke after a run
+    # in the heat. Each holds until its own question is answered no ("don't know" is not
+    # no), so no single answer lowers the tier, but the two together do.
+    consultation = Consultation(kb)
+    consultation.answer("general_symptoms", ["confusion", "nausea_or_vomiting"])
+    consultation.answer("drank_lots_plain_water", False)
+    assert consultation.triage_tier == "emergency" and not consultation.is_red_flag
+    [move] = consultation.outlook.released
+    assert dict(move.answers) == {"long_run": False, "hot_weather": False}
+    assert move.headline.tier != "emergency"
+    assert {"long_run", "hot_weather"} <= set(consultation.could_change())
+
+
+@given(data=st.data())
+@settings(SETTINGS, max_examples=25)
+def test_a_stopped_consultation_shows_the_tier_of_the_complete_answers(
+    kb: KnowledgeBase, data: st.DataObject
+) -> None:
+    profile = data.draw(profiles(kb, partial=False, red_flags=False))
+    consultation = Consultation(kb)
+    while step := consultation.next_step():
+        consultation.answer_step({q.id: profile.answers.get(q.id, UNKNOWN) for q in step})
+    assert consultation.triage_tier == diagnose(kb, profile).triage.tier
 
 
 def test_answering_calf_cannot_contract_makes_the_referral_urgent(kb: KnowledgeBase) -> None:

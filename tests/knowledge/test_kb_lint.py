@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from conftest import REPO, SEEDS
 
 from cramp.cli import cli
-from knowledge.lint import find_seed, lint_knowledge_base, normalise_quote
+from knowledge import KnowledgeBase, default_directory
+from knowledge.lint import find_seed, lint_knowledge_base, normalise_quote, warning_on_no
 
 FIXTURES = REPO / "tests" / "fixtures" / "kb-lint"
 BROKEN = sorted(p.name for p in (FIXTURES / "broken").iterdir() if p.is_dir())
@@ -136,3 +137,32 @@ def test_an_invalid_knowledge_base_is_reported_by_lint_not_raised(
     code, out, _ = lint_cli("--kb", "kb", "kb", "lint")
     assert code == 1
     assert out.startswith("kb/theories.yaml:1:")
+
+
+def test_a_question_whose_no_is_a_warning_sign_is_refused_in_a_checklist(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # An unticked box reads as no: "can you still tighten the calf" left unticked would
+    # raise a suspected tear that "don't know" would not.
+    kb = Path(shutil.copytree(default_directory(), tmp_path / "kb"))
+    questions = kb / "questions.yaml"
+    text = questions.read_text()
+    grouped = "      - sudden_sharp_pain\n"
+    assert grouped in text
+    questions.write_text(text.replace(grouped, grouped + "      - calf_can_contract\n", 1))
+    monkeypatch.chdir(tmp_path)
+    [problem] = lint_knowledge_base("kb").problems
+    line = questions.read_text().splitlines()[problem.line - 1]
+    assert (problem.path, line.strip()) == ("kb/questions.yaml", "- calf_can_contract")
+    assert "calf_can_contract: its no is a warning sign" in problem.message
+
+
+def test_only_a_no_that_raises_a_warning_don_t_know_would_not_keeps_a_question_alone(
+    kb: KnowledgeBase,
+) -> None:
+    # "Does the cramp ease when stretched" may be ticked: no and don't know raise the
+    # same warning (a long cramp not known to ease).
+    hazards = warning_on_no(kb)
+    assert {"calf_can_contract", "could_continue"} <= set(hazards)
+    assert "eases_with_stretch" not in hazards
+    assert not set(hazards) & set(kb.checklist_of)
