@@ -307,25 +307,10 @@ def warning_on_no(kb: KnowledgeBase) -> dict[str, str]:
     signs += [(cid, kb.conditions[cid]) for cid, c in kb.claims.items() if c.kind == "red_flag"]
     found: dict[str, str] = {}
     for title, tests in signs:
-        for test in _conditions_under(kb, tests):
+        for test in kb.answer_tests_under(tests):
             if test.qtype == "yesno" and test.holds(False) and not test.holds_unanswered:
                 found.setdefault(test.question, title)
     return found
-
-
-def _conditions_under(kb: KnowledgeBase, tests: tuple[Test, ...]) -> list[Condition]:
-    """The answer tests of ``tests`` and of every finding clause they build on."""
-    out: list[Condition] = []
-    seen: set[str] = set()
-    pending = list(tests)
-    while pending:
-        test = pending.pop()
-        if isinstance(test, Condition):
-            out.append(test)
-        elif test.finding not in seen:
-            seen.add(test.finding)
-            pending.extend(t for clause in kb.finding_clauses.get(test.finding, ()) for t in clause)
-    return out
 
 
 def checklist_hazards(kb: KnowledgeBase) -> list[Problem]:
