@@ -215,14 +215,14 @@ def summarise(kb: KnowledgeBase, d: Diagnosis) -> Summary:
         more_causes=max(len(likely) - len(causes), 0),
         advice=phases,
         more_advice=len(d.advice) - len(chosen),
-        unchecked=tuple(QuestionRef(u.question, u.prompt) for u in d.triage.unchecked),
+        unchecked=d.triage.unchecked,
         unchecked_serious=_most_serious(kb, d),
         unknown=tuple(
             QuestionRef(q, kb.questions[q].prompt)
             for q in kb.questions
             if q in unknown and q not in unchecked
         ),
-        sharpen=tuple(QuestionRef(s.question, s.prompt) for s in d.suggested),
+        sharpen=d.suggested,
     )
 
 
@@ -315,7 +315,7 @@ def _most_serious(kb: KnowledgeBase, d: Diagnosis) -> tuple[QuestionRef, ...]:
     ranked = sorted(
         enumerate(d.triage.unchecked), key=lambda pair: (-gravity.get(pair[1].question, 0), pair[0])
     )
-    return tuple(QuestionRef(u.question, u.prompt) for _, u in ranked[:TOP_UNCHECKED])
+    return tuple(u for _, u in ranked[:TOP_UNCHECKED])
 
 
 def _withheld(kb: KnowledgeBase, d: Diagnosis) -> tuple[SummaryWithheld, ...]:
