@@ -223,10 +223,13 @@ class Rulebook:
             }
             for q in tested | rule.primary:
                 gravity[q] = max(gravity.get(q, 0), rule.gravity)
-        for qid in list(gravity):
-            for gate in self.kb.questions:
-                if qid in self.gated_closure(gate):
-                    gravity[gate] = max(gravity.get(gate, 0), gravity[qid])
+        signs = dict(gravity)
+        # Each gate's closure once (the closure is transitive, so a gate of a gate sees
+        # every sign below it), not once per sign: linear in the questions.
+        for gate in self.kb.questions:
+            below = [signs[q] for q in self.gated_closure(gate) if q in signs]
+            if below:
+                gravity[gate] = max(gravity.get(gate, 0), *below)
         return gravity
 
     def gated_closure(self, qid: str) -> list[str]:
