@@ -19,11 +19,10 @@ ignored and the engine is built as usual, so a changed compiler is never bypasse
 from __future__ import annotations
 
 import gc
-import hashlib
 import io
-import os
 import pickle
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._experta import ConditionalElement, Fact, FeatureCheck
@@ -41,13 +40,9 @@ FORMAT = 1
 
 def code_stamp() -> str:
     """A stamp of this package's files (names, sizes, modification times)."""
-    digest = hashlib.sha256(f"format {FORMAT}".encode())
-    directory = os.path.dirname(os.path.abspath(__file__))
-    for entry in sorted(os.scandir(directory), key=lambda e: e.name):
-        if entry.name.endswith(".py"):
-            info = entry.stat()
-            digest.update(f"{entry.name} {info.st_size} {info.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
+    from knowledge.image import module_stamp
+
+    return f"format {FORMAT} {module_stamp(Path(__file__).resolve().parent)}"
 
 
 def keep_engine(kb: KnowledgeBase) -> str:

@@ -97,26 +97,32 @@ def image_key(root: Path) -> str:
 CODE_PACKAGES = ("knowledge", "expert")
 
 
-@cache
 def code_stamp() -> str:
     """A stamp of the code an image's contents come from: its files' names, sizes, times.
 
     The package version alone would let a changed rule compiler (in a checkout, between
     releases) read an image that the old one made.
     """
-    digest = hashlib.sha256()
     parent = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
     for package in CODE_PACKAGES:
-        try:
-            entries = sorted(os.scandir(parent / package), key=lambda e: e.name)
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name.endswith(".py"):
-                info = entry.stat()
-                digest.update(
-                    f"{package}/{entry.name} {info.st_size} {info.st_mtime_ns}\n".encode()
-                )
+        digest.update(f"{package} {module_stamp(parent / package)}\n".encode())
+    return digest.hexdigest()
+
+
+@cache  # stat once per process: the image key and the kept engine both ask
+def module_stamp(directory: Path) -> str:
+    """A hash of the names, sizes and modification times of the modules in ``directory``
+    (of nothing, if it cannot be listed): changes when any of its code does."""
+    digest = hashlib.sha256()
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError:
+        return digest.hexdigest()
+    for entry in entries:
+        if entry.name.endswith(".py"):
+            info = entry.stat()
+            digest.update(f"{entry.name} {info.st_size} {info.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
@@ -368,6 +374,7 @@ __all__ = [
     "default_cache_directory",
     "image_key",
     "load_with_image",
+    "module_stamp",
     "read_image",
     "write_image",
 ]

@@ -166,11 +166,11 @@ def test_changed_code_of_the_pickled_packages_invalidates_the_image(tmp_path):
     before = image_key(root)
     try:
         os.utime(module, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000_000))
-        knowledge.image.code_stamp.cache_clear()
+        knowledge.image.module_stamp.cache_clear()
         assert image_key(root) != before
     finally:
         os.utime(module, ns=(info.st_atime_ns, info.st_mtime_ns))
-        knowledge.image.code_stamp.cache_clear()
+        knowledge.image.module_stamp.cache_clear()
     assert image_key(root) == before
 
 
