@@ -293,7 +293,6 @@ class _Conclusion:
     """
 
     fact_class: type[Fact]
-    fields: dict[str, Any]
     record: FactRecord
     frozen: dict[str, Any]
 
@@ -301,7 +300,7 @@ class _Conclusion:
     def of(cls, fact_class: type[Fact], **fields: Any) -> _Conclusion:
         record = FactRecord(fact_class.__name__, tuple(sorted(fields.items())))
         frozen = {k: v if type(v) in _PLAIN else freeze(v) for k, v in fields.items()}
-        return cls(fact_class, fields, record, frozen)
+        return cls(fact_class, record, frozen)
 
     def declare(self, engine: CrampEngine) -> None:
         """Declare the fact in ``engine``."""
@@ -388,17 +387,6 @@ class _GroupAction(_Action):
             )
 
 
-def _group_action(
-    index: int,
-    salience: int,
-    binds: tuple[str, ...],
-    absent: tuple[str, ...],
-    members: tuple[_Member, ...],
-) -> Callable:
-    """The right-hand side of one group (see :class:`_GroupAction`)."""
-    return _GroupAction(index, salience, binds, absent, members)
-
-
 class _GateAction(_Action):
     """A gate: the given answer becomes an ``Answer`` once the ``ask_if`` tests hold."""
 
@@ -417,11 +405,6 @@ class _GateAction(_Action):
         matched = (engine.record(given), *(engine.record(context[name]) for name in self.binds))
         declared = (FactRecord("Answer", (("question", self.question), ("value", given["value"]))),)
         engine.fired(self.rule, self.salience, None, matched, declared, ())
-
-
-def _gate_action(spec: RuleSpec, binds: tuple[str, ...], answer_class: type[Answer]) -> Callable:
-    """A gate's right-hand side (see :class:`_GateAction`)."""
-    return _GateAction(spec, binds, answer_class)
 
 
 def _action_signature(engine: CrampEngine, **context: Any) -> None:
@@ -545,8 +528,8 @@ def compile_engine(kb: KnowledgeBase) -> type[CrampEngine]:
         if spec.kind == "gate":
             binds, patterns = cache.patterns(spec)
             given = AS.given << Given(question=spec.gated, value=P(_any_value))
-            action = _gate_action(spec, binds, answer_class[spec.gated])
-            namespace[action.__name__] = Rule(given, *patterns, salience=spec.salience)(action)
+            gate = _GateAction(spec, binds, answer_class[spec.gated])
+            namespace[gate.__name__] = Rule(given, *patterns, salience=spec.salience)(gate)
         elif spec.kind != "recommend":
             key = (spec.tests, spec.requires, spec.excludes, spec.salience)
             groups.setdefault(key, []).append(spec)
@@ -554,7 +537,7 @@ def compile_engine(kb: KnowledgeBase) -> type[CrampEngine]:
     for index, members in enumerate(groups.values()):
         first = members[0]
         binds, patterns = cache.patterns(first)
-        action = _group_action(
+        action = _GroupAction(
             index,
             first.salience,
             binds,
