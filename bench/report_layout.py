@@ -53,6 +53,12 @@ from browser_support import ARGS, CHROMIUM  # noqa: E402
 #: Where the first thing to do is: the summary's "what to do now", else the advice section.
 ADVICE_JS = "document.querySelector('#now') || document.querySelector('#advice')"
 
+#: The bottom of the whole summary, in pixels from the top of the page (null if none).
+SUMMARY_BOTTOM = (
+    "(s => s ? Math.round(s.getBoundingClientRect().bottom + window.scrollY) : null)"
+    "(document.querySelector('#summary'))"
+)
+
 MEASURE_JS = f"""() => {{
   const target = {ADVICE_JS};
   const top = target ? target.getBoundingClientRect().top + window.scrollY : null;
@@ -62,13 +68,12 @@ MEASURE_JS = f"""() => {{
   const before = target ? focusable.filter(
     e => e.compareDocumentPosition(target) & Node.DOCUMENT_POSITION_FOLLOWING
          && !target.contains(e)).length : null;
-  const summary = document.querySelector('#summary');
   const graph = document.querySelector('#graph svg');
   const texts = graph ? [...graph.querySelectorAll('text, tspan')] : [];
   const imgLinks = [...document.querySelectorAll('svg[role="img"] a')].length;
   return {{
     advice: top === null ? null : Math.round(top),
-    summary: summary ? Math.round(summary.getBoundingClientRect().bottom + window.scrollY) : null,
+    summary: {SUMMARY_BOTTOM},
     height: document.documentElement.scrollHeight,
     width: document.documentElement.scrollWidth,
     tabs: before,
@@ -138,9 +143,7 @@ def measure(browser: Any, report: Path, axe_script: Path | None) -> dict[str, An
     return out
 
 
-#: The bottom of the whole summary, in pixels from the top of the page.
-SUMMARY_JS = """() => { const s = document.querySelector('#summary');
-  return s ? Math.round(s.getBoundingClientRect().bottom + window.scrollY) : null; }"""
+SUMMARY_JS = f"() => {SUMMARY_BOTTOM}"
 
 
 def generated_runners(browser: Any, kb: Any, count: int, folder: Path) -> dict[str, Any]:
