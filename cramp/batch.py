@@ -588,12 +588,18 @@ def _report_one(item: BatchInput, target: Path) -> BatchResult:
 
 
 def _report(kb: KnowledgeBase, item: BatchInput, profile: Any, target: Path) -> BatchResult:
-    from expert import diagnose
+    from expert.conclusions import diagnose_run
+    from expert.engine import Reasoner
+    from explain.build import context_for_run
 
-    from .report import write_report
+    from .report import report_target, write_context
 
-    diagnosis = diagnose(kb, profile)
-    write_report(kb, profile, target, _WORKER["fmt"], force=_WORKER["force"])
+    fmt, force = _WORKER["fmt"], _WORKER["force"]
+    report_target(target, fmt, force=force)  # refused before reasoning, not after
+    # One run gives both the summary row and the report.
+    run = Reasoner.for_kb(kb).run(profile)
+    diagnosis = diagnose_run(kb, run)
+    write_context(context_for_run(kb, run, diagnosis), target, fmt, force=force)
     top = next((c.id for c in diagnosis.causes if c.status != "contradicted"), None)
     return BatchResult(
         item.label,

@@ -10,6 +10,7 @@ from explain.report import check_format, format_for, render_report
 from .files import write_atomically
 
 if TYPE_CHECKING:
+    from explain.context import ReportContext
     from knowledge import KnowledgeBase, Profile
 
 
@@ -29,10 +30,34 @@ def write_report(
     """
     from explain.build import report_context
 
+    path, fmt = report_target(path, fmt, force=force)
+    context = report_context(kb, profile)
+    return write_context(context, path, fmt, force=force, template_dir=template_dir)
+
+
+def report_target(path: Path | str, fmt: str | None, *, force: bool) -> tuple[Path, str]:
+    """The file and format of a report about to be made, checked before any reasoning.
+
+    Raises ``FileExistsError`` if ``path`` exists and not ``force``, ``ValueError`` for an
+    unknown format or an ending that names none.
+    """
     path = Path(path)
     fmt = check_format(fmt) if fmt is not None else format_for(path)
     if path.exists() and not force:
         raise FileExistsError(f"{path}: already exists; use --force to overwrite")
-    text = render_report(report_context(kb, profile), fmt, template_dir)
+    return path, fmt
+
+
+def write_context(
+    context: ReportContext,
+    path: Path | str,
+    fmt: str | None = None,
+    *,
+    force: bool = False,
+    template_dir: str | None = None,
+) -> Path:
+    """Write the report of a context already made (see :func:`write_report`)."""
+    path, fmt = report_target(path, fmt, force=force)
+    text = render_report(context, fmt, template_dir)
     write_atomically(path, text.encode("utf-8"), replace=force)
     return path

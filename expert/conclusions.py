@@ -11,7 +11,7 @@ show the sum. Ordering is total and stable, so equal runs give equal diagnoses.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, TypedDict
 
 from knowledge import KnowledgeBase
@@ -260,7 +260,9 @@ class Diagnosis:
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON object (see docs/json-output.md)."""
-        data = asdict(self)
+        from knowledge.plain import plain
+
+        data = plain(self)
         data["triage"]["is_referral"] = self.triage.is_referral
         data["triage"]["all_clear"] = self.triage.all_clear
         data["answers"] = {k: json_value(v) for k, v in self.answers.items()}

@@ -9,7 +9,6 @@ step is a pure function of sorted input, so the same graph always gets the same 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -45,27 +44,41 @@ def layered_layout(
     layers = [
         sorted(layer, key=lambda n: (str(graph.nodes[n].get("kind", "")), n)) for layer in layers
     ]
+    # Each node's layer and relative place in it, kept up to date as layers are
+    # reordered: a sweep then reads its neighbours' places instead of re-indexing
+    # every other layer for every layer (quadratic in the number of layers). Which
+    # neighbours lie before and after a node never changes, so it is found once.
+    layer_of = {n: i for i, layer in enumerate(layers) for n in layer}
+    before = {n: [p for p in graph.predecessors(n) if layer_of[p] < layer_of[n]] for n in graph}
+    after = {n: [s for s in graph.successors(n) if layer_of[s] > layer_of[n]] for n in graph}
+    place: dict[str, float] = {}
+    for layer in layers:
+        _place(layer, place)
     for _ in range(SWEEPS):
         for i in range(1, len(layers)):
-            layers[i] = _by_barycentre(layers[i], layers[:i], graph.predecessors)
+            layers[i] = _by_barycentre(layers[i], place, before)
+            _place(layers[i], place)
         for i in range(len(layers) - 2, -1, -1):
-            layers[i] = _by_barycentre(layers[i], layers[i + 1 :], graph.successors)
+            layers[i] = _by_barycentre(layers[i], place, after)
+            _place(layers[i], place)
     return Layout(tuple(tuple(layer) for layer in layers))
 
 
+def _place(layer: list[str], place: dict[str, float]) -> None:
+    """Record each node's relative place (0 to 1) in its layer."""
+    size = max(len(layer) - 1, 1)
+    for index, node in enumerate(layer):
+        place[node] = index / size
+
+
 def _by_barycentre(
-    layer: list[str], others: list[list[str]], neighbours: Callable[[str], Iterable[str]]
+    layer: list[str], place: dict[str, float], neighbours: dict[str, list[str]]
 ) -> list[str]:
-    """Reorder one layer by the mean relative position of each node's neighbours."""
-    where: dict[str, float] = {}
-    for other in others:
-        size = max(len(other) - 1, 1)
-        for index, node in enumerate(other):
-            where[node] = index / size
+    """Reorder one layer by the mean place of each node's ``neighbours`` (on one side)."""
     size = max(len(layer) - 1, 1)
     keyed = []
     for index, node in enumerate(layer):
-        spots = [where[n] for n in neighbours(node) if n in where]
+        spots = [place[n] for n in neighbours[node]]
         centre = sum(spots) / len(spots) if spots else index / size
         keyed.append((centre, index, node))
     return [node for _, _, node in sorted(keyed)]

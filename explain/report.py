@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .context import ReportContext
-
-if TYPE_CHECKING:
-    pass
 
 #: Report formats and the file-name endings that select them.
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -47,9 +42,11 @@ def render_report(context: ReportContext, fmt: str, template_dir: str | None = N
     :func:`explain.render.environment`); JSON has no template.
     """
     if check_format(fmt) == "json":
+        from knowledge.plain import plain
+
         from .safe_text import json_text
 
-        return json_text(asdict(context)) + "\n"
+        return json_text(plain(context)) + "\n"
     from .render import environment
 
     return environment(fmt, template_dir).get_template(TEMPLATES[fmt]).render(report=context)

@@ -9,6 +9,10 @@ import re
 # that reorder what a terminal displays ("Trojan source").
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Any character for_terminal changes: one search tells that most text is already clean.
+_UNSAFE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]"
+)
 # What JSON leaves raw (it escapes only C0): DEL, C1, line separators, bidi controls,
 # and lone surrogates (which could not even be written out as UTF-8).
 _JSON_RAW = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -25,6 +29,9 @@ def for_terminal(text: object) -> str:
 
     Tabs and newlines stay; the Unicode line and paragraph separators become spaces.
     """
+    text = str(text)
+    if _UNSAFE.search(text) is None:
+        return text
     text = _CONTROL.sub("", str(text)).replace("\u2028", " ").replace("\u2029", " ")
     # Undecodable input bytes arrive as lone surrogates and would be written back raw
     # (a stray 0x9b is CSI to an 8-bit terminal): show the replacement character.
@@ -99,8 +106,12 @@ def finalize(value: object) -> object:
     Markup (generated SVG, already escaped) is left as it is; filters such as ``md``
     and ``terminal_line`` do more for the places that need it.
     """
-    from markupsafe import Markup
-
-    if isinstance(value, str) and not isinstance(value, Markup):
+    # Exactly str: Markup (a str subclass) is already safe.
+    if type(value) is str:
         return for_terminal(value)
+    if isinstance(value, str):
+        from markupsafe import Markup
+
+        if not isinstance(value, Markup):
+            return for_terminal(value)
     return value

@@ -10,6 +10,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from reliability_support import (
     RAW_CONTROL,
     REPO,
@@ -131,6 +133,23 @@ def test_the_terminal_filters_leave_ordinary_text_alone() -> None:
     assert for_terminal("Zoë ran 10 km\tfast\n") == "Zoë ran 10 km\tfast\n"
     assert for_terminal("\x1b[2Ja\x07\x9b\u202eb") == "[2Jab"
     assert for_terminal_line("a\r\nTRIAGE\u2028b\x85c") == "a TRIAGE b c"
+
+
+@given(
+    st.text(
+        alphabet=st.characters(exclude_categories=())
+        | st.sampled_from("\x1b\x9b\u2028\u2029\u202e\u2066\ud800\udfffa "),
+        max_size=30,
+    )
+)
+def test_the_terminal_filter_changes_exactly_what_it_strips(text: str) -> None:
+    # Checked against the plain definition; the filter skips text with nothing to strip.
+    stripped = re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", "", text)
+    expected = re.sub(
+        r"[\ud800-\udfff]", "\ufffd", stripped.replace("\u2028", " ").replace("\u2029", " ")
+    )
+    assert for_terminal(text) == expected
+    assert type(for_terminal(text)) is str
 
 
 def test_every_string_a_template_prints_is_stripped_of_control_characters() -> None:
