@@ -105,7 +105,7 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     directory = _TEMPLATE_CACHE[0]
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        from knowledge.image import check_directory
+        from knowledge.trust import check_directory
 
         check_directory(directory)
     except Exception:  # any doubt about the directory: compile afresh

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
 import textwrap
 from typing import IO
@@ -66,6 +65,8 @@ def width(*, err: bool = False) -> int:
         return max(MIN_WIDTH, int(columns))
     if not _is_tty(_stream(err)):
         return DEFAULT_WIDTH
+    import shutil  # here: it imports bz2, lzma and fnmatch, which nothing else needs
+
     return max(MIN_WIDTH, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
 
 

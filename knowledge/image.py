@@ -27,7 +27,6 @@ import io
 import json
 import os
 import pickle
-import stat
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,12 +37,11 @@ from typing import Any
 from .digest import content_hash, total_bytes
 from .model import KnowledgeBase
 from .records import record
+from .trust import TrustError, check_directory, read_trusted, write_private
 
 #: Bump when what an image holds, or how, changes.
 IMAGE_FORMAT = 1
 MAGIC = b"cramp-kb-image"
-#: Set to 1 (or any value but 0 and empty) to neither read nor write images.
-NO_CACHE_VARIABLE = "CRAMP_NO_CACHE"
 #: Knowledge bases larger than this are loaded from source without an image: the loader
 #: refuses them anyway (its limit is 20 MB), so hashing them first would be wasted.
 MAX_IMAGE_SOURCE_BYTES = 25_000_000
@@ -62,19 +60,6 @@ class ImageStore:
     def path_for(self, key: str) -> Path:
         """The image file for a knowledge base whose :func:`image_key` is ``key``."""
         return self.directory / f"kb-{key[:32]}.image"
-
-
-def default_cache_directory() -> Path:
-    """``$XDG_CACHE_HOME/cramp``, or ``~/.cache/cramp`` when that is not set."""
-    base = os.environ.get("XDG_CACHE_HOME")
-    if not base or not os.path.isabs(base):  # the XDG spec: relative paths are ignored
-        base = os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "cramp"
-
-
-def caching_disabled() -> bool:
-    """Whether ``$CRAMP_NO_CACHE`` turns images off."""
-    return os.environ.get(NO_CACHE_VARIABLE, "") not in ("", "0")
 
 
 def image_key(root: Path) -> str:
@@ -234,50 +219,16 @@ def loads(body: bytes) -> KnowledgeBase:
     return kb
 
 
-def check_directory(directory: Path) -> None:
-    """Raise :class:`ImageError` unless ``directory`` is one the user alone can write."""
-    try:
-        info = directory.lstat()
-    except FileNotFoundError:
-        raise ImageError(f"{directory}: no such directory") from None
-    except OSError as exc:
-        raise ImageError(f"{directory}: {exc.strerror}") from None
-    if not stat.S_ISDIR(info.st_mode):
-        raise ImageError(f"{directory}: not a directory (a link or a file)")
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        raise ImageError(f"{directory}: owned by another user")
-    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        raise ImageError(f"{directory}: others can write to it")
-
-
 def read_image(path: Path, key: str) -> KnowledgeBase:
     """The knowledge base in the image at ``path``; :class:`ImageError` if unusable.
 
     Raises :class:`FileNotFoundError` when there is no image yet (not worth a warning).
     The caller checks first that the directory is the user's (:func:`check_directory`).
     """
-    # No link is followed, and a FIFO planted under the image's name cannot block.
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        raise ImageError(f"{path}: {exc.strerror}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ImageError(f"{path}: not a regular file")
-        if hasattr(os, "getuid") and info.st_uid != os.getuid():
-            raise ImageError(f"{path}: owned by another user")
-        chunks = []
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-    except OSError as exc:
-        raise ImageError(f"{path}: {exc.strerror}") from None
-    finally:
-        os.close(fd)
-    data = b"".join(chunks)
+        data = read_trusted(path)
+    except TrustError as exc:
+        raise ImageError(str(exc)) from None
     magic, _, rest = data.partition(b"\n")
     header_line, _, body = rest.partition(b"\n")
     if magic != MAGIC:
@@ -305,24 +256,10 @@ def read_image(path: Path, key: str) -> KnowledgeBase:
 
 def write_image(path: Path, kb: KnowledgeBase, key: str, keep: tuple[str, ...] = ()) -> int:
     """Write the image atomically (owner-only), creating its directory; bytes written."""
-    directory = path.parent
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    check_directory(directory)
     body = dumps(kb, keep)
     header = json.dumps(_header(key, body), sort_keys=True).encode()
     data = MAGIC + b"\n" + header + b"\n" + body
-    import tempfile  # only when writing: it imports shutil, random and more
-
-    fd, temp = tempfile.mkstemp(dir=directory, prefix=".kb-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_private(path, data, prefix=".kb-")
     return len(data)
 
 
@@ -345,7 +282,7 @@ def load_with_image(
     if os.path.lexists(store.directory):
         try:
             check_directory(store.directory)
-        except ImageError as exc:
+        except TrustError as exc:
             if warn is not None:
                 warn(f"not using compiled knowledge-base images: {exc}")
             return load_source()
@@ -360,7 +297,7 @@ def load_with_image(
             warn(f"ignoring the knowledge-base image {exc}; rebuilding it")
     kb = load_source()
     keep = prepare(kb) if prepare is not None else ()
-    with contextlib.suppress(OSError, ImageError):
+    with contextlib.suppress(OSError, TrustError):
         write_image(path, kb, key, keep)
     return kb
 
@@ -369,9 +306,6 @@ __all__ = [
     "IMAGE_FORMAT",
     "ImageError",
     "ImageStore",
-    "caching_disabled",
-    "check_directory",
-    "default_cache_directory",
     "image_key",
     "load_with_image",
     "module_stamp",

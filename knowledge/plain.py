@@ -25,8 +25,8 @@ def plain(value: Any) -> Any:
     if kind in _SCALARS:
         return value
     names = _FIELDS.get(kind)
-    if names is None and dataclasses.is_dataclass(kind):
-        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    if names is None and hasattr(kind, "__dataclass_fields__"):  # an instance, not a class
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
     if names is not None:
         return {name: plain(getattr(value, name)) for name in names}
     if kind is tuple or kind is list:

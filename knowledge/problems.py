@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -61,6 +60,8 @@ def quoted(value: object, limit: int = 80) -> str:
 
 def did_you_mean(word: object, candidates: Iterable[str]) -> str:
     """Return `` (did you mean 'x'?)`` for the closest candidate, or an empty string."""
+    import difflib  # only when there is a mistake to suggest a fix for
+
     close = difflib.get_close_matches(str(word), sorted(set(candidates)), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

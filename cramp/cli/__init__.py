@@ -117,6 +117,17 @@ def cli(kb_dir: str | None, cache_dir: str | None, no_color: bool) -> None:
 
     Exit status: 0 ok, 1 error (such as an invalid knowledge base), 2 invalid input.
     """
+    from cramp.cache_dir import caching_disabled, default_cache_directory
+
+    if not caching_disabled():
+        # Before any module defining dataclasses is imported (see cramp.code_cache). A
+        # --cache-dir that is not usable is reported by the commands that need it; here
+        # it only leaves the code compiled afresh.
+        from pathlib import Path
+
+        from cramp.code_cache import keep_compiled_code
+
+        keep_compiled_code(Path(cache_dir) if cache_dir else default_cache_directory())
     if no_color:
         from explain.terminal import disable_colour
 

@@ -204,7 +204,8 @@ def build(ctx: click.Context) -> None:
 
     from cramp.cli.support import image_store, load_source, prepare_image, user_path
     from knowledge.digest import default_directory
-    from knowledge.image import ImageError, image_key, write_image
+    from knowledge.image import image_key, write_image
+    from knowledge.trust import TrustError
 
     store = image_store(ctx)
     if store is None:
@@ -218,7 +219,7 @@ def build(ctx: click.Context) -> None:
     path = store.path_for(key)
     try:
         size = write_image(path, base, key, keep)
-    except ImageError as exc:
+    except TrustError as exc:
         fail(f"cannot write the image: {exc}", EXIT_ERROR)
     except OSError as exc:
         fail(f"cannot write the image to {store.directory}: {exc.strerror or exc}", EXIT_ERROR)

@@ -188,7 +188,8 @@ def load_source(directory: str | None) -> KnowledgeBase:
 
 def image_store(ctx: click.Context) -> ImageStore | None:
     """Where compiled images live (``--cache-dir``, else the user's cache), or None if off."""
-    from knowledge.image import ImageStore, caching_disabled, default_cache_directory
+    from cramp.cache_dir import caching_disabled, default_cache_directory
+    from knowledge.image import ImageStore
 
     if caching_disabled():
         return None

@@ -24,13 +24,13 @@ from knowledge.image import (
     MAGIC,
     ImageError,
     ImageStore,
-    check_directory,
     image_key,
     load_with_image,
     read_image,
     write_image,
 )
 from knowledge.records import Record
+from knowledge.trust import TrustError, check_directory
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
@@ -219,7 +219,7 @@ def test_an_image_in_a_directory_others_can_write_is_never_read(tmp_path):
     cache = tmp_path / "cache"
     assert _invoke("kb", "build", cache=cache).exit_code == 0
     cache.chmod(0o777)
-    with pytest.raises(ImageError, match="others can write to it"):
+    with pytest.raises(TrustError, match="others can write to it"):
         check_directory(cache)
     result = _invoke("diagnose", str(EXAMPLES[0]), cache=cache)
     assert result.exit_code == 0

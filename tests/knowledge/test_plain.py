@@ -34,7 +34,7 @@ Pair = namedtuple("Pair", "left right")
 scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5)
 leaves = st.builds(Leaf, st.text(max_size=5), st.none() | st.floats())
 trees = st.recursive(
-    scalars | leaves | st.frozensets(st.integers(), max_size=3),
+    scalars | leaves | st.frozensets(st.integers(), max_size=3) | st.just(Leaf),
     lambda inner: (
         st.lists(inner, max_size=3)
         | st.tuples(inner, inner)
