@@ -213,11 +213,24 @@ def _id(ref: ClaimRef) -> str:
 def claim_view(kb: KnowledgeBase, ref: ClaimRef | str) -> ClaimView:
     """Cite a claim (a :class:`~expert.conclusions.ClaimRef` or an id) for a template."""
     from expert.conclusions import claim_ref
-    from expert.summary import hedge_of
 
     if isinstance(ref, str):
         claim = kb.claims[ref]
         ref = claim_ref(kb, ref, weighted=claim.theory is not None)
+    # A citation is shared by every diagnosis of a knowledge base (see claim_ref), and
+    # so is its view: reports cite dozens of claims, most of them for every runner.
+    views = kb._cache.setdefault("claim_views", {})
+    kept = views.get(ref.id)
+    if kept is not None and kept[0] is ref:
+        return kept[1]
+    view = _claim_view(kb, ref)
+    views[ref.id] = (ref, view)
+    return view
+
+
+def _claim_view(kb: KnowledgeBase, ref: ClaimRef) -> ClaimView:
+    from expert.summary import hedge_of
+
     return ClaimView(
         id=ref.id,
         source=ref.source,

@@ -55,12 +55,17 @@ def layered_layout(
     for layer in layers:
         _place(layer, place)
     for _ in range(SWEEPS):
+        # A sweep is a function of the order it starts from: once one changes nothing,
+        # neither would the rest.
+        before_sweep = [list(layer) for layer in layers]
         for i in range(1, len(layers)):
             layers[i] = _by_barycentre(layers[i], place, before)
             _place(layers[i], place)
         for i in range(len(layers) - 2, -1, -1):
             layers[i] = _by_barycentre(layers[i], place, after)
             _place(layers[i], place)
+        if layers == before_sweep:
+            break
     return Layout(tuple(tuple(layer) for layer in layers))
 
 

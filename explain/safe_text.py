@@ -64,8 +64,13 @@ def json_text(data: object, *, indent: int | None = 2) -> str:
     """
     import json
 
+    from .json_out import dumps
+
     try:
-        dumped = json.dumps(data, indent=indent, ensure_ascii=False, allow_nan=False)
+        if indent is None:
+            dumped = json.dumps(data, ensure_ascii=False, allow_nan=False)
+        else:
+            dumped = dumps(data, indent)
     except ValueError:
         dumped = json.dumps(_finite(data), indent=indent, ensure_ascii=False, allow_nan=False)
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
