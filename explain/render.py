@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -208,25 +209,42 @@ def graph_mermaid(view: GraphView) -> str:
 
 
 def view_graph(view: GraphView) -> tuple[Any, Any]:
-    """A networkx graph and its layout rebuilt from the plain data in a report context."""
+    """A graph to draw and its layout, rebuilt from the plain data in a report context."""
     from dataclasses import fields
-
-    import networkx as nx
+    from operator import attrgetter
 
     from .context import NodeView
     from .layout import Layout
 
     names = [f.name for f in fields(NodeView)]
-    graph = nx.DiGraph()
+    nodes: dict[str, dict[str, Any]] = {}
     layers: dict[int, list[tuple[int, str]]] = {}
     for node in view.nodes:
         # Every field is a plain value: no need for asdict's deep copy.
-        graph.add_node(node.id, **{name: getattr(node, name) for name in names})
+        nodes[node.id] = dict(zip(names, attrgetter(*names)(node), strict=True))
         layers.setdefault(node.layer, []).append((node.row, node.id))
-    for edge in view.edges:
-        graph.add_edge(edge.source, edge.target, role=edge.role)
+    edges = {(edge.source, edge.target): {"role": edge.role} for edge in view.edges}
     layout = Layout(tuple(tuple(n for _, n in sorted(layers[i])) for i in sorted(layers)))
-    return graph, layout
+    return DrawnGraph(nodes, edges), layout
+
+
+class DrawnGraph:
+    """What the drawings read of a networkx graph (``nodes[n]``, ``edges[s, t]``, iterating
+    its nodes), over plain dicts: a report draws its graph from data, and building a
+    networkx graph only to read it back cost as much as drawing it."""
+
+    def __init__(self, nodes: dict[str, dict[str, Any]], edges: dict[tuple[str, str], Any]):
+        self.nodes = nodes
+        self.edges = edges
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.nodes)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.nodes
+
+    def __len__(self) -> int:
+        return len(self.nodes)
 
 
 def render_text(diagnosis: Diagnosis, *, title: str = "Leg cramps in runners") -> str:

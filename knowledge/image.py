@@ -36,7 +36,7 @@ from typing import Any
 
 from .digest import content_hash, total_bytes
 from .model import KnowledgeBase
-from .records import record
+from .records import Record, record_class
 from .trust import TrustError, check_directory, read_trusted, write_private
 
 #: Bump when what an image holds, or how, changes.
@@ -181,9 +181,16 @@ class _Pickler(pickle.Pickler):
             state = dict(obj.__dict__)
             state["_cache"] = {k: v for k, v in obj._cache.items() if k in self.keep}
             return (_blank_knowledge_base, (), state)
+        if isinstance(obj, type) and issubclass(obj, Record):
+            return (record_class, (obj.__name__,))
         fields = getattr(type(obj), "model_fields", None)
         if isinstance(fields, dict) and hasattr(obj, "model_config"):
-            return (record, (type(obj).__name__, {name: getattr(obj, name) for name in fields}))
+            # Made by pickle itself (a new object, its fields set as its state), not
+            # by a call into Python for each of the thousands of items.
+            state = {name: getattr(obj, name) for name in fields}
+            return (object.__new__, (record_class(type(obj).__name__),), state)
+        if isinstance(obj, Record):
+            return (object.__new__, (type(obj),), dict(obj.__dict__))
         return NotImplemented
 
 

@@ -75,11 +75,16 @@ _CLASSES: dict[str, type[Record]] = {}
 
 def record(kind: str, fields: dict[str, Any]) -> Record:
     """A record of the model named ``kind`` (``Question``, ``Claim``…) with these fields."""
+    return record_class(kind)(fields)
+
+
+def record_class(kind: str) -> type[Record]:
+    """The record class for the model named ``kind``, made once per process."""
     cls = _CLASSES.get(kind)
     if cls is None:
         bases = (_BEHAVIOUR[kind], Record) if kind in _BEHAVIOUR else (Record,)
         cls = _CLASSES[kind] = type(kind, bases, {"__slots__": (), "__module__": __name__})
-    return cls(fields)
+    return cls
 
 
-__all__ = ["GapText", "QuestionValues", "Record", "record"]
+__all__ = ["GapText", "QuestionValues", "Record", "record", "record_class"]
