@@ -91,8 +91,8 @@ def _silence_stdout() -> None:
     envvar="CRAMP_CACHE_DIR",
     metavar="DIR",
     help=(
-        "Directory for compiled knowledge-base images ($CRAMP_CACHE_DIR; default "
-        "$XDG_CACHE_HOME/cramp). CRAMP_NO_CACHE=1 turns images off."
+        "Directory for the compiled knowledge-base image and code ($CRAMP_CACHE_DIR; "
+        "default $XDG_CACHE_HOME/cramp). CRAMP_NO_CACHE=1 turns them off."
     ),
 )
 @click.option(
