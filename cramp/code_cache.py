@@ -27,7 +27,7 @@ from typing import Any
 __all__ = ["CodeCache", "keep_compiled_code"]
 
 #: The file's first bytes: its format and the exact Python that compiled the code.
-HEADER = b"cramp-code 1 " + sys.version.encode("utf-8", "replace") + b"\n"
+HEADER = b"cramp-code 2 " + sys.version.encode("utf-8", "replace") + b"\n"
 #: Enough for every class the package defines many times over; a file that would grow
 #: past it (sources from many versions of the code) starts again from this process's.
 MAX_ENTRIES = 5_000
@@ -36,12 +36,16 @@ _INSTALLED: list[CodeCache] = []
 
 
 class CodeCache:
-    """Compiled code by source text, read from ``path`` on first use and saved by :meth:`save`."""
+    """Compiled code by source text, read from ``path`` on first use and saved by :meth:`save`.
+
+    The file maps each source to its code marshalled on its own, so a command unmarshals
+    only the code of the classes it defines, not that of every command before it.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.code: dict[str, CodeType] | None = None
-        self.used: dict[str, CodeType] = {}
+        self.kept: dict[str, bytes] | None = None
+        self.code: dict[str, CodeType] = {}
         self.compiled = 0
 
     def exec(self, source: Any, globals: Any = None, locals: Any = None) -> None:
@@ -52,18 +56,29 @@ class CodeCache:
 
     def compiled_code(self, source: str) -> CodeType:
         """The code ``exec(source)`` would run, compiled at most once per cache file."""
-        if self.code is None:
-            self.code = self._read()
         code = self.code.get(source)
+        if code is not None:
+            return code
+        if self.kept is None:
+            self.kept = self._read()
+        data = self.kept.get(source)
+        if data is not None:
+            try:
+                code = marshal.loads(data)
+            except (EOFError, ValueError, TypeError):
+                code = None
+            if type(code) is not CodeType:
+                code = None
         if code is None:
             # As exec compiles a string called from dataclasses: no __future__ flags
             # of this module (postponed annotations would turn annotations into text).
-            code = self.code[source] = compile(source, "<string>", "exec", dont_inherit=True)
+            code = compile(source, "<string>", "exec", dont_inherit=True)
+            self.kept[source] = marshal.dumps(code)
             self.compiled += 1
-        self.used[source] = code
+        self.code[source] = code
         return code
 
-    def _read(self) -> dict[str, CodeType]:
+    def _read(self) -> dict[str, bytes]:
         from knowledge.trust import TrustError, check_directory, read_trusted
 
         try:
@@ -74,22 +89,24 @@ class CodeCache:
         if not data.startswith(HEADER):
             return {}
         try:
-            code = marshal.loads(data[len(HEADER) :])
+            kept = marshal.loads(data[len(HEADER) :])
         except (EOFError, ValueError, TypeError):
             return {}
-        if not isinstance(code, dict) or not all(
-            type(k) is str and type(v) is CodeType for k, v in code.items()
+        if not isinstance(kept, dict) or not all(
+            type(k) is str and type(v) is bytes for k, v in kept.items()
         ):
             return {}
-        return code
+        return kept
 
     def save(self) -> None:
         """Write the cache if this process compiled anything; failing costs only speed."""
-        if not self.compiled or self.code is None:
+        if not self.compiled or self.kept is None:
             return
         from knowledge.trust import TrustError, write_private
 
-        kept = self.code if len(self.code) <= MAX_ENTRIES else self.used
+        kept = self.kept
+        if len(kept) > MAX_ENTRIES:
+            kept = {source: kept[source] for source in self.code}
         with contextlib.suppress(OSError, TrustError, ValueError):
             write_private(self.path, HEADER + marshal.dumps(kept), prefix=".code-")
 

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import re
 
+# Patterns are compiled on first use (re keeps them), except the one every printed
+# string meets: a command compiles only those it needs.
 # C0 and C1 control characters (ESC included) except tab and newline, which are what
 # terminal escape sequences are made of, and the bidirectional overrides and isolates
 # that reorder what a terminal displays ("Trojan source").
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+_SURROGATE = r"[\ud800-\udfff]"
 # Any character for_terminal changes: one search tells that most text is already clean.
 _UNSAFE = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]"
 )
 # What JSON leaves raw (it escapes only C0): DEL, C1, line separators, bidi controls,
 # and lone surrogates (which could not even be written out as UTF-8).
-_JSON_RAW = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_JSON_RAW = r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 # Markdown punctuation that makes markup anywhere in a line: emphasis, code, links and
 # images, raw HTML and autolinks, table cells, strikethrough, entities. CommonMark lets
 # any ASCII punctuation be backslash-escaped, so escaped ones always render literally.
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~&])")
+_MARKDOWN = r"([\\`*_\[\]<>|~&])"
 # What makes markup only at the start of a line: headings, lists, quotes, rules.
-_LINE_START = re.compile(r"^([#+=>-]|\d+[.)])")
+_LINE_START = r"^([#+=>-]|\d+[.)])"
 
 
 def for_terminal(text: object) -> str:
@@ -32,10 +34,10 @@ def for_terminal(text: object) -> str:
     text = str(text)
     if _UNSAFE.search(text) is None:
         return text
-    text = _CONTROL.sub("", str(text)).replace("\u2028", " ").replace("\u2029", " ")
+    text = re.sub(_CONTROL, "", str(text)).replace("\u2028", " ").replace("\u2029", " ")
     # Undecodable input bytes arrive as lone surrogates and would be written back raw
     # (a stray 0x9b is CSI to an 8-bit terminal): show the replacement character.
-    return _SURROGATE.sub("\ufffd", text)
+    return re.sub(_SURROGATE, "\ufffd", text)
 
 
 def for_terminal_line(text: object) -> str:
@@ -49,8 +51,8 @@ def for_terminal_line(text: object) -> str:
 
 def for_markdown(text: object) -> str:
     """Inline Markdown showing ``text`` literally: no links, HTML, tables or line breaks."""
-    flat = _MARKDOWN.sub(r"\\\1", for_terminal_line(text))
-    return _LINE_START.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], flat)
+    flat = re.sub(_MARKDOWN, r"\\\1", for_terminal_line(text))
+    return re.sub(_LINE_START, lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], flat)
 
 
 def json_text(data: object, *, indent: int | None = 2) -> str:
@@ -73,7 +75,7 @@ def json_text(data: object, *, indent: int | None = 2) -> str:
             dumped = dumps(data, indent)
     except ValueError:
         dumped = json.dumps(_finite(data), indent=indent, ensure_ascii=False, allow_nan=False)
-    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
+    return re.sub(_JSON_RAW, lambda m: f"\\u{ord(m.group()):04x}", dumped)
 
 
 def _finite(data: object) -> object:

@@ -43,7 +43,7 @@ def test_kept_code_is_the_code_exec_compiles(tmp_path: Path) -> None:
     cache = CodeCache(tmp_path / CODE_FILE)
     plain, cached = _define(exec), _define(cache.exec)
     again = _define(cache.exec)  # from the cache this time
-    assert cache.compiled > 0 and cache.compiled == len(cache.code or {})
+    assert cache.compiled > 0 and cache.compiled == len(cache.code)
     for name in ("__init__", "__repr__", "__eq__", "__lt__", "__setattr__", "__hash__"):
         mine, theirs, kept = (getattr(c, name) for c in (plain, cached, again))
         assert mine.__code__.co_code == theirs.__code__.co_code == kept.__code__.co_code
@@ -87,13 +87,16 @@ def test_a_command_keeps_its_compiled_code_and_the_next_reuses_it(tmp_path: Path
 
 @pytest.mark.parametrize(
     "damage",
-    [b"", b"not a cache", HEADER + b"\x00garbage", HEADER + marshal.dumps({"a": 1})],
-    ids=["empty", "foreign", "corrupt", "wrong contents"],
+    [b"", b"not a cache", HEADER + b"\x00garbage", HEADER + marshal.dumps({"a": 1}), None],
+    ids=["empty", "foreign", "corrupt", "wrong contents", "damaged entries"],
 )
-def test_a_damaged_cache_is_ignored_and_rewritten(tmp_path: Path, damage: bytes) -> None:
+def test_a_damaged_cache_is_ignored_and_rewritten(tmp_path: Path, damage: bytes | None) -> None:
     cache = tmp_path / "cache"
     clean = _cramp(cache, "diagnose", str(EXAMPLE))
     path = cache / CODE_FILE
+    if damage is None:  # well formed, but no entry holds code
+        kept = marshal.loads(path.read_bytes()[len(HEADER) :])
+        damage = HEADER + marshal.dumps(dict.fromkeys(kept, b"\x00not code"))
     path.write_bytes(damage)
     result = _cramp(cache, "diagnose", str(EXAMPLE))
     assert result.returncode == 0 and result.stdout == clean.stdout and result.stderr == ""
@@ -105,7 +108,8 @@ def _planted(cache: Path) -> None:
     cache.mkdir(parents=True, exist_ok=True)
     evil = compile("print('PLANTED', file=__import__('sys').stderr)", "<string>", "exec")
     real = marshal.loads((cache / CODE_FILE).read_bytes()[len(HEADER) :])
-    (cache / CODE_FILE).write_bytes(HEADER + marshal.dumps(dict.fromkeys(real, evil)))
+    planted = dict.fromkeys(real, marshal.dumps(evil))
+    (cache / CODE_FILE).write_bytes(HEADER + marshal.dumps(planted))
 
 
 @pytest.mark.skipif(not hasattr(os, "getuid"), reason="ownership checks need POSIX users")
