@@ -33,17 +33,7 @@ def layered_layout(
     graph: nx.DiGraph, *, last: frozenset[str] = frozenset({"conclusion"})
 ) -> Layout:
     """Lay out a DAG in layers; raises ``networkx.NetworkXUnfeasible`` if it has a cycle."""
-    import networkx as nx
-
-    generations = [sorted(g) for g in nx.topological_generations(graph)]
-    pinned = sorted(n for n in graph if graph.nodes[n].get("kind") in last)
-    layers = [[n for n in g if n not in pinned] for g in generations]
-    layers = [layer for layer in layers if layer]
-    if pinned:
-        layers.append(pinned)
-    layers = [
-        sorted(layer, key=lambda n: (str(graph.nodes[n].get("kind", "")), n)) for layer in layers
-    ]
+    layers = initial_layers(graph, last)
     # Each node's layer and relative place in it, kept up to date as layers are
     # reordered: a sweep then reads its neighbours' places instead of re-indexing
     # every other layer for every layer (quadratic in the number of layers). Which
@@ -67,6 +57,22 @@ def layered_layout(
         if layers == before_sweep:
             break
     return Layout(tuple(tuple(layer) for layer in layers))
+
+
+def initial_layers(graph: nx.DiGraph, last: frozenset[str]) -> list[list[str]]:
+    """The layers before any sweep: topological generations, ``last`` kinds pinned to the
+    final layer, each layer by kind then id."""
+    import networkx as nx
+
+    generations = [sorted(g) for g in nx.topological_generations(graph)]
+    pinned = sorted(n for n in graph if graph.nodes[n].get("kind") in last)
+    layers = [[n for n in g if n not in pinned] for g in generations]
+    layers = [layer for layer in layers if layer]
+    if pinned:
+        layers.append(pinned)
+    return [
+        sorted(layer, key=lambda n: (str(graph.nodes[n].get("kind", "")), n)) for layer in layers
+    ]
 
 
 def _place(layer: list[str], place: dict[str, float]) -> None:

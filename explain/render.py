@@ -240,12 +240,6 @@ class DrawnGraph:
     def __iter__(self) -> Iterator[str]:
         return iter(self.nodes)
 
-    def __contains__(self, node: object) -> bool:
-        return node in self.nodes
-
-    def __len__(self) -> int:
-        return len(self.nodes)
-
 
 def render_text(diagnosis: Diagnosis, *, title: str = "Leg cramps in runners") -> str:
     """Plain-text diagnosis for a terminal: triage first, then causes and advice."""

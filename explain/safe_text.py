@@ -34,7 +34,7 @@ def for_terminal(text: object) -> str:
     text = str(text)
     if _UNSAFE.search(text) is None:
         return text
-    text = re.sub(_CONTROL, "", str(text)).replace("\u2028", " ").replace("\u2029", " ")
+    text = re.sub(_CONTROL, "", text).replace("\u2028", " ").replace("\u2029", " ")
     # Undecodable input bytes arrive as lone surrogates and would be written back raw
     # (a stray 0x9b is CSI to an 8-bit terminal): show the replacement character.
     return re.sub(_SURROGATE, "\ufffd", text)

@@ -29,8 +29,6 @@ def plain(value: Any) -> Any:
         names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
     if names is not None:
         return {name: plain(getattr(value, name)) for name in names}
-    if kind is tuple or kind is list:
-        return kind(plain(item) for item in value)
     if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple, as asdict does
         return kind(*[plain(item) for item in value])
     if isinstance(value, list | tuple):

@@ -6,20 +6,12 @@ import networkx as nx
 from hypothesis import given
 from hypothesis import strategies as st
 
-from explain.layout import SWEEPS, Layout, layered_layout
+from explain.layout import SWEEPS, Layout, initial_layers, layered_layout
 
 
 def reference_layout(graph: nx.DiGraph) -> Layout:
-    """The layout as first written: each layer re-reads every other layer's order."""
-    generations = [sorted(g) for g in nx.topological_generations(graph)]
-    pinned = sorted(n for n in graph if graph.nodes[n].get("kind") == "conclusion")
-    layers = [[n for n in g if n not in pinned] for g in generations]
-    layers = [layer for layer in layers if layer]
-    if pinned:
-        layers.append(pinned)
-    layers = [
-        sorted(layer, key=lambda n: (str(graph.nodes[n].get("kind", "")), n)) for layer in layers
-    ]
+    """The sweeps as first written: each layer re-reads every other layer's order."""
+    layers = initial_layers(graph, frozenset({"conclusion"}))
 
     def by_barycentre(layer, others, neighbours):
         where = {}
