@@ -16,9 +16,9 @@ and every ``NOT`` is decided after all the rules that could declare what it excl
 Those are the rules of the trace. The experta network that runs them is kept small
 (see docs/performance.md): rules with equal tests and salience share one experta rule
 that records a firing for each; each distinct test is one alpha-network path shared by
-every rule that uses it; and the recommendation rules are one experta rule with the
-advice as a variable. The trace is the same as with one experta rule per specification,
-firing for firing.
+every rule that uses it; and the recommendation rules are one experta rule per set of
+tags that could withhold the advice, the advice tested by an indexed set. The trace is
+the same as with one experta rule per specification, firing for firing.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from knowledge.conditions import Condition, FindingTest
 from ._experta import (
     ANDFC,
     AS,
-    MATCH,
     NOT,
     NOTFC,
     ORFC,
@@ -546,23 +545,39 @@ def compile_engine(kb: KnowledgeBase) -> type[CrampEngine]:
         )
         namespace[action.__name__] = Rule(*patterns, salience=first.salience)(action)
 
-    # One rule for every piece of advice: the advice is a variable, so a Support or
-    # Withhold fact passes one alpha test instead of one per piece of advice. It runs
-    # in the latest stratum of any recommendation, after every Withhold is known.
+    # The recommendations: one experta rule per set of tags that can withhold advice,
+    # testing the advice as one of those carrying exactly that set. A Support fact
+    # passes one alpha test (indexed), and a Withhold fact one per set that names its
+    # tag, however many pieces of advice there are. They run in the latest stratum of
+    # any recommendation, after every Withhold is known.
     recommend = specs.of_kind("recommend")
     if recommend:
         salience = min(spec.salience for spec in recommend)
-        backing = AS.support << FACT_TYPES["Support"](advice=MATCH.advice, stance=P(_backs))
-        namespace["recommend"] = Rule(
-            backing,
-            NOT(FACT_TYPES["Withhold"](advice=MATCH.advice)),
-            salience=salience,
-        )(_recommend_action(recommend, salience))
+        recommending = _Recommend(recommend, salience)
+        by_tags: dict[frozenset[str], list[str]] = {}
+        for spec in recommend:
+            held_by = frozenset().union(
+                *(values for t in spec.excludes for _, values, _ in t.fields)
+            )
+            by_tags.setdefault(held_by, []).append(spec.item)
+        for index, (held_by, advice) in enumerate(sorted(by_tags.items(), key=_by_size)):
+            backing = AS.support << FACT_TYPES["Support"](
+                advice=P(_matches_field(frozenset(advice), False)), stance=P(_backs)
+            )
+            patterns = [backing]
+            if held_by:
+                patterns.append(NOT(FACT_TYPES["Withhold"](tag=P(_matches_field(held_by, False)))))
+            namespace[f"recommend_{index}"] = Rule(*patterns, salience=salience)(recommending)
 
     namespace["_rule_names"] = tuple(n for n, v in namespace.items() if isinstance(v, Rule))
     engine_class = type("CompiledCrampEngine", (CrampEngine,), namespace)
     kb._cache["engine_class"] = engine_class
     return engine_class
+
+
+def _by_size(item: tuple[frozenset[str], list[str]]) -> tuple[int, list[str]]:
+    """Tag sets in a fixed order (smallest first, then by name), so rules are named alike."""
+    return (len(item[0]), sorted(item[0]))
 
 
 def _any_value(value: Any) -> bool:
@@ -594,7 +609,8 @@ class _Recommend(_Action):
         by_spec = {spec.item: spec for spec in specs}
         self.absent = {advice: _absent_words(spec) for advice, spec in by_spec.items()}
 
-    def __call__(self, engine: CrampEngine, support: Fact, advice: str) -> None:
+    def __call__(self, engine: CrampEngine, support: Fact) -> None:
+        advice = support["advice"]
         self.conclusions[advice].declare(engine)
         engine.fired(
             self.by_advice[advice],
@@ -606,16 +622,11 @@ class _Recommend(_Action):
         )
 
 
-def _recommend_signature(engine: CrampEngine, support: Fact, advice: str) -> None:
-    """The recommendation action's signature: experta passes it these bindings only."""
+def _recommend_signature(engine: CrampEngine, support: Fact) -> None:
+    """The recommendation action's signature: experta passes it this binding only."""
 
 
 _Recommend.__signature__ = inspect.signature(_recommend_signature)
-
-
-def _recommend_action(specs: Iterable[RuleSpec], salience: int) -> Callable:
-    """The recommendation rule's right-hand side (see :class:`_Recommend`)."""
-    return _Recommend(list(specs), salience)
 
 
 __all__ = ["CrampEngine", "QuietReteMatcher", "answer_classes", "compile_engine"]

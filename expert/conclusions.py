@@ -11,6 +11,7 @@ show the sum. Ordering is total and stable, so equal runs give equal diagnoses.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypedDict
 
@@ -555,6 +556,33 @@ def _causes(kb: KnowledgeBase, run: Run) -> tuple[Cause, ...]:
     return tuple(causes)
 
 
+def held_by(
+    kb: KnowledgeBase, run: Run, fact_type: str, advice_ids: Iterable[str]
+) -> dict[str, dict[tuple[str, int], set[str]]]:
+    """For each piece of advice, the groups of findings that hold it back, and by what.
+
+    ``fact_type`` is ``Withhold`` or ``Caution``: a finding's group declares one such
+    fact per tag it names. A group holds back the advice acting on any of its tags;
+    the tag given is the group's first that the advice acts on. Only ``advice_ids``
+    (the advice some claim named in this run) are looked at.
+    """
+    by_tag: dict[str, set[tuple[str, int]]] = {}
+    for fact in run.derived(fact_type):
+        by_tag.setdefault(fact["tag"], set()).add((fact["finding"], fact["group"]))
+    out: dict[str, dict[tuple[str, int], set[str]]] = {}
+    if not by_tag:
+        return out
+    for advice_id in advice_ids:
+        acts_on = kb.advice[advice_id].acts_on
+        for tag in acts_on:
+            for finding, group in by_tag.get(tag, ()):
+                finding_rec = kb.findings[finding]
+                rules = finding_rec.withholds if fact_type == "Withhold" else finding_rec.cautions
+                first = next(t for t in rules[group].tags if t in acts_on)
+                out.setdefault(advice_id, {}).setdefault((finding, group), set()).add(first)
+    return out
+
+
 def _advice(
     kb: KnowledgeBase, run: Run
 ) -> tuple[tuple[AdviceItem, ...], tuple[AdviceItem, ...], tuple[WithheldAdvice, ...]]:
@@ -563,14 +591,9 @@ def _advice(
     for fact in run.derived("Support"):
         target = against if fact["stance"] == "disputes" else backing
         target.setdefault(fact["advice"], []).append(fact["claim"])
-    withheld_by: dict[str, dict[tuple[str, int], set[str]]] = {}
-    for fact in run.derived("Withhold"):
-        groups = withheld_by.setdefault(fact["advice"], {})
-        groups.setdefault((fact["finding"], fact["group"]), set()).add(fact["tag"])
-    cautioned: dict[str, dict[tuple[str, int], set[str]]] = {}
-    for fact in run.derived("Caution"):
-        groups = cautioned.setdefault(fact["advice"], {})
-        groups.setdefault((fact["finding"], fact["group"]), set()).add(fact["tag"])
+    named = backing.keys() | against.keys()
+    withheld_by = held_by(kb, run, "Withhold", named)
+    cautioned = held_by(kb, run, "Caution", named)
     recommended = {f["advice"] for f in run.derived("Recommendation")}
 
     def item(advice_id: str) -> AdviceItem:

@@ -38,11 +38,11 @@ class Triage(Fact):
 
 
 class Withhold(Fact):
-    """A finding forbids a piece of advice, by what it acts on (its tag)."""
+    """A finding forbids advice that acts on a tag (every piece of advice carrying it)."""
 
 
 class Caution(Fact):
-    """A finding lets a piece of advice stand only with a caution beside it."""
+    """A finding lets advice acting on a tag stand only with a caution beside it."""
 
 
 class Level(Fact):
@@ -87,8 +87,8 @@ _KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "Evidence": ("claim",),
     "Support": ("claim",),
     "Triage": ("claim",),
-    "Withhold": ("finding", "group", "advice"),
-    "Caution": ("finding", "group", "advice"),
+    "Withhold": ("finding", "group", "tag"),
+    "Caution": ("finding", "group", "tag"),
     "Beyond": ("claim",),
     "Contradiction": ("theory", "clause"),
     "Level": ("tier",),

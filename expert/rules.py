@@ -129,8 +129,8 @@ _KEY_VALUE = {
     "Triage": lambda f: f["tier"],
     "Contradiction": lambda f: f["theory"],
     "Beyond": lambda f: f["theory"],
-    "Withhold": lambda f: f["advice"],
-    "Caution": lambda f: f["advice"],
+    "Withhold": lambda f: f["tag"],
+    "Caution": lambda f: f["tag"],
     "Level": lambda f: f["tier"],
     "Recommendation": lambda f: f["advice"],
 }
@@ -274,6 +274,12 @@ def _build(kb: KnowledgeBase) -> Iterable[RuleSpec]:
                 declares=(Declared("Beyond", (("claim", claim_id), ("theory", claim.theory))),),
                 priority=_PRIORITY["beyond"],
             )
+    # A withholding (or caution) is a rule over tags: the finding declares one fact per
+    # tag it names that some advice acts on, and each piece of advice is held back by
+    # any of its own tags. Declaring the advice itself would make every finding name
+    # every piece of advice carrying a tag: rules and facts growing with the product of
+    # the two (see docs/performance.md).
+    carried = {tag for advice in kb.advice.values() for tag in advice.acts_on}
     for fid, finding in kb.findings.items():
         sides: tuple[tuple[str, tuple[Withholding | Caution, ...], str], ...] = (
             ("withhold", finding.withholds, "Withhold"),
@@ -281,8 +287,8 @@ def _build(kb: KnowledgeBase) -> Iterable[RuleSpec]:
         )
         for kind, groups, fact in sides:
             for index, group in enumerate(groups):
-                targets = _tagged(kb, group.tags)
-                if not targets:
+                tags = [tag for tag in dict.fromkeys(group.tags) if tag in carried]
+                if not tags:
                     continue
                 yield RuleSpec(
                     f"{kind}:{fid}:{index}",
@@ -290,11 +296,8 @@ def _build(kb: KnowledgeBase) -> Iterable[RuleSpec]:
                     fid,
                     tests=(FindingTest(fid),),
                     declares=tuple(
-                        Declared(
-                            fact,
-                            (("advice", advice), ("finding", fid), ("group", index), ("tag", tag)),
-                        )
-                        for advice, tag in targets
+                        Declared(fact, (("finding", fid), ("group", index), ("tag", tag)))
+                        for tag in tags
                     ),
                     priority=_PRIORITY[kind],
                     index=index,
@@ -325,7 +328,11 @@ def _build(kb: KnowledgeBase) -> Iterable[RuleSpec]:
             declares=(Declared("Level", (("tier", tier),)),),
             priority=_PRIORITY["level"],
         )
-    for advice_id in kb.advice:
+    withheld_tags = {
+        tag for finding in kb.findings.values() for group in finding.withholds for tag in group.tags
+    }
+    for advice_id, advice in kb.advice.items():
+        held_by = frozenset(withheld_tags.intersection(advice.acts_on))
         yield RuleSpec(
             f"recommend:{advice_id}",
             "recommend",
@@ -340,26 +347,13 @@ def _build(kb: KnowledgeBase) -> Iterable[RuleSpec]:
                 ),
             ),
             excludes=(
-                FactTest(
-                    "Withhold",
-                    (("advice", frozenset({advice_id}), False),),
-                    "no warning sign withholds it",
-                ),
+                (FactTest("Withhold", (("tag", held_by, False),), "no warning sign withholds it"),)
+                if held_by
+                else ()
             ),
             declares=(Declared("Recommendation", (("advice", advice_id),)),),
             priority=_PRIORITY["recommend"],
         )
-
-
-def _tagged(kb: KnowledgeBase, tags: Iterable[str]) -> list[tuple[str, str]]:
-    """(advice, first matching tag) for each piece of advice carrying one of ``tags``."""
-    wanted = list(tags)
-    out = []
-    for advice in kb.advice.values():
-        hit = next((t for t in wanted if t in advice.acts_on), None)
-        if hit is not None:
-            out.append((advice.id, hit))
-    return out
 
 
 def _claim_rule(kb: KnowledgeBase, claim_id: str) -> RuleSpec:

@@ -15,9 +15,9 @@ Built from the run's trace alone (never from experta's logs). Nodes, by ``kind``
   rules, and in ``absent`` what the rule needed not to be there;
 * ``finding``: a finding that holds (``finding:<id>``), labelled with its title;
 * ``fact``: another derived fact, named by its stable key (``evidence:<claim>``,
-  ``support:<claim>``, ``triage:<claim>``, ``withhold:<finding>:<n>:<advice>``,
-  ``caution:<finding>:<n>:<advice>``, ``contradiction:<theory>:<n>``,
-  ``level:<tier>``, ``recommendation:<advice>``);
+  ``support:<claim>``, ``triage:<claim>``, ``withhold:<finding>:<n>:<tag>`` and
+  ``caution:<finding>:<n>:<tag>`` (a finding holds back the advice acting on a tag),
+  ``contradiction:<theory>:<n>``, ``level:<tier>``, ``recommendation:<advice>``);
 * ``conclusion``: what the diagnosis reports: ``cause:<theory>``, ``advice:<advice>``,
   ``withheld:<advice>``, ``against:<advice>`` and ``triage``.
 
@@ -90,7 +90,7 @@ def derivation_graph(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis | None = 
             graph.add_edge(matched.key, node, role="matched")
         for declared in firing.declared:
             graph.add_edge(node, declared.key, role="declared")
-    _add_conclusions(graph, run, diagnosis)
+    _add_conclusions(kb, graph, run, diagnosis)
     return graph
 
 
@@ -293,7 +293,23 @@ def _firing_attributes(kb: KnowledgeBase, firing: Firing) -> dict[str, Any]:
     return attrs
 
 
-def _add_conclusions(graph: nx.DiGraph, run: Run, d: Diagnosis) -> None:
+def _held_keys(
+    kb: KnowledgeBase, run: Run, fact_type: str, advice_ids: list[str]
+) -> dict[str, list[str]]:
+    """Keys of the ``Withhold`` (or ``Caution``) facts that hold back each piece of advice."""
+    from expert.conclusions import held_by
+
+    return {
+        advice: [
+            f"{fact_type.lower()}:{finding}:{group}:{tag}"
+            for (finding, group), tags in sorted(groups.items())
+            for tag in sorted(tags)
+        ]
+        for advice, groups in held_by(kb, run, fact_type, advice_ids).items()
+    }
+
+
+def _add_conclusions(kb: KnowledgeBase, graph: nx.DiGraph, run: Run, d: Diagnosis) -> None:
     for cause in d.causes:
         node = f"cause:{cause.id}"
         graph.add_node(
@@ -320,9 +336,8 @@ def _add_conclusions(graph: nx.DiGraph, run: Run, d: Diagnosis) -> None:
         for fact in run.derived("Contradiction"):
             if fact["theory"] == cause.id:
                 graph.add_edge(fact.key, node, role="contradicts")
-    cautions: dict[str, list[str]] = {}
-    for fact in run.derived("Caution"):
-        cautions.setdefault(fact["advice"], []).append(fact.key)
+    named = [item.id for item in d.advice]
+    cautions = _held_keys(kb, run, "Caution", named)
     for item in d.advice:
         node = f"advice:{item.id}"
         _advice_node(graph, node, "advice", item.id, item.title, item.phase)
@@ -336,9 +351,7 @@ def _add_conclusions(graph: nx.DiGraph, run: Run, d: Diagnosis) -> None:
         _advice_node(graph, node, "against", item.id, item.title, item.phase)
         for ref in item.disputed_by:
             graph.add_edge(f"support:{ref.id}", node, role="against")
-    withholds: dict[str, list[str]] = {}
-    for fact in run.derived("Withhold"):
-        withholds.setdefault(fact["advice"], []).append(fact.key)
+    withholds = _held_keys(kb, run, "Withhold", [item.id for item in d.withheld])
     for withheld in d.withheld:
         node = f"withheld:{withheld.id}"
         _advice_node(graph, node, "withheld", withheld.id, withheld.title, withheld.phase)

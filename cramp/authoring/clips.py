@@ -54,10 +54,10 @@ _TEMPLATES = """\
 (deftemplate support (slot advice (type STRING)) (slot claim (type STRING))
   (slot stance (type STRING)))
 (deftemplate triage (slot tier (type STRING)) (slot claim (type STRING)))
-(deftemplate withhold (slot advice (type STRING)) (slot finding (type STRING))
-  (slot group (type INTEGER)) (slot tag (type STRING)))
-(deftemplate caution (slot advice (type STRING)) (slot finding (type STRING))
-  (slot group (type INTEGER)) (slot tag (type STRING)))
+(deftemplate withhold (slot finding (type STRING)) (slot group (type INTEGER))
+  (slot tag (type STRING)))
+(deftemplate caution (slot finding (type STRING)) (slot group (type INTEGER))
+  (slot tag (type STRING)))
 (deftemplate contradiction (slot theory (type STRING)) (slot clause (type INTEGER)))
 (deftemplate beyond (slot claim (type STRING)) (slot theory (type STRING)))
 (deftemplate level (slot tier (type STRING)))
@@ -71,12 +71,13 @@ class ClipsRun:
     answers: Mapping[str, Any]
     fired_claims: frozenset[str]
     recommended: frozenset[str]
-    withheld: frozenset[str]
+    #: (finding, group, tag) of each withholding declared: the advice acting on the tag.
+    withholds: frozenset[tuple[str, int, str]]
     triage_tiers: frozenset[tuple[str, str]]
     contradictions: frozenset[tuple[str, int]]
     findings: frozenset[str] = frozenset()
     level: str | None = None
-    cautioned: frozenset[str] = frozenset()
+    cautions: frozenset[tuple[str, int, str]] = frozenset()
     beyond: frozenset[str] = frozenset()
 
 
@@ -306,6 +307,7 @@ class ClipsReasoner:
         sets: dict[str, set[Any]] = {name: set() for name in _ONE_SLOT}
         triage: set[tuple[str, str]] = set()
         contradictions: set[tuple[str, int]] = set()
+        held: dict[str, set[tuple[str, int, str]]] = {"withhold": set(), "caution": set()}
         for fact in self.env.facts():
             name = fact.template.name
             if name in _ONE_SLOT:
@@ -323,19 +325,21 @@ class ClipsReasoner:
                 triage.add((fact["claim"], fact["tier"]))
             elif name == "contradiction":
                 contradictions.add((fact["theory"], int(fact["clause"])))
+            elif name in held:
+                held[name].add((fact["finding"], int(fact["group"]), fact["tag"]))
         levels = sets["level"]
         answers.update((q, tuple(sorted(v))) for q, v in chosen.items())
         return ClipsRun(
             answers=dict(sorted(answers.items())),
             fired_claims=frozenset(sets["fired"]),
             recommended=frozenset(sets["recommendation"]),
-            withheld=frozenset(sets["withhold"]),
+            withholds=frozenset(held["withhold"]),
             triage_tiers=frozenset(triage),
             contradictions=frozenset(contradictions),
             findings=frozenset(sets["finding"]),
             # Exactly one level rule can fire; anything else is a disagreement to report.
             level=levels.pop() if len(levels) == 1 else f"levels: {sorted(levels)}",
-            cautioned=frozenset(sets["caution"]),
+            cautions=frozenset(held["caution"]),
             beyond=frozenset(sets["beyond"]),
         )
 
@@ -344,8 +348,6 @@ class ClipsReasoner:
 _ONE_SLOT = {
     "fired": "claim",
     "recommendation": "advice",
-    "withhold": "advice",
-    "caution": "advice",
     "beyond": "claim",
     "finding": "id",
     "level": "tier",

@@ -1033,6 +1033,11 @@ def _oracle_examples(ctx: Context) -> st.SearchStrategy[Profile]:
     )
 
 
+def _held(run: Run, fact_type: str) -> set[tuple[str, int, str]]:
+    """(finding, group, tag) of each ``Withhold`` or ``Caution`` fact of an experta run."""
+    return {(f["finding"], f["group"], f["tag"]) for f in run.derived(fact_type)}
+
+
 def engine_differences(ctx: Context, profile: Profile) -> list[str]:
     """How the CLIPS engine's results differ from experta's for one profile (empty: none)."""
     run = ctx.run(profile)
@@ -1044,8 +1049,8 @@ def engine_differences(ctx: Context, profile: Profile) -> list[str]:
             {f["advice"] for f in run.derived("Recommendation")},
             set(other.recommended),
         ),
-        "advice withheld": ({f["advice"] for f in run.derived("Withhold")}, set(other.withheld)),
-        "advice cautioned": ({f["advice"] for f in run.derived("Caution")}, set(other.cautioned)),
+        "withholdings": (_held(run, "Withhold"), set(other.withholds)),
+        "cautions": (_held(run, "Caution"), set(other.cautions)),
         "findings": (set(run.findings), set(other.findings)),
         "disputes beyond their scope": (
             {f["claim"] for f in run.derived("Beyond")},

@@ -114,9 +114,8 @@ def test_a_recommendation_is_derived_from_the_claims_that_back_it():
 def test_withheld_advice_points_back_to_the_finding_that_withholds_it():
     graph = _graph(fixture_kb(), fixture_profile(HOSTILE))
     node = "withheld:hydrate_before_during"
-    assert graph.edges["withhold:possible_hyponatraemia:0:hydrate_before_during", node] == {
-        "role": "withholds"
-    }
+    # The finding withholds what acts on drinking, which this advice does.
+    assert graph.edges["withhold:possible_hyponatraemia:0:drinking", node] == {"role": "withholds"}
     ancestors = nx.ancestors(graph, node)
     assert {
         "firing:withhold:possible_hyponatraemia:0",

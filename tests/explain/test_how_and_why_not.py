@@ -261,8 +261,8 @@ def test_how_withheld_advice_gives_the_finding_and_its_reason():
     rules = [s.rule for s in how.steps]
     assert "withhold:possible_hyponatraemia:0" in rules
     withhold = next(s for s in how.steps if s.rule == "withhold:possible_hyponatraemia:0")
-    # Only the Withhold fact for this advice is part of its chain.
-    assert withhold.declared == ("withhold:possible_hyponatraemia:0:hydrate_before_during",)
+    # Only the Withhold fact for what this advice acts on is part of its chain.
+    assert withhold.declared == ("withhold:possible_hyponatraemia:0:drinking",)
 
 
 def test_why_not_a_finding_lists_each_clause_and_the_smallest_change_that_makes_it_hold():
