@@ -49,6 +49,7 @@ from experta import (  # noqa: E402  (must follow the compatibility step)
     P,
     Rule,
 )
+from experta.activation import Activation  # noqa: E402
 from experta.conditionalelement import ConditionalElement  # noqa: E402
 from experta.fact import InitialFact  # noqa: E402
 from experta.fieldconstraint import (  # noqa: E402
@@ -80,6 +81,7 @@ from experta.matchers.rete.utils import (  # noqa: E402
     prepare_rule,
     wire_rule,
 )
+from experta.strategies import DepthStrategy  # noqa: E402
 from experta.utils import freeze  # noqa: E402
 
 
@@ -116,11 +118,13 @@ __all__ = [
     "NOT",
     "NOTFC",
     "ORFC",
+    "Activation",
     "AnyChild",
     "BusNode",
     "ChildNode",
     "ConditionalElement",
     "ConflictSetNode",
+    "DepthStrategy",
     "Fact",
     "FactCapture",
     "FeatureCheck",

@@ -53,7 +53,7 @@ from ._experta import (
 from .alpha_index import NoneOf, OneOf, index_alpha_network
 from .facts import FACT_TYPES, Answer, FactRecord, Finding, Given, Recommendation
 from .network_build import appending_children, build_alpha_part
-from .rete_nodes import Bus, FeatureTester, build_beta_part
+from .rete_nodes import Bus, DepthOrder, FeatureTester, build_beta_part
 from .rules import RuleSpec, rule_specs
 from .trace import Firing
 
@@ -205,6 +205,7 @@ class CrampEngine(KnowledgeEngine):
     """Base of every compiled engine: keeps the trace of firings."""
 
     __matcher__ = QuietReteMatcher
+    __strategy__ = DepthOrder
     knowledge_base: KnowledgeBase
     answer_class: Mapping[str, type[Answer]]
     _rule_names: tuple[str, ...] = ()

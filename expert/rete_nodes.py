@@ -30,9 +30,11 @@ from typing import Any
 
 from ._experta import (
     NOT,
+    Activation,
     BusNode,
     ChildNode,
     ConflictSetNode,
+    DepthStrategy,
     Fact,
     FactCapture,
     FeatureCheck,
@@ -173,12 +175,63 @@ class FeatureTester(FeatureTesterNode):
             child.callback(token)
 
 
+class HashedActivation(Activation):
+    """experta's activation, hashed once when made.
+
+    experta hashes an activation (a tuple of its rule and two frozensets, made anew each
+    time) whenever it meets a set: a conflict-set node's added or removed activations,
+    and the depth strategy's cache of keys. Nothing a hash reads changes after it is
+    made, so the first hash serves for all; equality is experta's.
+    """
+
+    def __init__(self, rule: Any, facts: frozenset[Any], context: dict[str, Any]) -> None:
+        super().__init__(rule, facts, context)
+        self._hash = hash((rule, frozenset(self.facts), frozenset(self.context.items())))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+
 class ConflictSet(ConflictSetNode):
-    """experta's conflict-set node, without copying the token it only reads."""
+    """experta's conflict-set node, without copying the token it only reads, and making
+    activations hashed once (:class:`HashedActivation`)."""
 
     def activate(self, token: Any) -> None:
-        """Record the activation or deactivation the token makes."""
-        self._activate(token)
+        """Record the activation or deactivation the token makes (as experta does)."""
+        info = token.to_info()
+        activation = HashedActivation(
+            self.rule, frozenset(info.data), {k: v for k, v in info.context if isinstance(k, str)}
+        )
+        if token.tag is _VALID:
+            if info not in self.memory:
+                self.memory.add(info)
+                if activation in self.removed:
+                    self.removed.remove(activation)
+                else:
+                    self.added.add(activation)
+        else:
+            try:
+                self.memory.remove(info)
+            except ValueError:  # experta's own clause (a set raises KeyError, passed on)
+                pass
+            else:
+                if activation in self.added:
+                    self.added.remove(activation)
+                else:
+                    self.removed.add(activation)
+
+
+class DepthOrder(DepthStrategy):
+    """experta's depth strategy, each activation's key computed rather than looked up.
+
+    experta keeps keys in a 128-entry ``lru_cache``, which hashes every activation to
+    find a key that costs less to compute: the salience, then the fact ids, newest first.
+    """
+
+    def get_key(self, activation: Any) -> tuple[int, list[int]]:
+        """The activation's place on the agenda (as experta's ``DepthStrategy``)."""
+        facts = sorted((f["__factid__"] for f in activation.facts), reverse=True)
+        return (activation.rule.salience, facts)
 
 
 def _key(context: Mapping[Any, Any], shared: tuple[Any, ...]) -> tuple[Any, ...] | None:
@@ -451,7 +504,9 @@ def build_beta_part(ruleset: Iterable[Any], terminals: Mapping[Any, Any], root: 
 __all__ = [
     "Bus",
     "ConflictSet",
+    "DepthOrder",
     "FeatureTester",
+    "HashedActivation",
     "Join",
     "Negation",
     "alpha_keys",
