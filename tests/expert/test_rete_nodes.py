@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from cramp.authoring.runners import profiles
 from expert._experta import (
     ChildNode,
+    DepthStrategy,
     Fact,
     FactCapture,
     FeatureCheck,
@@ -153,13 +154,15 @@ def test_alpha_keys_follow_the_bindings_down_the_tree() -> None:
 
 
 def _plain_engine(kb: KnowledgeBase) -> Any:
-    """The same compiled engine with experta's own nodes, wired by experta."""
+    """The same compiled engine with experta's own nodes, wired by experta, and its own
+    depth strategy (keys from its cache, activations hashed as experta hashes them)."""
 
     class Plain(QuietReteMatcher):
         fast_nodes = False
 
     engine_class = compile_engine(kb)
-    return type("Plain" + engine_class.__name__, (engine_class,), {"__matcher__": Plain})()
+    own = {"__matcher__": Plain, "__strategy__": DepthStrategy}
+    return type("Plain" + engine_class.__name__, (engine_class,), own)()
 
 
 KB = load_knowledge_base()
