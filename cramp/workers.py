@@ -3,7 +3,8 @@
 :class:`WorkerPool` hands one task at a time to each of a few worker processes over a
 pipe. Unlike :mod:`concurrent.futures`, it can be stopped at once: Ctrl-C reaches the
 whole process group of a terminal, so the workers ignore it and the parent decides (the
-workers are sent SIGTERM, which unwinds them cleanly, and reaped); a worker that dies
+workers are sent SIGTERM: each finishes the task it holds, answer included, and unwinds
+cleanly; they are reaped, and every answer sent is kept); a worker that dies
 costs only its task; and each worker ends when its parent does, even one killed with
 SIGKILL (``PR_SET_PDEATHSIG`` on Linux, a thread watching the parent elsewhere).
 
@@ -160,13 +161,7 @@ class WorkerPool:
                     if worker.conn in ready or worker.process.sentinel in ready:
                         self._collect(worker, done, died)
         finally:
-            # A result already sent means its report is written: keep it, so that the
-            # summary of a stopped batch lists every report on disk.
-            for worker in list(self.workers):
-                with suppress(EOFError, OSError):
-                    if worker.task is not None and worker.conn.poll():
-                        self._collect(worker, done, died)
-            self._stop_all()
+            self._stop_all(done)
 
     def _start(self) -> _Worker:
         parent_end, child_end = self.context.Pipe()
@@ -209,18 +204,40 @@ class WorkerPool:
         self.workers.remove(worker)
         died(task, why)
 
-    def _stop_all(self) -> None:
-        """Stop every worker now (SIGTERM unwinds it: no half-written file), then reap."""
+    def _stop_all(self, done: Callable[[int, Any], None]) -> None:
+        """Stop every worker, keep the answers they sent, and reap them.
+
+        A worker asked to stop (SIGTERM) finishes the task it holds, its report and its
+        answer, then exits; one still busy after :data:`FINISH_SECONDS` is asked again
+        and unwinds at once (no half-written file), and one still alive after that is
+        killed. Every answer sent is kept, so the summary of a stopped batch lists every
+        report on disk.
+        """
         for worker in self.workers:
             if worker.process.is_alive():
                 worker.process.terminate()
+        for attempt in (self._asked_again, self._killed):
+            for worker in self.workers:
+                worker.process.join(timeout=FINISH_SECONDS)
+                if worker.process.is_alive():
+                    attempt(worker)
         for worker in self.workers:
-            worker.process.join(timeout=2)
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join(timeout=2)
+            with suppress(EOFError, OSError):
+                if worker.task is not None and worker.conn.poll():
+                    index, result = worker.conn.recv()
+                    worker.task = None
+                    done(index, result)
             worker.conn.close()
         self.workers = []
+
+    @staticmethod
+    def _asked_again(worker: _Worker) -> None:
+        worker.process.terminate()
+
+    @staticmethod
+    def _killed(worker: _Worker) -> None:
+        worker.process.kill()
+        worker.process.join(timeout=FINISH_SECONDS)
 
 
 def _worker_main(
@@ -233,7 +250,8 @@ def _worker_main(
     """A worker's life: set up once, then answer each task until the pipe closes."""
     signal.set_wakeup_fd(-1)  # the parent's wake-up pipe is the parent's
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to act on
-    signal.signal(signal.SIGTERM, _exit_on_signal)
+    stopping = _Stopping()
+    signal.signal(signal.SIGTERM, stopping.asked)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     _die_with_parent(parent)
     setup(*setup_args)
@@ -242,14 +260,45 @@ def _worker_main(
             index, payload = conn.recv()
         except (EOFError, OSError):
             return  # the parent closed the pipe, or is gone
+        stopping.busy = True
         result = work(payload)
         try:
             conn.send((index, result))
         except OSError:
             return
+        stopping.busy = False
+        stopping.exit_if_asked()
 
 
-def _exit_on_signal(signum: int, _frame: Any) -> None:
+#: How long a worker asked to stop may take to finish its task (then it is asked again,
+#: and unwinds at once), and how long the parent then waits before killing it.
+FINISH_SECONDS = 1.0
+
+
+class _Stopping:
+    """A worker's SIGTERM: exit at once when idle; when busy, after the task's answer.
+
+    A report is written (renamed into place) before its answer is sent: exiting between
+    the two would leave a report the parent never hears of, missing from the summary.
+    So a busy worker finishes its task first, unless asked a second time.
+    """
+
+    def __init__(self) -> None:
+        self.busy = False
+        self.signal: int | None = None
+
+    def asked(self, signum: int, _frame: Any) -> None:
+        if self.busy and self.signal is None:
+            self.signal = signum
+            return
+        _exit(signum)
+
+    def exit_if_asked(self) -> None:
+        if self.signal is not None:
+            _exit(self.signal)
+
+
+def _exit(signum: int) -> None:
     # SystemExit unwinds through the writers' cleanup (no temporary file is left) and
     # ends the process without a traceback.
     raise SystemExit(128 + signum)

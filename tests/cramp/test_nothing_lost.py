@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import pytest
 from consultation_support import plan
@@ -635,6 +636,36 @@ def test_an_interrupted_batch_stops_at_once_and_summarises_what_finished(
     assert 4 <= len(reports) < 400
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary file
     assert not [w for w in workers if alive(w)]
+
+
+def _write_then_be_stopped(target: str) -> str:
+    """A task whose report is written just as its worker is asked to stop."""
+    Path(target).write_text("{}", encoding="utf-8")
+    # The parent's stop (SIGTERM), arriving between the report and its answer.
+    os.kill(os.getpid(), signal.SIGTERM)
+    return Path(target).name
+
+
+def _no_setup() -> None:
+    """A worker that needs nothing set up."""
+
+
+def test_a_worker_asked_to_stop_after_writing_its_report_still_answers(tmp_path: Path) -> None:
+    # Bug: a batch stopped by SIGTERM could leave a report on disk that its summary did
+    # not list: the worker exited between writing the report and sending its answer.
+    from cramp.workers import Stop, WorkerPool
+
+    answers: list[tuple[Any, Any]] = []
+    pool = WorkerPool(1, _write_then_be_stopped, _no_setup)
+    pool.run(
+        iter([(0, str(tmp_path / "a.json"))]),
+        lambda index, result: answers.append((index, result)),
+        lambda task, why: answers.append(("died", why)),
+        Stop(),
+    )
+    assert answers == [(0, "a.json")]
+    assert (tmp_path / "a.json").exists()
+    assert not pool.workers
 
 
 def test_workers_die_with_a_batch_that_is_killed(tmp_path: Path) -> None:
