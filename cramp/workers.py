@@ -188,10 +188,7 @@ class WorkerPool:
         task = worker.task
         assert task is not None
         try:
-            if worker.conn.poll():
-                index, result = worker.conn.recv()
-                worker.task = None
-                done(index, result)
+            if self._take_answer(worker, done):
                 return
         except (EOFError, OSError):
             pass
@@ -223,12 +220,20 @@ class WorkerPool:
                     attempt(worker)
         for worker in self.workers:
             with suppress(EOFError, OSError):
-                if worker.task is not None and worker.conn.poll():
-                    index, result = worker.conn.recv()
-                    worker.task = None
-                    done(index, result)
+                if worker.task is not None:
+                    self._take_answer(worker, done)
             worker.conn.close()
         self.workers = []
+
+    @staticmethod
+    def _take_answer(worker: _Worker, done: Callable[[int, Any], None]) -> bool:
+        """Hand on the worker's answer if it has arrived; whether it had."""
+        if not worker.conn.poll():
+            return False
+        index, result = worker.conn.recv()
+        worker.task = None
+        done(index, result)
+        return True
 
     @staticmethod
     def _asked_again(worker: _Worker) -> None:

@@ -279,7 +279,6 @@ def _build(kb: KnowledgeBase) -> Iterable[RuleSpec]:
     # any of its own tags. Declaring the advice itself would make every finding name
     # every piece of advice carrying a tag: rules and facts growing with the product of
     # the two (see docs/performance.md).
-    carried = {tag for advice in kb.advice.values() for tag in advice.acts_on}
     for fid, finding in kb.findings.items():
         sides: tuple[tuple[str, tuple[Withholding | Caution, ...], str], ...] = (
             ("withhold", finding.withholds, "Withhold"),
@@ -287,7 +286,7 @@ def _build(kb: KnowledgeBase) -> Iterable[RuleSpec]:
         )
         for kind, groups, fact in sides:
             for index, group in enumerate(groups):
-                tags = [tag for tag in dict.fromkeys(group.tags) if tag in carried]
+                tags = [tag for tag in dict.fromkeys(group.tags) if kb.advice_by_tag.get(tag)]
                 if not tags:
                     continue
                 yield RuleSpec(
