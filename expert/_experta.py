@@ -48,10 +48,12 @@ from experta import (  # noqa: E402  (must follow the compatibility step)
     KnowledgeEngine,
     P,
     Rule,
+    watchers,
 )
 from experta.activation import Activation  # noqa: E402
 from experta.conditionalelement import ConditionalElement  # noqa: E402
 from experta.fact import InitialFact  # noqa: E402
+from experta.factlist import FactList  # noqa: E402
 from experta.fieldconstraint import (  # noqa: E402
     ANDFC,
     NOTFC,
@@ -74,7 +76,7 @@ from experta.matchers.rete.nodes import (  # noqa: E402
     NotNode,
     OrdinaryMatchNode,
 )
-from experta.matchers.rete.token import Token  # noqa: E402
+from experta.matchers.rete.token import Token, TokenInfo  # noqa: E402
 from experta.matchers.rete.utils import (  # noqa: E402
     extract_facts,
     generate_checks,
@@ -127,6 +129,7 @@ __all__ = [
     "DepthStrategy",
     "Fact",
     "FactCapture",
+    "FactList",
     "FeatureCheck",
     "FeatureTesterNode",
     "Field",
@@ -140,6 +143,7 @@ __all__ = [
     "Rule",
     "SameContextCheck",
     "Token",
+    "TokenInfo",
     "TypeCheck",
     "W",
     "built_fact",
@@ -147,5 +151,6 @@ __all__ = [
     "freeze",
     "generate_checks",
     "prepare_rule",
+    "watchers",
     "wire_rule",
 ]

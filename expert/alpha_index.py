@@ -92,6 +92,16 @@ class _Dispatch:
         self._callbacks = [child.callback for child in children]
         self._ungrouped = ungrouped
         self._groups = groups
+        # The usual fan-out: one group and nothing outside it. A value's members are
+        # then already in the children's order, each once (see :meth:`activate`).
+        self._single: _Single | None = None
+        if len(groups) == 1 and not ungrouped:
+            extract, table = groups[0]
+            self._single = (
+                extract,
+                {value: tuple(sorted(set(members))) for value, members in table.items()},
+                tuple(sorted(_members(table))),
+            )
 
     @classmethod
     def build(cls, children: list[Any]) -> _Dispatch | None:
@@ -123,6 +133,20 @@ class _Dispatch:
     def activate(self, token: Any) -> None:
         """Pass ``token`` on to the children whose test its fact can pass, in their order."""
         (fact,) = token.data
+        single = self._single
+        if single is not None:
+            extract, positions, everyone = single
+            value = extract(fact)
+            if value is _MISSING:
+                return
+            callbacks = self._callbacks
+            if extract is not _class_of and type(value) not in _EXACT:
+                members = everyone  # as below: every member tests it
+            else:
+                members = positions.get(value, ())
+            for position in members:
+                callbacks[position](token)
+            return
         chosen = list(self._ungrouped)
         for extract, table in self._groups:
             value = extract(fact)
@@ -133,9 +157,8 @@ class _Dispatch:
                 chosen.extend(_members(table))
                 continue
             chosen.extend(table.get(value, ()))
-        chosen = sorted(set(chosen))
         callbacks = self._callbacks
-        for position in chosen:
+        for position in sorted(set(chosen)):
             callbacks[position](token)
 
     def _reset(self) -> None:
@@ -143,6 +166,9 @@ class _Dispatch:
 
 
 _MISSING = object()
+
+#: One group's reader, its table of members by value, and all its members.
+_Single = tuple[Callable[[Any], Any], dict[Hashable, tuple[int, ...]], tuple[int, ...]]
 
 
 def _members(table: dict[Hashable, list[int]]) -> set[int]:

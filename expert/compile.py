@@ -24,6 +24,7 @@ the same as with one experta rule per specification, firing for firing.
 from __future__ import annotations
 
 import inspect
+import logging
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from ._experta import (
     ChildNode,
     ConflictSetNode,
     Fact,
+    FactList,
     KnowledgeEngine,
     P,
     ReteMatcher,
@@ -49,6 +51,7 @@ from ._experta import (
     built_fact,
     freeze,
     prepare_rule,
+    watchers,
 )
 from .alpha_index import NoneOf, OneOf, index_alpha_network
 from .facts import FACT_TYPES, Answer, FactRecord, Finding, Given, Recommendation
@@ -244,19 +247,70 @@ class CrampEngine(KnowledgeEngine):
         self.trace = []
         self._records = {}
 
+    def run(self, steps: float = math.inf) -> None:
+        """Fire activations, as experta's ``run`` does, writing the log line of a firing
+        only when someone watches: experta formats every fact of every firing for a log
+        line that, unwatched, is thrown away."""
+        self.running = True
+        execution = 0
+        rules = watchers.RULES
+        while steps > 0 and self.running:
+            added, removed = self.get_activations()
+            self.strategy.update_agenda(self.agenda, added, removed)
+            if watchers.worth("AGENDA", "DEBUG"):
+                for index, waiting in enumerate(self.agenda.activations):
+                    watchers.AGENDA.debug(
+                        "%d: %r %r",
+                        index,
+                        waiting.rule.__name__,
+                        ", ".join(str(f) for f in waiting.facts),
+                    )
+            activation = self.agenda.get_next()
+            if activation is None:
+                break
+            steps -= 1
+            execution += 1
+            if rules.isEnabledFor(logging.INFO):
+                rules.info(
+                    "FIRE %s %s: %s",
+                    execution,
+                    activation.rule.__name__,
+                    ", ".join(str(f) for f in activation.facts),
+                )
+            activation.rule(
+                self, **{k: v for k, v in activation.context.items() if not k.startswith("__")}
+            )
+        self.running = False
+
     def answer(self, question: str, value: Any) -> Answer:
         """The fact for a known answer, of the class the compiled patterns test for."""
         return self.answer_class[question](question=question, value=value)
 
-    def declare_derived(self, fact: Fact, record: FactRecord) -> None:
+    def declare_derived(self, conclusion: _Conclusion) -> None:
         """Declare a fact a compiled rule made, with its trace record made at compile time.
 
         experta's ``declare`` checks every fact for field constraints and nested field
-        names, which a compiled rule's facts were checked for when it was compiled.
+        names, and its fact list validates the fields and works out the fact's identity
+        (its class and fields, as a frozenset) each time: a compiled rule's facts were
+        checked, and their identity made, when it was compiled. A fact already declared
+        is not made at all. What the fact list records is what its ``declare`` would.
         """
-        declared = self.facts.declare(fact)
-        if declared is not None:
-            self._records[declared["__factid__"]] = record
+        facts = self.facts
+        fact_id = conclusion.fact_id
+        if fact_id is None:
+            declared = facts.declare(built_fact(conclusion.fact_class, conclusion.frozen))
+            if declared is not None:
+                self._records[declared["__factid__"]] = conclusion.record
+        elif facts.duplication or fact_id not in facts.reference_counter:
+            fact = built_fact(conclusion.fact_class, conclusion.frozen)
+            index = facts.last_index
+            dict.__setitem__(fact, "__factid__", index)
+            facts[index] = fact
+            facts.last_index = index + 1
+            facts.added.append(fact)
+            facts.reference_counter[fact_id] += 1
+            watchers.FACTS.info(" ==> %s: %r", fact, fact)
+            self._records[index] = conclusion.record
         if not self.running:  # as experta's declare: outside a run, update the agenda now
             added, removed = self.get_activations()
             self.strategy.update_agenda(self.agenda, added, removed)
@@ -289,22 +343,31 @@ class _Conclusion:
     """A fact a rule declares, kept as its class and fields until the rule fires.
 
     Its trace record is made here, once; it equals ``FactRecord.of`` of the fact. So
-    are its fields, frozen as experta would freeze them when the fact is made.
+    are its fields, frozen as experta would freeze them when the fact is made, and its
+    identity in experta's fact list (None if its fields cannot be hashed: such a fact
+    is declared through experta's own checks).
     """
 
     fact_class: type[Fact]
     record: FactRecord
     frozen: dict[str, Any]
+    fact_id: frozenset[Any] | None
 
     @classmethod
     def of(cls, fact_class: type[Fact], **fields: Any) -> _Conclusion:
         record = FactRecord(fact_class.__name__, tuple(sorted(fields.items())))
         frozen = {k: v if type(v) in _PLAIN else freeze(v) for k, v in fields.items()}
-        return cls(fact_class, record, frozen)
+        fact = built_fact(fact_class, frozen)
+        fact.validate()  # experta's fact list would, at every declaration
+        try:
+            fact_id: frozenset[Any] | None = FactList._get_fact_id(fact)
+        except TypeError:
+            fact_id = None
+        return cls(fact_class, record, frozen, fact_id)
 
     def declare(self, engine: CrampEngine) -> None:
         """Declare the fact in ``engine``."""
-        engine.declare_derived(built_fact(self.fact_class, self.frozen), self.record)
+        engine.declare_derived(self)
 
 
 @dataclass(frozen=True)

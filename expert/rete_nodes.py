@@ -45,6 +45,7 @@ from ._experta import (
     P,
     SameContextCheck,
     Token,
+    TokenInfo,
     TypeCheck,
     W,
     wire_rule,
@@ -53,6 +54,14 @@ from ._experta import (
 #: A token without experta's checks of its parts (they were checked when it was made):
 #: ``Token._make`` without its Python frame.
 _token = partial(tuple.__new__, Token)
+_tuple_new = tuple.__new__
+
+
+def _info(token: Any) -> Any:
+    """``token.to_info()`` (its facts and context, frozen) without experta's two frames."""
+    return _tuple_new(TokenInfo, (frozenset(token.data), frozenset(token.context.items())))
+
+
 _VALID = Token.TagType.VALID
 _INVALID = Token.TagType.INVALID
 
@@ -86,6 +95,9 @@ def fast_test(check: Any) -> Callable[[Any], Any]:
     )
     if len(path) == 1:
         (key,) = path
+        how = check.how
+        if type(how) in (P, L) and how.__bind__ is None:
+            return _unbound_test(key, how)
 
         def read(fact: Any) -> Any:
             try:
@@ -106,6 +118,32 @@ def fast_test(check: Any) -> Callable[[Any], Any]:
         return test(value, expected)
 
     return walk
+
+
+def _unbound_test(key: Any, how: Any) -> Callable[[Any], bool]:
+    """A one-field predicate or literal test that binds nothing, as experta's
+    ``match_predicate`` or ``equal_literal`` answers it (True or False), without its frame."""
+    if type(how) is P:
+        match = how.match
+
+        def predicate(fact: Any) -> bool:
+            try:
+                value = fact[key]
+            except (IndexError, KeyError, TypeError):
+                return False
+            return bool(match(value))
+
+        return predicate
+    literal = how.value
+
+    def equal(fact: Any) -> bool:
+        try:
+            value = fact[key]
+        except (IndexError, KeyError, TypeError):
+            return False
+        return bool(literal == value)
+
+    return equal
 
 
 def binds(check: Any) -> Keys:
@@ -157,6 +195,10 @@ class FeatureTester(FeatureTesterNode):
         """Test the token's one fact; pass it on, with any binding added, if it passes."""
         (fact,) = token.data
         match = self._test(fact)
+        if match is True:  # most tests: passed, binding nothing
+            for child in self.children:
+                child.callback(token)
+            return
         if not match:
             return
         if isinstance(match, Mapping):
@@ -198,7 +240,7 @@ class ConflictSet(ConflictSetNode):
 
     def activate(self, token: Any) -> None:
         """Record the activation or deactivation the token makes (as experta does)."""
-        info = token.to_info()
+        info = _info(token)
         activation = HashedActivation(
             self.rule, frozenset(info.data), {k: v for k, v in info.context if isinstance(k, str)}
         )
@@ -315,7 +357,7 @@ class Join(_Hashed, OrdinaryMatchNode):
         other_memory: list[Any],
         is_left: bool,
     ) -> None:
-        info = token.to_info()
+        info = _info(token)
         key = self._key_of(token)
         if token.tag is _VALID:
             memory.append(info)
@@ -372,7 +414,7 @@ class Negation(_Hashed, NotNode):
 
     def activate_left(self, token: Any) -> None:
         """A token from the left: passed on while nothing on the right matches it."""
-        info = token.to_info()
+        info = _info(token)
         valid = token.tag is _VALID
         key = self._key_of(token)
         if not self.right_memory:
@@ -398,7 +440,7 @@ class Negation(_Hashed, NotNode):
 
     def activate_right(self, token: Any) -> None:
         """A token from the right: the left entries it matches gain or lose a match."""
-        info = token.to_info()
+        info = _info(token)
         key = self._key_of(token)
         if token.tag is _VALID:
             self.right_memory.append(info)

@@ -113,6 +113,7 @@ CHECKS = [
     FeatureCheck("v", L(1)),
     FeatureCheck("v", L("a", __bind__="bound")),
     FeatureCheck("v", P(lambda v: v in (1, "a"))),
+    FeatureCheck("v", P(lambda v: v)),  # a predicate answering neither True nor False
     FeatureCheck(0, L(1)),
     FeatureCheck("deep__0", L(1)),
     FeatureCheck("__factid__", L(3)),

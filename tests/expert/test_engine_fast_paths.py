@@ -1,0 +1,114 @@
+"""The engine's own fast paths do what experta's code they stand in for does.
+
+A derived fact is listed without experta's fact-list checks, and a run writes its log
+lines only when watched: the facts listed, their identities and the log lines are
+compared with experta's own code on the examples and on generated runners.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cramp.authoring.runners import profiles
+from expert._experta import Fact, FactList, KnowledgeEngine, built_fact, watchers
+from expert.compile import CrampEngine, _Conclusion
+from expert.engine import Reasoner
+from knowledge import KnowledgeBase, Profile, load_profile_text
+from knowledge.bundled import example_names, example_path
+
+
+def _experta_declare_derived(engine: CrampEngine, conclusion: _Conclusion) -> None:
+    """What declaring a derived fact was before its fast path: experta's fact list."""
+    declared = engine.facts.declare(built_fact(conclusion.fact_class, conclusion.frozen))
+    if declared is not None:
+        engine._records[declared["__factid__"]] = conclusion.record
+    assert engine.running  # derived facts are declared by firing rules
+
+
+def _listed(kb: KnowledgeBase, profile: Profile) -> tuple[Any, ...]:
+    """Everything a run leaves in the fact list, and its trace."""
+    reasoner = Reasoner(kb)
+    run = reasoner.run(profile)
+    facts = reasoner._engine.facts
+    return (
+        [(i, type(f), dict(f)) for i, f in facts.items()],
+        dict(facts.reference_counter),
+        facts.last_index,
+        run.trace,
+    )
+
+
+def _both(kb: KnowledgeBase, profile: Profile, monkeypatch: pytest.MonkeyPatch) -> None:
+    ours = _listed(kb, profile)
+    with monkeypatch.context() as patched:
+        patched.setattr(CrampEngine, "declare_derived", _experta_declare_derived)
+        theirs = _listed(kb, profile)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("name", example_names())
+def test_derived_facts_are_listed_as_experta_s_fact_list_lists_them(
+    kb: KnowledgeBase, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = example_path(name)
+    _both(kb, load_profile_text(path.read_bytes(), kb, path.name), monkeypatch)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_generated_runners_list_the_same_facts(kb: KnowledgeBase, data: st.DataObject) -> None:
+    profile = data.draw(profiles(kb))
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _both(kb, profile, monkeypatch)
+
+
+def test_every_compiled_conclusion_knows_its_identity_in_the_fact_list(kb: KnowledgeBase) -> None:
+    engine = Reasoner(kb)._engine
+    conclusions = {
+        id(c): c
+        for rule in engine.get_rules()
+        for member in getattr(rule._wrapped, "members", ())
+        for c in member.conclusions
+    }
+    assert conclusions
+    for conclusion in conclusions.values():
+        fact = built_fact(conclusion.fact_class, conclusion.frozen)
+        assert conclusion.fact_id == FactList._get_fact_id(fact)
+
+
+def test_a_watched_run_logs_the_firings_experta_s_run_logs(
+    kb: KnowledgeBase, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = example_path("red-flag-calf-tear")
+    profile = load_profile_text(path.read_bytes(), kb, path.name)
+    caplog.set_level(logging.INFO, logger=watchers.RULES.name)
+
+    def fired() -> list[str]:
+        caplog.clear()
+        Reasoner(kb).run(profile)
+        return [r.getMessage() for r in caplog.records if r.name == watchers.RULES.name]
+
+    ours = fired()
+    with monkeypatch.context() as patched:
+        patched.setattr(CrampEngine, "run", KnowledgeEngine.run)
+        theirs = fired()
+    assert ours == theirs
+    assert len(ours) > 10 and all(line.startswith("FIRE ") for line in ours)
+
+
+def test_an_unwatched_run_formats_no_fact(
+    kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = example_path("red-flag-calf-tear")
+    profile = load_profile_text(path.read_bytes(), kb, path.name)
+    reasoner = Reasoner(kb)
+    shown: list[Any] = []
+    real = Fact.__str__
+    monkeypatch.setattr(Fact, "__str__", lambda f: shown.append(f) or real(f))
+    reasoner.run(profile)
+    assert shown == []
