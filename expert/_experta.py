@@ -68,7 +68,7 @@ from experta.matchers.rete.check import (  # noqa: E402
     SameContextCheck,
     TypeCheck,
 )
-from experta.matchers.rete.mixins import AnyChild, ChildNode  # noqa: E402
+from experta.matchers.rete.mixins import AnyChild, ChildNode, NoMemory  # noqa: E402
 from experta.matchers.rete.nodes import (  # noqa: E402
     BusNode,
     ConflictSetNode,
@@ -136,6 +136,7 @@ __all__ = [
     "InitialFact",
     "KnowledgeEngine",
     "L",
+    "NoMemory",
     "NotNode",
     "OrdinaryMatchNode",
     "P",

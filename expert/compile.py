@@ -45,6 +45,7 @@ from ._experta import (
     Fact,
     FactList,
     KnowledgeEngine,
+    NoMemory,
     P,
     ReteMatcher,
     Rule,
@@ -56,7 +57,7 @@ from ._experta import (
 from .alpha_index import NoneOf, OneOf, index_alpha_network
 from .facts import FACT_TYPES, Answer, FactRecord, Finding, Given, Recommendation
 from .network_build import appending_children, build_alpha_part
-from .rete_nodes import Bus, DepthOrder, FeatureTester, build_beta_part
+from .rete_nodes import Bus, DepthOrder, FeatureTester, Join, Negation, build_beta_part
 from .rules import RuleSpec, rule_specs
 from .trace import Firing
 
@@ -94,11 +95,19 @@ class QuietReteMatcher(ReteMatcher):
             else:
                 super().build_network()
         self._reached: set[Any] = set()
+        #: Conflict-set nodes reached since the last reset (see :meth:`reset`).
+        self._seen: set[Any] = set()
         self._rank = {node: i for i, node in enumerate(conflict_set_nodes(self.root_node))}
         for node in self._nodes():
             node.children[:] = [self._watched(child) for child in node.children]
         if self.index_alpha:
             index_alpha_network(self.root_node, self._nodes())
+        # The fast two-input nodes note here that they were reached (see :meth:`reset`).
+        self._touched: set[Any] = set()
+        for node in self._nodes():
+            if isinstance(node, Join | Negation):
+                node.touched = self._touched
+        self._swept = False
 
     @staticmethod
     def prepare_ruleset(engine: Any) -> set[Any]:
@@ -130,6 +139,7 @@ class QuietReteMatcher(ReteMatcher):
         removed: list = []
         if self._reached:
             reached = sorted(self._reached, key=self._rank.__getitem__)
+            self._seen.update(reached)
             self._reached.clear()
             for node in reached:
                 node_added, node_removed = node.get_activations()
@@ -138,9 +148,28 @@ class QuietReteMatcher(ReteMatcher):
         return added, removed
 
     def reset(self) -> None:
-        """Wipe every node's memory, each node once (experta's walks shared nodes again)."""
-        for node in self._nodes():
-            node._reset()
+        """Wipe the memory of every node a run has reached, each once.
+
+        experta wipes every node, walking shared ones again through each parent: a cost
+        that grows with the rules, not with what a run did. The fast two-input nodes note
+        that they were reached, conflict-set nodes are noted by their watched inputs, and
+        nodes without memory have nothing to wipe; any other node (experta's own, for a
+        rule wired by experta) is wiped every time. The first reset wipes every node.
+        """
+        if not self._swept:
+            for node in self._nodes():
+                node._reset()
+            self._swept = True
+            self._always = tuple(n for n in self._nodes() if not _tracked(n))
+        else:
+            for node in self._always:
+                node._reset()
+            for node in self._touched:
+                node._reset()
+            for node in self._seen:
+                node._reset()
+        self._touched.clear()
+        self._seen.clear()
 
     @lru_cache(maxsize=1)  # noqa: B019  (one network per matcher, kept as long as it)
     def _nodes(self) -> tuple[Any, ...]:
@@ -152,6 +181,12 @@ class QuietReteMatcher(ReteMatcher):
                 found[id(node)] = node
                 pending.extend(child.node for child in node.children)
         return tuple(found.values())
+
+
+def _tracked(node: Any) -> bool:
+    """Whether :meth:`QuietReteMatcher.reset` knows when ``node`` holds something: it has
+    no memory, or notes being reached (fast two-input nodes, watched conflict sets)."""
+    return isinstance(node, NoMemory | Join | Negation | ConflictSetNode)
 
 
 class _Watch:

@@ -296,9 +296,16 @@ class _Hashed:
 
     #: Variables both inputs bind, in a fixed order; None when they cannot be known.
     shared: tuple[Any, ...] | None = None
+    #: Where the node notes that it was reached: its matcher's set, so a reset wipes
+    #: only the nodes a run reached (a node of its own until the matcher gives it one).
+    touched: set[Any]
     _scan: bool
     _left_index: dict[tuple[Any, ...], dict[Any, None]]
     _right_index: dict[tuple[Any, ...], dict[Any, None]]
+
+    def __init__(self, matcher: Any) -> None:
+        super().__init__(matcher)  # type: ignore[call-arg]
+        self.touched = set()
 
     def _reset_tables(self) -> None:
         self._scan = self.shared is None
@@ -357,6 +364,7 @@ class Join(_Hashed, OrdinaryMatchNode):
         other_memory: list[Any],
         is_left: bool,
     ) -> None:
+        self.touched.add(self)
         info = _info(token)
         key = self._key_of(token)
         if token.tag is _VALID:
@@ -414,6 +422,7 @@ class Negation(_Hashed, NotNode):
 
     def activate_left(self, token: Any) -> None:
         """A token from the left: passed on while nothing on the right matches it."""
+        self.touched.add(self)
         info = _info(token)
         valid = token.tag is _VALID
         key = self._key_of(token)
@@ -440,6 +449,7 @@ class Negation(_Hashed, NotNode):
 
     def activate_right(self, token: Any) -> None:
         """A token from the right: the left entries it matches gain or lose a match."""
+        self.touched.add(self)
         info = _info(token)
         key = self._key_of(token)
         if token.tag is _VALID:

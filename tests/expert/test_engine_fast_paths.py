@@ -112,3 +112,33 @@ def test_an_unwatched_run_formats_no_fact(
     monkeypatch.setattr(Fact, "__str__", lambda f: shown.append(f) or real(f))
     reasoner.run(profile)
     assert shown == []
+
+
+def _held(engine: CrampEngine) -> list[tuple[int, str, int]]:
+    """What every node memory and join table holds (by size), and tables left off."""
+    held = []
+    for index, node in enumerate(engine.matcher._nodes()):
+        for name in ("memory", "left_memory", "right_memory", "_left_index", "_right_index"):
+            size = len(getattr(node, name, ()))
+            if size:
+                held.append((index, name, size))
+        if hasattr(node, "_scan") and node._scan != (node.shared is None):
+            held.append((index, "_scan", 1))
+    return held
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_reset_after_any_run_leaves_the_memories_of_a_new_engine(
+    kb: KnowledgeBase, data: Any
+) -> None:
+    # A reset wipes only the nodes a run reached: none may keep anything from that run.
+    # (What a reset holds is the initial fact's way through the rules without patterns.)
+    fresh = Reasoner(kb)._engine
+    fresh.reset()
+    reasoner = Reasoner.for_kb(kb)
+    for _ in range(2):
+        reasoner.run(data.draw(profiles(kb)))
+        assert _held(reasoner._engine) != _held(fresh)  # the run filled memories
+        reasoner._engine.reset()
+        assert _held(reasoner._engine) == _held(fresh)
