@@ -28,7 +28,7 @@ import logging
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import Any
 
 from knowledge import KnowledgeBase
@@ -107,7 +107,8 @@ class QuietReteMatcher(ReteMatcher):
         for node in self._nodes():
             if isinstance(node, Join | Negation):
                 node.touched = self._touched
-        self._swept = False
+        #: Nodes with a memory that do not note being reached: wiped at every reset.
+        self._always = tuple(n for n in self._nodes() if not _tracked(n))
 
     @staticmethod
     def prepare_ruleset(engine: Any) -> set[Any]:
@@ -154,20 +155,15 @@ class QuietReteMatcher(ReteMatcher):
         that grows with the rules, not with what a run did. The fast two-input nodes note
         that they were reached, conflict-set nodes are noted by their watched inputs, and
         nodes without memory have nothing to wipe; any other node (experta's own, for a
-        rule wired by experta) is wiped every time. The first reset wipes every node.
+        rule wired by experta) is wiped every time. A network is built with its memories
+        empty, as a wipe leaves them.
         """
-        if not self._swept:
-            for node in self._nodes():
-                node._reset()
-            self._swept = True
-            self._always = tuple(n for n in self._nodes() if not _tracked(n))
-        else:
-            for node in self._always:
-                node._reset()
-            for node in self._touched:
-                node._reset()
-            for node in self._seen:
-                node._reset()
+        for node in self._always:
+            node._reset()
+        for node in self._touched:
+            node._reset()
+        for node in self._seen:
+            node._reset()
         self._touched.clear()
         self._seen.clear()
 
@@ -378,27 +374,29 @@ class _Conclusion:
     """A fact a rule declares, kept as its class and fields until the rule fires.
 
     Its trace record is made here, once; it equals ``FactRecord.of`` of the fact. So
-    are its fields, frozen as experta would freeze them when the fact is made, and its
-    identity in experta's fact list (None if its fields cannot be hashed: such a fact
-    is declared through experta's own checks).
+    are its fields, frozen as experta would freeze them when the fact is made.
     """
 
     fact_class: type[Fact]
     record: FactRecord
     frozen: dict[str, Any]
-    fact_id: frozenset[Any] | None
 
     @classmethod
     def of(cls, fact_class: type[Fact], **fields: Any) -> _Conclusion:
         record = FactRecord(fact_class.__name__, tuple(sorted(fields.items())))
         frozen = {k: v if type(v) in _PLAIN else freeze(v) for k, v in fields.items()}
-        fact = built_fact(fact_class, frozen)
-        fact.validate()  # experta's fact list would, at every declaration
+        built_fact(fact_class, frozen).validate()  # experta's fact list would, each time
+        return cls(fact_class, record, frozen)
+
+    @cached_property
+    def fact_id(self) -> frozenset[Any] | None:
+        """The fact's identity in experta's fact list, worked out when first declared
+        (None if its fields cannot be hashed: it is then declared through experta's
+        checks). Not kept in an image: most conclusions never fire in a given run."""
         try:
-            fact_id: frozenset[Any] | None = FactList._get_fact_id(fact)
+            return FactList._get_fact_id(built_fact(self.fact_class, self.frozen))
         except TypeError:
-            fact_id = None
-        return cls(fact_class, record, frozen, fact_id)
+            return None
 
     def declare(self, engine: CrampEngine) -> None:
         """Declare the fact in ``engine``."""

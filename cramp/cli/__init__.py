@@ -6,9 +6,7 @@ networkx, jinja2, pydantic) are imported inside commands so ``cramp --help`` sta
 
 from __future__ import annotations
 
-import atexit
 import errno
-import gc
 import sys
 from typing import Any
 
@@ -257,20 +255,8 @@ _register()
 
 
 def main() -> None:
-    """Console-script entry point."""
-    _collect_rarely()
+    """The command line, as the ``cramp`` console script runs it (see :mod:`cramp.launch`)."""
+    from cramp.launch import collect_rarely
+
+    collect_rarely()
     cli(prog_name="cramp")
-
-
-def _collect_rarely() -> None:
-    """Run the garbage collector seldom in a command, and not over what it keeps at exit.
-
-    A command keeps almost everything it makes until it exits (the knowledge base, its
-    engine, the run, the report): the young generation's collections, every 700
-    allocations by default, found nothing to free and cost 8 to 18 ms of a cold
-    diagnosis, and the full collection at exit 2 to 7 ms more. Every 50,000 allocations
-    still collects a long batch's or consultation's cycles; frozen at exit, what the
-    command made is not scanned once more just before the process ends.
-    """
-    gc.set_threshold(50_000, *gc.get_threshold()[1:])
-    atexit.register(gc.freeze)

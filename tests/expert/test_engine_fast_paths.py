@@ -136,6 +136,11 @@ def test_a_reset_after_any_run_leaves_the_memories_of_a_new_engine(
     # (What a reset holds is the initial fact's way through the rules without patterns.)
     fresh = Reasoner(kb)._engine
     fresh.reset()
+    wiped = Reasoner(kb)._engine  # every node wiped, as experta's reset does
+    for node in wiped.matcher._nodes():
+        node._reset()
+    wiped.reset()
+    assert _held(fresh) == _held(wiped)  # a network is built as a wipe leaves it
     reasoner = Reasoner.for_kb(kb)
     for _ in range(2):
         reasoner.run(data.draw(profiles(kb)))
