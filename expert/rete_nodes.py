@@ -223,12 +223,24 @@ class HashedActivation(Activation):
     experta hashes an activation (a tuple of its rule and two frozensets, made anew each
     time) whenever it meets a set: a conflict-set node's added or removed activations,
     and the depth strategy's cache of keys. Nothing a hash reads changes after it is
-    made, so the first hash serves for all; equality is experta's.
+    made, so the first hash serves for all; equality is experta's. The rule is hashed
+    once per node (see :class:`ConflictSet`), and the facts and bindings arrive frozen.
     """
 
-    def __init__(self, rule: Any, facts: frozenset[Any], context: dict[str, Any]) -> None:
-        super().__init__(rule, facts, context)
-        self._hash = hash((rule, frozenset(self.facts), frozenset(self.context.items())))
+    def __init__(
+        self,
+        rule: Any,
+        facts: frozenset[Any],
+        context: dict[str, Any],
+        rule_hash: int,
+        items: frozenset[Any],
+    ) -> None:
+        # experta's Activation.__init__, without its frame; ``items`` are the context's.
+        self.rule = rule
+        self.facts = set(facts)
+        self.key = None
+        self.context = context
+        self._hash = hash((rule_hash, facts, items))
 
     def __hash__(self) -> int:
         return self._hash
@@ -236,14 +248,29 @@ class HashedActivation(Activation):
 
 class ConflictSet(ConflictSetNode):
     """experta's conflict-set node, without copying the token it only reads, and making
-    activations hashed once (:class:`HashedActivation`)."""
+    activations hashed once (:class:`HashedActivation`).
+
+    Its rule is hashed once per process (experta hashes the rule, every pattern of it,
+    for every activation): not kept in an image, as text hashes differ between processes.
+    """
+
+    _rule_hash: int | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Its state without the rule's hash (see the class)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_rule_hash"}
 
     def activate(self, token: Any) -> None:
         """Record the activation or deactivation the token makes (as experta does)."""
         info = _info(token)
-        activation = HashedActivation(
-            self.rule, frozenset(info.data), {k: v for k, v in info.context if isinstance(k, str)}
-        )
+        rule_hash = self._rule_hash
+        if rule_hash is None:
+            rule_hash = self._rule_hash = hash(self.rule)
+        bound = info.context
+        context = {k: v for k, v in bound if isinstance(k, str)}
+        # The bindings already frozen, unless negated ones are to be left out.
+        items = bound if len(context) == len(bound) else frozenset(context.items())
+        activation = HashedActivation(self.rule, info.data, context, rule_hash, items)
         if token.tag is _VALID:
             if info not in self.memory:
                 self.memory.add(info)
