@@ -24,8 +24,10 @@ The network is the one experta builds, node for node; only how nodes pass tokens
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort_right
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
+from operator import attrgetter
 from typing import Any
 
 from ._experta import (
@@ -291,16 +293,42 @@ class ConflictSet(ConflictSetNode):
 
 
 class DepthOrder(DepthStrategy):
-    """experta's depth strategy, each activation's key computed rather than looked up.
+    """experta's depth strategy, each activation's key computed rather than looked up,
+    and the agenda searched by key.
 
     experta keeps keys in a 128-entry ``lru_cache``, which hashes every activation to
     find a key that costs less to compute: the salience, then the fact ids, newest first.
+    It keeps the agenda sorted by comparing activations, a Python ``__lt__`` per step of
+    every search; the same search compares their keys (``__lt__`` compares just those).
     """
 
     def get_key(self, activation: Any) -> tuple[int, list[int]]:
         """The activation's place on the agenda (as experta's ``DepthStrategy``)."""
         facts = sorted((f["__factid__"] for f in activation.facts), reverse=True)
         return (activation.rule.salience, facts)
+
+    def _update_agenda(self, agenda: Any, added: Iterable[Any], removed: Iterable[Any]) -> None:
+        """experta's update of the agenda, its searches by key."""
+        activations = agenda.activations
+        for act in removed:
+            act.key = self.get_key(act)
+            index = bisect_left(activations, act.key, key=_agenda_key)
+            for offset in (0, 1, -1):  # experta's own neighbourhood, and its order
+                try:
+                    if activations[index + offset] == act:
+                        del activations[index + offset]
+                    else:
+                        continue
+                except IndexError:
+                    pass
+                else:
+                    break
+        for act in added:
+            act.key = self.get_key(act)
+            insort_right(activations, act, key=_agenda_key)
+
+
+_agenda_key = attrgetter("key")
 
 
 def _key(context: Mapping[Any, Any], shared: tuple[Any, ...]) -> tuple[Any, ...] | None:
