@@ -11,6 +11,7 @@ from knowledge import KnowledgeBase, Profile
 from knowledge.vocabulary import Tier
 
 from ._experta import InitialFact
+from .collector import paused
 from .compile import CrampEngine, compile_engine
 from .facts import FactRecord, Given
 from .trace import Firing
@@ -120,17 +121,18 @@ class Reasoner:
         """
         engine = self._engine
         self.fresh = False
-        engine.reset()
         given = {q: v for q, v in profile.answers.items() if q in self.kb.questions}
-        engine.declare(
-            *(
-                Given(question=q, value=given[q])
-                if q in self._gated
-                else engine.answer(q, given[q])
-                for q in self.declaration_order(given)
+        with paused():  # what a run makes lives until the next reset (see expert.collector)
+            engine.reset()
+            engine.declare(
+                *(
+                    Given(question=q, value=given[q])
+                    if q in self._gated
+                    else engine.answer(q, given[q])
+                    for q in self.declaration_order(given)
+                )
             )
-        )
-        engine.run()
+            engine.run()
         facts = tuple(
             sorted(
                 (engine.record(f) for f in engine.facts.values() if type(f) is not InitialFact),

@@ -18,7 +18,6 @@ ignored and the engine is built as usual, so a changed compiler is never bypasse
 
 from __future__ import annotations
 
-import gc
 import io
 import pickle
 import sys
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._experta import ConditionalElement, Fact, FeatureCheck
+from .collector import paused
 
 if TYPE_CHECKING:
     from knowledge import KnowledgeBase
@@ -75,13 +75,8 @@ def load_reasoner(kb: KnowledgeBase, data: bytes) -> Reasoner | None:
         return None
     # Tens of thousands of objects, all kept: the collector would scan them again and
     # again while they are made (it triples the time), and find nothing to free.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with paused():
         return _Unpickler(io.BytesIO(body), kb).load()
-    finally:
-        if collecting:
-            gc.enable()
 
 
 class _Pickler(pickle.Pickler):

@@ -7,6 +7,7 @@ compared with experta's own code on the examples and on generated runners.
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -147,3 +148,44 @@ def test_a_reset_after_any_run_leaves_the_memories_of_a_new_engine(
         assert _held(reasoner._engine) != _held(fresh)  # the run filled memories
         reasoner._engine.reset()
         assert _held(reasoner._engine) == _held(fresh)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_run_pauses_the_collector_and_leaves_it_as_it_was(
+    kb: KnowledgeBase, enabled: bool
+) -> None:
+    path = example_path("red-flag-calf-tear")
+    profile = load_profile_text(path.read_bytes(), kb, path.name)
+    reasoner = Reasoner(kb)
+    collections: list[int] = []
+    running = [False]
+    engine_run = reasoner._engine.run
+
+    def run() -> None:  # the engine's firing of rules, where a run makes most objects
+        running[0] = True
+        try:
+            engine_run()
+        finally:
+            running[0] = False
+
+    reasoner._engine.run = run  # type: ignore[method-assign]
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and running[0]:
+            collections.append(info["generation"])
+
+    threshold = gc.get_threshold()
+    was = gc.isenabled()
+    gc.callbacks.append(count)
+    try:
+        gc.set_threshold(1)  # a collection at every allocation, were the collector on
+        (gc.enable if enabled else gc.disable)()
+        reasoner.run(profile)
+        after = gc.isenabled()
+    finally:
+        gc.callbacks.remove(count)
+        gc.set_threshold(*threshold)
+        (gc.enable if was else gc.disable)()
+    assert after is enabled
+    assert collections == []
+    assert reasoner.run(profile).trace  # and the rules did fire

@@ -1,0 +1,31 @@
+"""The garbage collector paused while the engine makes objects it keeps.
+
+An engine run makes tens of thousands of objects (facts, tokens, activations, trace
+records) that live until the next run's reset, and almost none is part of a reference
+cycle: the collector, run every 700 allocations by default, scans them again and again
+and frees nothing. In a process that holds much else (a property test, a benchmark), a
+third of a run at ten times the bundled knowledge base went to those collections. The
+same holds while an engine is read from an image. The collector is paused for such a
+step only, and restored as it was; what a step leaves for it is collected afterwards.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Run the block with the garbage collector off; it is then as it was before."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+__all__ = ["paused"]
