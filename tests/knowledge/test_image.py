@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from cramp.authoring.runners import profiles
 from cramp.cli import cli
 from expert import diagnose
-from knowledge import load_knowledge_base, parse_profile
+from knowledge import load_knowledge_base, load_profile_text, parse_profile
 from knowledge.digest import default_directory
 from knowledge.image import (
     MAGIC,
@@ -34,16 +34,13 @@ from knowledge.trust import TrustError, check_directory
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
-KEEP = ("rule_specs", "rulebook")
 
 
 def _prepare(kb):
-    """What ``cramp`` keeps in an image: the rules, their index and the built engine."""
-    from expert.persist import keep_engine
-    from expert.relevance import Rulebook
+    """What ``cramp`` keeps in an image: the rules' index and the built engine."""
+    from cramp.cli.support import prepare_image
 
-    Rulebook.for_kb(kb)
-    return (*KEEP, keep_engine(kb))
+    return prepare_image(kb)
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +88,14 @@ def test_the_image_holds_the_built_engine_and_diagnoses_use_it(from_image):
     assert reasoner.kb is from_image
     assert reasoner._engine.knowledge_base is from_image
     assert from_image._cache["engine_class"] is type(reasoner._engine)
+
+
+def test_diagnoses_from_an_image_need_no_rule_specifications(from_image):
+    # The kept engine and rulebook are all a diagnosis needs of the rules: making the
+    # specifications again would cost more than reading them did.
+    for example in EXAMPLES:
+        diagnose(from_image, load_profile_text(example.read_bytes(), from_image, example.name))
+    assert "rule_specs" not in from_image._cache
 
 
 def test_a_command_from_an_image_imports_neither_pydantic_nor_the_loader(tmp_path):
