@@ -23,6 +23,7 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from ._experta import ChildNode, FeatureCheck, FeatureTesterNode, L, P, TypeCheck
+from .rete_nodes import FeatureTester
 
 #: Field values that hash consistently with ``==``, so a table lookup finds exactly the
 #: constants a test would accept (1 == 1.0 == True share one entry, as they compare equal).
@@ -68,15 +69,18 @@ def index_alpha_network(root: Any, nodes: Iterable[Any]) -> int:
     ``nodes`` are the network's nodes (each visited once). Only alpha nodes (the root and
     one-input test nodes) are rewritten: their tokens hold a single fact.
     """
-    installed = 0
+    installed: list[_Dispatch] = []
     for node in nodes:
         if node is not root and not isinstance(node, FeatureTesterNode):
             continue
         dispatch = _Dispatch.build(node.children)
         if dispatch is not None:
             node.children[:] = [ChildNode(dispatch, dispatch.activate)]
-            installed += 1
-    return installed
+            installed.append(dispatch)
+    # Once every table is in place: a member's children are then final.
+    for dispatch in installed:
+        dispatch.link()
+    return len(installed)
 
 
 class _Dispatch:
@@ -92,16 +96,39 @@ class _Dispatch:
         self._callbacks = [child.callback for child in children]
         self._ungrouped = ungrouped
         self._groups = groups
-        # The usual fan-out: one group and nothing outside it. A value's members are
-        # then already in the children's order, each once (see :meth:`activate`).
+        # The usual fan-out: one group and nothing outside it (see :meth:`link`).
         self._single: _Single | None = None
-        if len(groups) == 1 and not ungrouped:
-            extract, table = groups[0]
-            self._single = (
-                extract,
-                {value: tuple(sorted(set(members))) for value, members in table.items()},
-                tuple(sorted(_members(table))),
-            )
+
+    def link(self) -> None:
+        """Prepare the usual fan-out: one group and nothing outside it.
+
+        A value's members are then in the children's order, each once, and each would
+        pass the token: the table found its class, or a value its test accepts, and it
+        binds nothing. A member that is one of the fast test nodes would hand the token
+        on unchanged, so the token goes straight to that member's own children, in
+        their order, without the member testing again what the table has found.
+        Call once every table of the network is in place.
+        """
+        if len(self._groups) != 1 or self._ungrouped:
+            return
+        extract, table = self._groups[0]
+        callbacks = self._callbacks
+
+        def onward(position: int) -> list[Callable[[Any], None]]:
+            child = self.children[position]
+            node = child.node
+            if type(node) is FeatureTester and child.callback == node.activate:
+                return [grandchild.callback for grandchild in node.children]
+            return [callbacks[position]]
+
+        self._single = (
+            extract,
+            {
+                value: tuple(c for p in sorted(set(members)) for c in onward(p))
+                for value, members in table.items()
+            },
+            tuple(callbacks[p] for p in sorted(_members(table))),
+        )
 
     @classmethod
     def build(cls, children: list[Any]) -> _Dispatch | None:
@@ -135,17 +162,16 @@ class _Dispatch:
         (fact,) = token.data
         single = self._single
         if single is not None:
-            extract, positions, everyone = single
+            extract, onward, everyone = single
             value = extract(fact)
             if value is _MISSING:
                 return
-            callbacks = self._callbacks
             if extract is not _class_of and type(value) not in _EXACT:
-                members = everyone  # as below: every member tests it
+                passes = everyone  # as below: every member tests it
             else:
-                members = positions.get(value, ())
-            for position in members:
-                callbacks[position](token)
+                passes = onward.get(value, ())
+            for callback in passes:
+                callback(token)
             return
         chosen = list(self._ungrouped)
         for extract, table in self._groups:
@@ -167,8 +193,13 @@ class _Dispatch:
 
 _MISSING = object()
 
-#: One group's reader, its table of members by value, and all its members.
-_Single = tuple[Callable[[Any], Any], dict[Hashable, tuple[int, ...]], tuple[int, ...]]
+#: One group's reader, what a value is handed to (see :meth:`_Dispatch.link`), and the
+#: inputs of all its members.
+_Single = tuple[
+    Callable[[Any], Any],
+    dict[Hashable, tuple[Callable[[Any], None], ...]],
+    tuple[Callable[[Any], None], ...],
+]
 
 
 def _members(table: dict[Hashable, list[int]]) -> set[int]:

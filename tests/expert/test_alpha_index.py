@@ -12,6 +12,7 @@ from expert._experta import ChildNode, Fact, FeatureCheck, FeatureTesterNode, L,
 from expert.alpha_index import MIN_GROUP, OneOf, _Dispatch, index_alpha_network
 from expert.compile import QuietReteMatcher, compile_engine
 from expert.engine import Reasoner
+from expert.rete_nodes import FeatureTester
 from knowledge import KnowledgeBase, load_knowledge_base, load_profile_text
 from knowledge.bundled import example_names, example_path
 
@@ -92,6 +93,7 @@ def _reaches_what_every_child_would(checks_: list[Any], facts_: list[Fact]) -> _
     dispatch = _Dispatch.build(children)
     assume(dispatch is not None)  # nodes without a table are experta's, unchanged
     assert dispatch is not None
+    dispatch.link()
     for fact in facts_:
         token = _token(fact)
         passed.clear()
@@ -117,6 +119,31 @@ def test_dispatch_over_one_table_reaches_exactly_the_children_whose_test_passes(
 ) -> None:
     # The usual fan-out (every child a question's test, or a class's) takes a shorter way.
     assert _reaches_what_every_child_would(checks_, facts_)._single is not None
+
+
+@settings(max_examples=200)
+@given(one_group(), st.lists(st.integers(0, 2), min_size=MIN_GROUP, max_size=14), st.data())
+def test_a_table_hands_tokens_on_past_fast_test_nodes_as_they_would(checks_, fan_out, data) -> None:
+    # Where the members are the fast test nodes, a table hands a token straight to
+    # their children: the same tokens, to the same children, in the same order.
+    got: list[tuple[int, int, Any]] = []
+    nodes = [FeatureTester(check) for check in checks_]
+    for i, node in enumerate(nodes):
+        for j in range(fan_out[i % len(fan_out)]):
+            node.children.append(ChildNode(object(), lambda t, k=(i, j): got.append((*k, t))))
+    children = [ChildNode(n, n.activate) for n in nodes]
+    dispatch = _Dispatch.build(children)
+    assert dispatch is not None
+    dispatch.link()
+    for fact in data.draw(st.lists(facts(), max_size=6)):
+        token = _token(fact)
+        got.clear()
+        for child in children:  # experta's own loop: every child tests the fact
+            child.callback(token)
+        expected = list(got)
+        got.clear()
+        dispatch.activate(token)
+        assert got == expected
 
 
 def test_a_value_no_table_can_look_up_is_tested_by_every_member() -> None:
