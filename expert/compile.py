@@ -336,6 +336,9 @@ class CrampEngine(KnowledgeEngine):
             fact = built_fact(conclusion.fact_class, conclusion.frozen)
             index = facts.last_index
             dict.__setitem__(fact, "__factid__", index)
+            # experta's hash of a fact, that of a frozenset of its items, made here from
+            # the fields' items frozen once (experta makes it when the network meets it).
+            fact._hash = hash(conclusion.items | {("__factid__", index)})
             facts[index] = fact
             facts.last_index = index + 1
             facts.added.append(fact)
@@ -397,6 +400,11 @@ class _Conclusion:
             return FactList._get_fact_id(built_fact(self.fact_class, self.frozen))
         except TypeError:
             return None
+
+    @cached_property
+    def items(self) -> frozenset[tuple[str, Any]]:
+        """The fact's fields as the items experta hashes a fact by (its id aside)."""
+        return frozenset(self.frozen.items())
 
     def declare(self, engine: CrampEngine) -> None:
         """Declare the fact in ``engine``."""

@@ -189,3 +189,16 @@ def test_a_run_pauses_the_collector_and_leaves_it_as_it_was(
     assert after is enabled
     assert collections == []
     assert reasoner.run(profile).trace  # and the rules did fire
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_derived_fact_hashes_as_experta_hashes_it(kb: KnowledgeBase, data: Any) -> None:
+    # Its hash is made when it is declared, from its fields frozen once: experta's own
+    # (a frozenset of the fact's items), which an equal fact made by experta shares.
+    reasoner = Reasoner(kb)
+    reasoner.run(data.draw(profiles(kb)))
+    derived = [f for f in reasoner._engine.facts.values() if "_hash" in f.__dict__]
+    assert derived
+    for fact in derived:
+        assert fact._hash == hash(frozenset(fact.items()))
