@@ -106,28 +106,24 @@ class _Dispatch:
         pass the token: the table found its class, or a value its test accepts, and it
         binds nothing. A member that is one of the fast test nodes would hand the token
         on unchanged, so the token goes straight to that member's own children, in
-        their order, without the member testing again what the table has found.
+        their order, without the member testing again what the table has found (its
+        list of children is shared, not copied: an image keeps no more than before).
         Call once every table of the network is in place.
         """
         if len(self._groups) != 1 or self._ungrouped:
             return
         extract, table = self._groups[0]
-        callbacks = self._callbacks
-
-        def onward(position: int) -> list[Callable[[Any], None]]:
-            child = self.children[position]
-            node = child.node
-            if type(node) is FeatureTester and child.callback == node.activate:
-                return [grandchild.callback for grandchild in node.children]
-            return [callbacks[position]]
-
+        onward: list[list[Any] | None] = [
+            child.node.children
+            if type(child.node) is FeatureTester and child.callback == child.node.activate
+            else None
+            for child in self.children
+        ]
         self._single = (
             extract,
-            {
-                value: tuple(c for p in sorted(set(members)) for c in onward(p))
-                for value, members in table.items()
-            },
-            tuple(callbacks[p] for p in sorted(_members(table))),
+            {value: tuple(sorted(set(members))) for value, members in table.items()},
+            tuple(sorted(_members(table))),
+            onward,
         )
 
     @classmethod
@@ -162,16 +158,22 @@ class _Dispatch:
         (fact,) = token.data
         single = self._single
         if single is not None:
-            extract, onward, everyone = single
+            extract, positions, everyone, onward = single
             value = extract(fact)
             if value is _MISSING:
                 return
+            callbacks = self._callbacks
             if extract is not _class_of and type(value) not in _EXACT:
-                passes = everyone  # as below: every member tests it
-            else:
-                passes = onward.get(value, ())
-            for callback in passes:
-                callback(token)
+                for position in everyone:  # as below: every member tests it
+                    callbacks[position](token)
+                return
+            for position in positions.get(value, ()):
+                grandchildren = onward[position]
+                if grandchildren is None:
+                    callbacks[position](token)
+                else:
+                    for grandchild in grandchildren:
+                        grandchild.callback(token)
             return
         chosen = list(self._ungrouped)
         for extract, table in self._groups:
@@ -193,12 +195,13 @@ class _Dispatch:
 
 _MISSING = object()
 
-#: One group's reader, what a value is handed to (see :meth:`_Dispatch.link`), and the
-#: inputs of all its members.
+#: One group's reader, its members by value, all its members, and for each child the
+#: children a token goes straight to, if any (see :meth:`_Dispatch.link`).
 _Single = tuple[
     Callable[[Any], Any],
-    dict[Hashable, tuple[Callable[[Any], None], ...]],
-    tuple[Callable[[Any], None], ...],
+    dict[Hashable, tuple[int, ...]],
+    tuple[int, ...],
+    list[list[Any] | None],
 ]
 
 
