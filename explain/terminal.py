@@ -86,6 +86,12 @@ def wrap(text: str, columns: int) -> str:
         assert match is not None  # the pattern matches the empty string
         lead = match.group(1) + match.group(2)
         hang = " " * min(len(lead), columns // 2)
+        text = line[len(lead) :]
+        fast = _words_wrapped(text, columns - len(lead), columns - len(hang))
+        if fast is not None:
+            out.append(lead + fast[0])
+            out.extend(hang + rest for rest in fast[1:])
+            continue
         wrapper = textwrap.TextWrapper(
             width=columns,
             initial_indent=lead,
@@ -93,8 +99,51 @@ def wrap(text: str, columns: int) -> str:
             break_long_words=False,
             break_on_hyphens=False,
         )
-        out.extend(wrapper.wrap(line[len(lead) :]) or [line[:columns]])
+        out.extend(wrapper.wrap(text) or [line[:columns]])
     return "\n".join(out)
+
+
+#: Whitespace :mod:`textwrap` turns into spaces (and then splits words at).
+_TEXTWRAP_SPACES = re.compile(r"[\t\n\x0b\x0c\r]")
+
+
+def _words_wrapped(text: str, first: int, later: int) -> list[str] | None:
+    """``text`` broken into lines as :mod:`textwrap` breaks it (at spaces, no word
+    broken, the spaces at a break dropped), for the usual text: ASCII words separated
+    by spaces, neither leading nor trailing; None for any other (a report has hundreds
+    of lines to wrap, and a ``TextWrapper`` per line is slow).
+
+    ``first`` and ``later`` are the widths of the first line and of the others.
+    """
+    if (
+        not text
+        or text[0] == " "
+        or text[-1] == " "
+        or first < 1
+        or later < 1
+        or not text.isascii()
+        or _TEXTWRAP_SPACES.search(text)
+    ):
+        return None
+    lines: list[str] = []
+    start, end, width = 0, len(text), first
+    while end - start > width:
+        # The line ends with the last word that ends within the width, else with the
+        # first word; the spaces after it are dropped, here and at the next start.
+        cut = text.rfind(" ", start, start + width + 1)
+        if cut < 0:
+            cut = text.find(" ", start + width)
+            if cut < 0:
+                break
+        after = cut
+        while text[cut - 1] == " ":
+            cut -= 1
+        lines.append(text[start:cut])
+        start, width = after + 1, later
+        while text[start] == " ":
+            start += 1
+    lines.append(text[start:])
+    return lines
 
 
 def tier_style(text: str, tier: str) -> str:

@@ -14,6 +14,8 @@ import pytest
 from click.testing import CliRunner
 from console_script import installed_cramp
 from consultation_support import plan
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cramp.cli import cli
 from explain.terminal import wrap
@@ -40,6 +42,71 @@ def test_wrapping_keeps_every_word_whole_and_indents_list_items() -> None:
         assert all(len(line) <= columns for line in lines)
         assert out.split() == text.split()
         assert all(line.startswith("    ") for line in lines[1:])
+
+
+def _wrapped_by_textwrap(text: str, columns: int) -> str:
+    """What :func:`explain.terminal.wrap` gave when every line went through a
+    ``textwrap.TextWrapper`` (its definition, as the fast way is checked against it)."""
+    import textwrap
+
+    from explain.terminal import _LIST_ITEM
+
+    out: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= columns:
+            out.append(line)
+            continue
+        match = _LIST_ITEM.match(line)
+        assert match is not None
+        lead = match.group(1) + match.group(2)
+        wrapper = textwrap.TextWrapper(
+            width=columns,
+            initial_indent=lead,
+            subsequent_indent=" " * min(len(lead), columns // 2),
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        out.extend(wrapper.wrap(line[len(lead) :]) or [line[:columns]])
+    return "\n".join(out)
+
+
+# Words of every length (some longer than a line), single and double spaces, the
+# whitespace textwrap turns into spaces, list markers, and text that is not ASCII.
+_WORDS = st.lists(
+    st.one_of(
+        st.text(alphabet="abcdefghij", min_size=1, max_size=30),
+        st.sampled_from(["-", "- ", "1. ", "[2] ", "A: ", "é", "\u3000", "\t", "  ", "\r"]),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=400)
+@given(
+    st.lists(st.tuples(st.text(alphabet=" ", max_size=4), _WORDS), max_size=4),
+    st.sampled_from(["", "- ", "  * ", "12. ", "[3] ", "B: "]),
+    st.integers(8, 100),
+    st.sampled_from([" ", "  "]),
+)
+def test_wrapping_gives_what_textwrap_gives(lines, marker, columns, separator) -> None:
+    text = "\n".join(
+        indent + (marker if n == 0 else "") + separator.join(words)
+        for n, (indent, words) in enumerate(lines)
+    )
+    assert wrap(text, columns) == _wrapped_by_textwrap(text, columns)
+
+
+def test_wrapping_a_report_takes_the_fast_way_and_gives_what_textwrap_gives() -> None:
+    from explain.terminal import _words_wrapped
+
+    report = CliRunner().invoke(cli, ["diagnose", str(EXAMPLE)]).output
+    long_lines = [line for line in report.split("\n") if len(line) > 60]
+    assert long_lines
+    # Most lines are words and single spaces (aligned columns, with double spaces, are not).
+    fast = [line for line in long_lines if _words_wrapped(line.lstrip(" -"), 50, 50) is not None]
+    assert len(fast) >= 0.75 * len(long_lines)
+    for columns in (40, 60, 80):
+        assert wrap(report, columns) == _wrapped_by_textwrap(report, columns)
 
 
 def _screens(child: pexpect.spawn, lines: list[str]) -> str:
