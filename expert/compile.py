@@ -57,7 +57,15 @@ from ._experta import (
 from .alpha_index import NoneOf, OneOf, index_alpha_network
 from .facts import FACT_TYPES, Answer, FactRecord, Finding, Given, Recommendation
 from .network_build import appending_children, build_alpha_part
-from .rete_nodes import Bus, DepthOrder, FeatureTester, Join, Negation, build_beta_part
+from .rete_nodes import (
+    Bus,
+    ConflictSet,
+    DepthOrder,
+    FeatureTester,
+    Join,
+    Negation,
+    build_beta_part,
+)
 from .rules import RuleSpec, rule_specs
 from .trace import Firing
 
@@ -66,9 +74,9 @@ class QuietReteMatcher(ReteMatcher):
     """experta's RETE matcher, collecting activations only from nodes that received some.
 
     After every firing experta asks each conflict-set node (one per rule) for its new
-    activations, although a firing reaches few of them. Here each conflict-set node's
-    input also notes that the node was reached, and only those nodes are asked, in
-    experta's order: the same activations in the same order, at a cost per firing that
+    activations, although a firing reaches few of them. Here each conflict-set node
+    notes that it was reached (the fast ones themselves, experta's through a watched
+    input), and only those nodes are asked, in experta's order: the same activations in the same order, at a cost per firing that
     does not grow with the number of rules. Wide fan-outs in the alpha network get
     dispatch tables (:mod:`expert.alpha_index`), so a declared fact visits only the
     tests it can pass.
@@ -128,6 +136,9 @@ class QuietReteMatcher(ReteMatcher):
     def _watched(self, child: Any) -> Any:
         if not isinstance(child.node, ConflictSetNode):
             return child
+        if type(child.node) is ConflictSet and child.callback == child.node.activate:
+            child.node.reached = self._reached  # it notes itself, without a wrapper's call
+            return child
         return ChildNode(child.node, _Watch(self._reached, child.node, child.callback))
 
     def changes(self, adding: Any = None, deleting: Any = None) -> tuple[list, list]:
@@ -139,7 +150,11 @@ class QuietReteMatcher(ReteMatcher):
         added: list = []
         removed: list = []
         if self._reached:
-            reached = sorted(self._reached, key=self._rank.__getitem__)
+            reached = (
+                sorted(self._reached, key=self._rank.__getitem__)
+                if len(self._reached) > 1
+                else list(self._reached)
+            )
             self._seen.update(reached)
             self._reached.clear()
             for node in reached:

@@ -258,12 +258,18 @@ class ConflictSet(ConflictSetNode):
 
     _rule_hash: int | None = None
 
+    def __init__(self, rule: Any) -> None:
+        super().__init__(rule)
+        #: Where it notes that a token reached it: its matcher's set (see the matcher).
+        self.reached: set[Any] = set()
+
     def __getstate__(self) -> dict[str, Any]:
         """Its state without the rule's hash (see the class)."""
         return {k: v for k, v in self.__dict__.items() if k != "_rule_hash"}
 
     def activate(self, token: Any) -> None:
         """Record the activation or deactivation the token makes (as experta does)."""
+        self.reached.add(self)
         info = _info(token)
         rule_hash = self._rule_hash
         if rule_hash is None:
@@ -304,8 +310,14 @@ class DepthOrder(DepthStrategy):
 
     def get_key(self, activation: Any) -> tuple[int, list[int]]:
         """The activation's place on the agenda (as experta's ``DepthStrategy``)."""
-        facts = sorted((f["__factid__"] for f in activation.facts), reverse=True)
-        return (activation.rule.salience, facts)
+        facts = activation.facts
+        if len(facts) == 1:
+            (fact,) = facts
+            return (activation.rule.salience, [fact["__factid__"]])
+        return (
+            activation.rule.salience,
+            sorted((f["__factid__"] for f in facts), reverse=True),
+        )
 
     def _update_agenda(self, agenda: Any, added: Iterable[Any], removed: Iterable[Any]) -> None:
         """experta's update of the agenda, its searches by key."""
