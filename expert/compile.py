@@ -76,10 +76,10 @@ class QuietReteMatcher(ReteMatcher):
     After every firing experta asks each conflict-set node (one per rule) for its new
     activations, although a firing reaches few of them. Here each conflict-set node
     notes that it was reached (the fast ones themselves, experta's through a watched
-    input), and only those nodes are asked, in experta's order: the same activations in the same order, at a cost per firing that
-    does not grow with the number of rules. Wide fan-outs in the alpha network get
-    dispatch tables (:mod:`expert.alpha_index`), so a declared fact visits only the
-    tests it can pass.
+    input), and only those nodes are asked, in experta's order: the same activations in
+    the same order, at a cost per firing that does not grow with the number of rules.
+    Wide fan-outs in the alpha network get dispatch tables (:mod:`expert.alpha_index`),
+    so a declared fact visits only the tests it can pass.
     """
 
     #: Whether to put dispatch tables in the alpha network (off only to compare).
