@@ -90,10 +90,12 @@ def collector(policy: str) -> Iterator[None]:
     if policy == "default":
         yield
         return
+    from cramp.launch import YOUNG_THRESHOLD
+
     before = gc.get_threshold()
     gc.collect()
     gc.freeze()
-    gc.set_threshold(50_000, *before[1:])
+    gc.set_threshold(YOUNG_THRESHOLD, *before[1:])
     try:
         yield
     finally:

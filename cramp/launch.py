@@ -10,6 +10,10 @@ from __future__ import annotations
 import atexit
 import gc
 
+#: How many allocations the young generation may gather before it is collected, in a
+#: command (Python's default: 700).
+YOUNG_THRESHOLD = 50_000
+
 _collecting_rarely = False
 
 
@@ -27,7 +31,7 @@ def collect_rarely() -> None:
     if _collecting_rarely:
         return
     _collecting_rarely = True
-    gc.set_threshold(50_000, *gc.get_threshold()[1:])
+    gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     atexit.register(gc.freeze)
 
 

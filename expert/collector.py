@@ -17,13 +17,20 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def paused() -> Iterator[None]:
-    """Run the block with the garbage collector off; it is then as it was before."""
+def paused(*, keep: bool = False) -> Iterator[None]:
+    """Run the block with the garbage collector off; it is then as it was before.
+
+    With ``keep``, everything the process holds is frozen out of collection before the
+    collector is back on (for what lives until the process exits): on again first, its
+    next allocation would start a collection over everything the block made.
+    """
     collecting = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if keep:
+            gc.freeze()
         if collecting:
             gc.enable()
 

@@ -157,19 +157,14 @@ def load_engine(ctx: click.Context) -> KnowledgeBase:
     reason: read from the image when it holds one, and frozen out of garbage collection
     as the knowledge base is (tens of thousands of objects for ten times the bundled
     knowledge base, which the collector would otherwise scan again during the run)."""
+    from expert.collector import paused
     from expert.engine import Reasoner
 
     kb = load_kb(ctx)
-    # Frozen before the collector is on again: its first allocation would otherwise
-    # start a collection over everything the engine is made of (30 ms at ×10).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    # Frozen before the collector is on again, which would otherwise start a collection
+    # over everything the engine is made of (30 ms at ×10).
+    with paused(keep=True):
         Reasoner.for_kb(kb)
-    finally:
-        gc.freeze()
-        if collecting:
-            gc.enable()
     return kb
 
 

@@ -45,29 +45,12 @@ def test_wrapping_keeps_every_word_whole_and_indents_list_items() -> None:
 
 
 def _wrapped_by_textwrap(text: str, columns: int) -> str:
-    """What :func:`explain.terminal.wrap` gave when every line went through a
-    ``textwrap.TextWrapper`` (its definition, as the fast way is checked against it)."""
-    import textwrap
+    """What :func:`explain.terminal.wrap` gives with every line through a
+    ``textwrap.TextWrapper``: its own slow way, which the fast way is checked against."""
+    from unittest import mock
 
-    from explain.terminal import _LIST_ITEM
-
-    out: list[str] = []
-    for line in text.split("\n"):
-        if len(line) <= columns:
-            out.append(line)
-            continue
-        match = _LIST_ITEM.match(line)
-        assert match is not None
-        lead = match.group(1) + match.group(2)
-        wrapper = textwrap.TextWrapper(
-            width=columns,
-            initial_indent=lead,
-            subsequent_indent=" " * min(len(lead), columns // 2),
-            break_long_words=False,
-            break_on_hyphens=False,
-        )
-        out.extend(wrapper.wrap(line[len(lead) :]) or [line[:columns]])
-    return "\n".join(out)
+    with mock.patch("explain.terminal._words_wrapped", return_value=None):
+        return wrap(text, columns)
 
 
 # Words of every length (some longer than a line), single and double spaces, the
