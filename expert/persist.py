@@ -22,9 +22,10 @@ import io
 import pickle
 import sys
 from pathlib import Path
+from types import CodeType, FunctionType
 from typing import TYPE_CHECKING, Any
 
-from ._experta import ConditionalElement, Fact, FeatureCheck
+from ._experta import ChildNode, ConditionalElement, Fact, FactCapture, FeatureCheck, TypeCheck
 from .collector import paused
 
 if TYPE_CHECKING:
@@ -85,6 +86,9 @@ class _Pickler(pickle.Pickler):
     def __init__(self, file: io.BytesIO, kb: KnowledgeBase) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.kb = kb
+        #: The first function seen of each kind of field check, which every check of
+        #: that kind is kept with (stored once, read back as one function).
+        self.checks: dict[CodeType, FunctionType] = {}
 
     def persistent_id(self, obj: Any) -> str | None:
         return "kb" if obj is self.kb else None
@@ -96,16 +100,28 @@ class _Pickler(pickle.Pickler):
             # A cached hash is of strings hashed in this process: recomputed in the next.
             state = {k: v for k, v in obj.__dict__.items() if k != "_hash"}
             return (_fact, (type(obj), dict(obj), state))
-        if type(obj) is FeatureCheck:
-            # experta makes the check's function from these (and caches the check).
-            return (FeatureCheck, (obj.what, obj.how))
+        kind = type(obj)
+        if kind is FeatureCheck:
+            check = _shared_check(obj, self.checks)
+            if check is None:  # experta makes the check's function from these
+                return (FeatureCheck, (obj.what, obj.how))
+            return (_tuple_new, (FeatureCheck, (obj.what, obj.how, check, obj.expected)))
+        if kind is ChildNode or kind is FactCapture or kind is TypeCheck:
+            # Named tuples, made by pickle itself rather than through their Python
+            # constructors (thousands of each at ten times the knowledge base).
+            return (_tuple_new, (kind, tuple(obj)))
         if isinstance(obj, ConditionalElement):
-            # Rules, NOT, field constraints: tuples with attributes. A rule's engine
-            # (``ke``, ``_wrapped_self``) is set again whenever the engine reads it.
+            # Rules, NOT, field constraints: tuples with attributes, their attributes
+            # set by pickle itself. A rule's engine (``ke``, ``_wrapped_self``) is set
+            # again whenever the engine reads it.
             state = {k: v for k, v in obj.__dict__.items() if k != "ke"}
             if "_wrapped_self" in state:
                 state["_wrapped_self"] = None
-            return (_tuple, (type(obj), tuple(obj), state))
+            return (_tuple_new, (kind, tuple(obj)), state or None)
+        if isinstance(obj, FunctionType):
+            shared = _SHARED_BY_CODE.get(obj.__code__)
+            if shared is not None and obj.__closure__ is None:
+                return (_check_function, shared)
         return NotImplemented
 
 
@@ -152,11 +168,48 @@ def _fact(cls: type[Fact], items: dict[Any, Any], state: dict[str, Any]) -> Fact
     return fact
 
 
-def _tuple(cls: type, items: tuple[Any, ...], state: dict[str, Any]) -> Any:
-    """A rule, NOT or field constraint with these items and attributes."""
-    obj: Any = tuple.__new__(cls, items)
-    obj.__dict__.update(state)
-    return obj
+_tuple_new = tuple.__new__
+
+#: experta's field-check functions (``equal_literal``, ``match_predicate``...) by code:
+#: each is made anew for every check, but reads nothing beyond its arguments, so every
+#: check of a kind can share one (see :func:`_shared_check`).
+_SHARED_BY_CODE: dict[CodeType, tuple[type, str]] = {}
+_shared_functions: dict[tuple[type, str], FunctionType] = {}
+
+
+def _check_makers() -> dict[type, FunctionType]:
+    """experta's makers of check functions, by field-constraint kind (L, P, W...)."""
+    return dict(FeatureCheck.get_check_function.registry)
+
+
+def _shared_check(check: Any, seen: dict[CodeType, FunctionType]) -> FunctionType | None:
+    """The function to keep ``check`` with: the first of its kind in ``seen``, if it can
+    be shared (it closes over nothing and is what experta's maker for its kind makes)."""
+    function = check.check
+    if not isinstance(function, FunctionType) or function.__closure__ is not None:
+        return None
+    code = function.__code__
+    if code not in seen:
+        kind = type(check.how)
+        maker = _check_makers().get(kind)
+        if maker is None or code not in maker.__code__.co_consts:
+            return None
+        _SHARED_BY_CODE[code] = (kind, code.co_name)
+        seen[code] = function
+    return seen[code]
+
+
+def _check_function(kind: type, name: str) -> FunctionType:
+    """The one function named ``name`` that experta makes for checks of ``kind``, made
+    from the same code (and globals) as experta makes it, once per process."""
+    shared = _shared_functions.get((kind, name))
+    if shared is None:
+        maker = _check_makers()[kind]
+        (code,) = (
+            c for c in maker.__code__.co_consts if isinstance(c, CodeType) and c.co_name == name
+        )
+        shared = _shared_functions[kind, name] = FunctionType(code, maker.__globals__, name)
+    return shared
 
 
 __all__ = ["FORMAT", "KEY", "code_stamp", "dump_reasoner", "keep_engine", "load_reasoner"]

@@ -176,8 +176,27 @@ class Bus(BusNode):
             child.callback(token)
 
 
+class _MadeOnFirstUse:
+    """A node's test function, made from its check the first time a token needs it.
+
+    A node read from an image has no test function (pickle cannot keep one); most of
+    its nodes never test a fact in a given command (a fact is handed past the nodes it
+    is known to pass, see :mod:`expert.alpha_index`), so none is made on reading, and
+    reading needs no Python call per node. Once made, the function sits in the node's
+    own ``__dict__``, which attribute lookup reads before this (non-data) descriptor.
+    """
+
+    def __get__(self, node: Any, owner: type | None = None) -> Any:
+        if node is None:
+            return self
+        test = node.__dict__["_test"] = fast_test(node.matcher)
+        return test
+
+
 class FeatureTester(FeatureTesterNode):
     """experta's one-input test node; a token is copied only when a binding changes it."""
+
+    _test = _MadeOnFirstUse()
 
     def __init__(self, matcher: Any) -> None:
         super().__init__(matcher)
@@ -188,10 +207,6 @@ class FeatureTester(FeatureTesterNode):
     def __getstate__(self) -> dict[str, Any]:
         """Its state without the test function, which is made again from the check."""
         return {k: v for k, v in self.__dict__.items() if k != "_test"}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._test = fast_test(self.matcher)
 
     def activate(self, token: Any) -> None:
         """Test the token's one fact; pass it on, with any binding added, if it passes."""
