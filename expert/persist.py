@@ -71,13 +71,17 @@ def dump_reasoner(reasoner: Reasoner) -> bytes:
 
 def load_reasoner(kb: KnowledgeBase, data: bytes) -> Reasoner | None:
     """The reasoner the bytes hold, for ``kb``; None if they come from other code."""
-    stamp, _, body = data.partition(b"\n")
-    if stamp.decode("ascii", "replace") != code_stamp():
+    end = data.find(b"\n")
+    if end < 0 or data[:end].decode("ascii", "replace") != code_stamp():
         return None
+    # Read in place, past the stamp (a file over the bytes shares them; a slice would
+    # copy megabytes at ten times the knowledge base).
+    body = io.BytesIO(data)
+    body.seek(end + 1)
     # Tens of thousands of objects, all kept: the collector would scan them again and
     # again while they are made (it triples the time), and find nothing to free.
     with paused():
-        return _Unpickler(io.BytesIO(body), kb).load()
+        return _Unpickler(body, kb).load()
 
 
 class _Pickler(pickle.Pickler):

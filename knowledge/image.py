@@ -210,7 +210,7 @@ def dumps(kb: KnowledgeBase, keep: tuple[str, ...] = ()) -> bytes:
     return out.getvalue()
 
 
-def loads(body: bytes) -> KnowledgeBase:
+def loads(body: bytes | memoryview) -> KnowledgeBase:
     """The knowledge base held by an image body."""
     # Every object made here is kept: the collector, run again and again as they are
     # made, would scan them each time and free nothing (a third of the time at ×10).
@@ -236,8 +236,8 @@ def read_image(path: Path, key: str) -> KnowledgeBase:
         data = read_trusted(path)
     except TrustError as exc:
         raise ImageError(str(exc)) from None
-    magic, _, rest = data.partition(b"\n")
-    header_line, _, body = rest.partition(b"\n")
+    # The body is read where it lies: slices of megabytes would copy them twice.
+    magic, header_line, body = _parts(memoryview(data))
     if magic != MAGIC:
         raise ImageError(f"{path}: not a cramp knowledge-base image")
     try:
@@ -259,6 +259,19 @@ def read_image(path: Path, key: str) -> KnowledgeBase:
     except Exception as exc:  # any failure to unpickle means the image is unusable
         raise ImageError(f"{path}: corrupt ({type(exc).__name__})") from None
     return kb
+
+
+def _parts(data: memoryview) -> tuple[bytes, bytes, memoryview]:
+    """An image's magic line, header line and body (as ``bytes.partition`` splits them)."""
+    raw = data.obj
+    assert isinstance(raw, bytes)
+    first = raw.find(b"\n")
+    if first < 0:
+        return raw, b"", data[len(raw) :]
+    second = raw.find(b"\n", first + 1)
+    if second < 0:
+        return raw[:first], raw[first + 1 :], data[len(raw) :]
+    return raw[:first], raw[first + 1 : second], data[second + 1 :]
 
 
 def write_image(path: Path, kb: KnowledgeBase, key: str, keep: tuple[str, ...] = ()) -> int:

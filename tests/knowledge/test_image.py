@@ -24,6 +24,7 @@ from knowledge.image import (
     MAGIC,
     ImageError,
     ImageStore,
+    _parts,
     image_key,
     load_with_image,
     read_image,
@@ -218,6 +219,17 @@ def test_a_corrupt_or_foreign_image_is_rejected_with_a_warning_and_rebuilt(
     read_image(path, image_key(root))
     again = _invoke("--kb", str(root), "diagnose", example, cache=cache)
     assert again.stderr == "" and again.stdout == clean.stdout
+
+
+LINES = st.lists(st.sampled_from([b"\n", b"a", b""]), max_size=6).map(b"".join)
+
+
+@given(st.binary(max_size=40) | LINES)
+def test_an_image_is_split_into_its_lines_as_partition_splits_it(data):
+    # Read in place (a memoryview), the parts are those two partitions would give.
+    magic, _, rest = data.partition(b"\n")
+    header, _, body = rest.partition(b"\n")
+    assert _parts(memoryview(data)) == (magic, header, body)
 
 
 def test_an_image_in_a_directory_others_can_write_is_never_read(tmp_path):
