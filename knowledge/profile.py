@@ -14,6 +14,7 @@ from typing import Any
 
 from .conditions import ConditionError, coerce_value
 from .model import KnowledgeBase
+from .plain_json import read_plain_json
 from .problems import Problem, ProblemsError, did_you_mean, one_of, quoted
 from .values import profile_value, value_text
 from .yaml_io import Document, TooLargeError, decode, parse_yaml
@@ -160,6 +161,12 @@ def load_profile_text(text_or_bytes: str | bytes, kb: KnowledgeBase, path: str) 
     text = decode(text_or_bytes, path) if isinstance(text_or_bytes, bytes) else text_or_bytes
     if not text.strip():
         raise ProblemsError([Problem(path, 1, 1, "file is empty; expected question: answer pairs")])
+    plain = read_plain_json(text, path)
+    if plain is not None:
+        try:
+            return parse_profile(plain.data, kb, plain)
+        except ProblemsError:
+            pass  # reported below, each problem at its line and column
     doc = parse_yaml(text, path)
     return parse_profile(doc.data, kb, doc)
 
