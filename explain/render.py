@@ -61,6 +61,7 @@ def environment(output: str = "text", template_dir: str | None = None) -> jinja2
 
     from knowledge.values import answer_text
 
+    from .remembered import remembered
     from .safe_text import finalize, for_markdown, for_terminal, for_terminal_line
 
     shipped = jinja2.PackageLoader("explain", "templates")
@@ -95,6 +96,7 @@ def environment(output: str = "text", template_dir: str | None = None) -> jinja2
     env.filters["withholding"] = withholding
     env.filters["withheld_sets"] = withheld_sets
     env.filters["hedge"] = hedge
+    env.globals["remembered"] = remembered
     return env
 
 

@@ -113,12 +113,10 @@ def finalize(value: object) -> object:
     Markup (generated SVG, already escaped) is left as it is; filters such as ``md``
     and ``terminal_line`` do more for the places that need it.
     """
-    # Exactly str: Markup (a str subclass) is already safe.
+    # Exactly str: Markup (a str subclass, telling so by its ``__html__``) is already
+    # safe; every macro a template calls returns one.
     if type(value) is str:
         return for_terminal(value)
-    if isinstance(value, str):
-        from markupsafe import Markup
-
-        if not isinstance(value, Markup):
-            return for_terminal(value)
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return for_terminal(value)
     return value

@@ -1,0 +1,50 @@
+"""A template macro's output for a claim, made once per process instead of once per report.
+
+A report cites dozens of claims, and a claim's view (:class:`~explain.context.ClaimView`)
+is made once per knowledge base and shared by every report of it
+(:func:`~explain.build.claim_view`): frozen, its markup is a function of the view and of
+the macro drawing it. A batch over a club drew the same citations again for every
+runner (a sixth of an HTML report's time). Templates call a claim's macro through
+``remembered(macro, claim, ...)``, which draws it the first time and then gives back
+what it drew.
+
+Only claim views are remembered by identity, and the other arguments must be plain
+values (text, numbers, booleans, None); anything else is drawn every time. The macro is
+part of the key, so each template environment (HTML, Markdown, a user's own templates)
+keeps its own drawings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .context import ClaimView
+
+#: Drawings kept at most; past this the memory starts again (a knowledge base ten times
+#: the bundled one has some 5,000 claims, drawn at most a few ways each).
+MAX_KEPT = 50_000
+
+_PLAIN = (str, int, float, bool, type(None))
+
+#: (macro id, claim id, plain arguments) -> (macro, claim, markup): the macro and claim
+#: are held so that their ids stay theirs while the entry lives.
+_kept: dict[tuple[Any, ...], tuple[Any, ClaimView, Any]] = {}
+
+
+def remembered(macro: Any, claim: Any, *args: Any) -> Any:
+    """``macro(claim, *args)``, drawn once per process for the same macro, claim view and
+    plain arguments; drawn each time for anything else."""
+    if type(claim) is not ClaimView or not all(type(a) in _PLAIN for a in args):
+        return macro(claim, *args)
+    key = (id(macro), id(claim), *((type(a), a) for a in args))
+    kept = _kept.get(key)
+    if kept is not None and kept[0] is macro and kept[1] is claim:
+        return kept[2]
+    markup = macro(claim, *args)
+    if len(_kept) >= MAX_KEPT:
+        _kept.clear()
+    _kept[key] = (macro, claim, markup)
+    return markup
+
+
+__all__ = ["MAX_KEPT", "remembered"]
