@@ -12,6 +12,7 @@ function of the graph: same graph, byte-identical SVG.
 from __future__ import annotations
 
 import textwrap
+from functools import lru_cache
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -88,7 +89,7 @@ def render_svg(
         y2 += sizes[target] // 2
         x1 += NODE_W
         bend = (x2 - x1) // 2
-        role = escape(str(graph.edges[source, target].get("role", "")))
+        role = _escaped(str(graph.edges[source, target].get("role", "")))
         out.append(
             f'<path class="edge {role.replace(" ", "-")}" d="M{x1},{y1} C{x1 + bend},{y1} '
             f'{x2 - bend},{y2} {x2},{y2}"/>'
@@ -106,14 +107,30 @@ def render_svg(
 def _lines(graph: nx.DiGraph, node: str, wrap: bool) -> tuple[list[str], list[str]]:
     """The label's lines and the second line's lines of one node's box."""
     data = graph.nodes[node]
-    label = " ".join(str(data.get("label", node)).split())
-    sublabel = " ".join(str(data.get("sublabel", data.get("kind", ""))).split())
-    if not wrap:
-        return [_fit(label)], [_fit(sublabel, LINE_CHARS + 8)]
-    return (
-        textwrap.wrap(label, WRAP_CHARS, break_on_hyphens=False) or [""],
-        textwrap.wrap(sublabel, WRAP_CHARS + 6, break_on_hyphens=False),
+    label, sublabel = _wrapped(
+        str(data.get("label", node)), str(data.get("sublabel", data.get("kind", ""))), wrap
     )
+    return list(label), list(sublabel)
+
+
+@lru_cache(maxsize=8192)
+def _wrapped(label: str, sublabel: str, wrap: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The lines of a box's label and second line (the same words recur in every report
+    of a batch: answers, claims and conclusions are drawn again and again)."""
+    label = " ".join(label.split())
+    sublabel = " ".join(sublabel.split())
+    if not wrap:
+        return (_fit(label),), (_fit(sublabel, LINE_CHARS + 8),)
+    return (
+        tuple(textwrap.wrap(label, WRAP_CHARS, break_on_hyphens=False) or [""]),
+        tuple(textwrap.wrap(sublabel, WRAP_CHARS + 6, break_on_hyphens=False)),
+    )
+
+
+@lru_cache(maxsize=8192)
+def _escaped(text: str) -> str:
+    """``html.escape`` of a text that recurs from report to report (labels, tooltips)."""
+    return escape(text)
 
 
 def _box_height(l1: list[str], l2: list[str]) -> int:
@@ -134,30 +151,30 @@ def _node(
     label = " ".join(str(data.get("label", node)).split())
     detail = str(data.get("detail", ""))
     tooltip = f"{label}\n{detail}" if detail else label
-    kind = escape(str(data.get("kind", "")))
+    kind = _escaped(str(data.get("kind", "")))
     l1, l2 = lines
     if len(l1) == 1 and len(l2) <= 1:
-        texts = [f'<text class="l1" x="{x + 7}" y="{y + 15}">{escape(l1[0])}</text>']
+        texts = [f'<text class="l1" x="{x + 7}" y="{y + 15}">{_escaped(l1[0])}</text>']
         if l2:
-            texts.append(f'<text class="l2" x="{x + 7}" y="{y + 30}">{escape(l2[0])}</text>')
+            texts.append(f'<text class="l2" x="{x + 7}" y="{y + 30}">{_escaped(l2[0])}</text>')
     else:
         texts = []
         base = y + PAD + 11
         for i, line in enumerate(l1):
             texts.append(
-                f'<text class="l1" x="{x + 7}" y="{base + i * L1_H}">{escape(line)}</text>'
+                f'<text class="l1" x="{x + 7}" y="{base + i * L1_H}">{_escaped(line)}</text>'
             )
         base += L1_H * len(l1) + 1
         for i, line in enumerate(l2):
             texts.append(
-                f'<text class="l2" x="{x + 7}" y="{base + i * L2_H}">{escape(line)}</text>'
+                f'<text class="l2" x="{x + 7}" y="{base + i * L2_H}">{_escaped(line)}</text>'
             )
     body = (
-        f'<g class="node {kind}"><title>{escape(tooltip)}</title>'
+        f'<g class="node {kind}"><title>{_escaped(tooltip)}</title>'
         f'<rect x="{x}" y="{y}" width="{NODE_W}" height="{h}"/>' + "".join(texts) + "</g>"
     )
     href = data.get("href")
-    return f'<a href="{escape(str(href))}">{body}</a>' if href else body
+    return f'<a href="{_escaped(str(href))}">{body}</a>' if href else body
 
 
 def _fit(text: str, limit: int = LINE_CHARS) -> str:
