@@ -431,6 +431,7 @@ def run_batch(
     :func:`~cramp.workers.stop_on_signals`) the workers are stopped at once and the
     run returns what finished; a source that turns out too large ends it the same way.
     """
+    from cramp.files import sync_directory
     from cramp.workers import Stop, WorkerPool
     from explain.report import check_format
 
@@ -463,6 +464,10 @@ def run_batch(
 
         pool = WorkerPool(jobs, _work, _start_worker, (kb_dir, fmt, force, True))
         pool.run(tasks, done, died, stop)
+    if any(r.ok for r in results.values()):
+        # Each report was written whole (its file synced before taking its name); one
+        # sync of the directory now keeps every new name, as one per report did.
+        sync_directory(out_dir)
     run.results = [results[i] for i in sorted(results)]
     run.signal = stop.signal
     return run
@@ -599,7 +604,10 @@ def _report(kb: KnowledgeBase, item: BatchInput, profile: Any, target: Path) -> 
     # One run gives both the summary row and the report.
     run = Reasoner.for_kb(kb).run(profile)
     diagnosis = diagnose_run(kb, run)
-    write_context(context_for_run(kb, run, diagnosis), target, fmt, force=force)
+    # The directory is synced once, after the last report (see run_batch).
+    write_context(
+        context_for_run(kb, run, diagnosis), target, fmt, force=force, sync_directory=False
+    )
     top = next((c.id for c in diagnosis.causes if c.status != "contradicted"), None)
     return BatchResult(
         item.label,

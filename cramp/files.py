@@ -42,7 +42,14 @@ def not_regular(path: Path | str) -> str | None:
     return None if stat.S_ISREG(mode) else mode_kind(mode)
 
 
-def write_atomically(path: Path, data: bytes, *, replace: bool = False, mode: int = 0o666) -> None:
+def write_atomically(
+    path: Path,
+    data: bytes,
+    *,
+    replace: bool = False,
+    mode: int = 0o666,
+    sync_directory: bool = True,
+) -> None:
     """Put ``data`` at ``path`` whole or not at all.
 
     Without ``replace`` an existing file is never touched: FileExistsError, even if the
@@ -50,6 +57,11 @@ def write_atomically(path: Path, data: bytes, *, replace: bool = False, mode: in
     name is taken). With ``replace``, only a regular file is replaced:
     :class:`NotRegularFileError` for anything else there (checked before anything is
     written). ``mode`` is filtered by the umask (0o600 keeps a file private).
+
+    The directory is fsynced too, so the new name survives a crash; a caller writing
+    many files into one directory may leave that out (``sync_directory=False``) and
+    call :func:`sync_directory` once after the last: until then a crash may lose a new
+    name, never leave half a file under one.
     """
     kind = not_regular(path) if replace else None
     if kind == "a directory":
@@ -72,7 +84,8 @@ def write_atomically(path: Path, data: bytes, *, replace: bool = False, mode: in
             _link_into_place(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_directory(directory)
+    if sync_directory:
+        _fsync_directory(directory)
 
 
 def _link_into_place(tmp: Path, path: Path) -> None:
@@ -87,6 +100,11 @@ def _link_into_place(tmp: Path, path: Path) -> None:
         os.replace(tmp, path)
 
 
+def sync_directory(directory: Path) -> None:
+    """Make the names written into ``directory`` durable (see :func:`write_atomically`)."""
+    _fsync_directory(directory)
+
+
 def _fsync_directory(directory: Path) -> None:
     # Makes the rename itself durable; some file systems and platforms cannot open or
     # fsync a directory, and the data is already safe in the file by then.
@@ -98,4 +116,4 @@ def _fsync_directory(directory: Path) -> None:
             os.close(fd)
 
 
-__all__ = ["NotRegularFileError", "not_regular", "write_atomically"]
+__all__ = ["NotRegularFileError", "not_regular", "sync_directory", "write_atomically"]

@@ -55,9 +55,11 @@ def write_context(
     *,
     force: bool = False,
     template_dir: str | None = None,
+    sync_directory: bool = True,
 ) -> Path:
-    """Write the report of a context already made (see :func:`write_report`)."""
+    """Write the report of a context already made (see :func:`write_report`); a batch
+    syncs its directory once at the end instead (``sync_directory=False``)."""
     path, fmt = report_target(path, fmt, force=force)
     text = render_report(context, fmt, template_dir)
-    write_atomically(path, text.encode("utf-8"), replace=force)
+    write_atomically(path, text.encode("utf-8"), replace=force, sync_directory=sync_directory)
     return path

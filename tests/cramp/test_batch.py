@@ -115,3 +115,31 @@ def test_a_source_without_profiles_is_one_line_and_exit_2(tmp_path, name):
     result = CliRunner().invoke(cli, ["batch", str(source), "-o", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_every_report_is_synced_before_its_name_and_the_directory_once_at_the_end(
+    athletes, tmp_path, monkeypatch
+):
+    import os
+    import stat
+
+    out = tmp_path / "reports"
+    synced: list[tuple[str, list[str]]] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            synced.append(("directory", sorted(p.name for p in out.iterdir())))
+        else:
+            synced.append(("file", []))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    result = CliRunner().invoke(cli, ["batch", str(athletes), "-o", str(out), "--jobs", "1"])
+    assert result.exit_code == 2, result.output  # typo.yaml is invalid
+    reports = ["night-cramps-after-hard-week.html", "red-flag-calf-tear.html"]
+    files = [kind for kind, _ in synced if kind == "file"]
+    directories = [names for kind, names in synced if kind == "directory"]
+    assert len(files) == len(reports) + 1  # each report, then summary.csv
+    # Once after the last report (every name in place), once after the summary.
+    assert directories == [reports, [*reports, "summary.csv"]]
