@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .context import (
     REPORT_FORMAT,
@@ -289,11 +289,12 @@ def graph_view(graph: nx.DiGraph) -> GraphView:
     from .layout import layered_layout
 
     layout = layered_layout(graph)
+    attributes = dict(graph.nodes(data=True))
     nodes = []
     for layer, row, node in (
         (i, j, n) for i, lay in enumerate(layout.layers) for j, n in enumerate(lay)
     ):
-        data = graph.nodes[node]
+        data = attributes[node]
         nodes.append(
             NodeView(
                 id=node,
@@ -307,9 +308,14 @@ def graph_view(graph: nx.DiGraph) -> GraphView:
             )
         )
     edges = tuple(
-        EdgeView(s, t, str(graph.edges[s, t].get("role", ""))) for s, t in sorted(graph.edges)
+        EdgeView(s, t, str(role))
+        for s, t, role in sorted(graph.edges(data="role", default=""), key=_ends)
     )
     return GraphView(tuple(nodes), edges)
+
+
+def _ends(edge: tuple[str, str, Any]) -> tuple[str, str]:
+    return edge[0], edge[1]
 
 
 def _anchor(node: str, data: dict) -> str | None:

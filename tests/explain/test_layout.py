@@ -6,12 +6,25 @@ import networkx as nx
 from hypothesis import given
 from hypothesis import strategies as st
 
-from explain.layout import SWEEPS, Layout, initial_layers, layered_layout
+from explain.layout import SWEEPS, Layout, generations, initial_layers, layered_layout
+
+
+def reference_initial_layers(graph: nx.DiGraph, last: frozenset[str]) -> list[list[str]]:
+    """The first layers as first written, from networkx's topological generations."""
+    generations = [sorted(g) for g in nx.topological_generations(graph)]
+    pinned = sorted(n for n in graph if graph.nodes[n].get("kind") in last)
+    layers = [[n for n in g if n not in pinned] for g in generations]
+    layers = [layer for layer in layers if layer]
+    if pinned:
+        layers.append(pinned)
+    return [
+        sorted(layer, key=lambda n: (str(graph.nodes[n].get("kind", "")), n)) for layer in layers
+    ]
 
 
 def reference_layout(graph: nx.DiGraph) -> Layout:
     """The sweeps as first written: each layer re-reads every other layer's order."""
-    layers = initial_layers(graph, frozenset({"conclusion"}))
+    layers = reference_initial_layers(graph, frozenset({"conclusion"}))
 
     def by_barycentre(layer, others, neighbours):
         where = {}
@@ -42,7 +55,11 @@ def dags(draw: st.DrawFn) -> nx.DiGraph:
     names = [f"n{i:02d}" for i in range(n)]
     graph = nx.DiGraph()
     for name in names:
-        graph.add_node(name, kind=draw(st.sampled_from(["answer", "claim", "conclusion"])))
+        kind = draw(st.sampled_from(["answer", "claim", "conclusion", None, "no kind"]))
+        if kind == "no kind":
+            graph.add_node(name)
+        else:
+            graph.add_node(name, kind=kind)
     pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
     if pairs:
         graph.add_edges_from(draw(st.lists(st.sampled_from(pairs), max_size=3 * n)))
@@ -52,3 +69,25 @@ def dags(draw: st.DrawFn) -> nx.DiGraph:
 @given(dags())
 def test_the_layout_is_the_reference_layout(graph: nx.DiGraph) -> None:
     assert layered_layout(graph) == reference_layout(graph)
+
+
+@given(dags(), st.sampled_from([frozenset({"conclusion"}), frozenset(), frozenset({"a", "claim"})]))
+def test_the_first_layers_are_the_reference_first_layers(graph: nx.DiGraph, last) -> None:
+    assert initial_layers(graph, last) == reference_initial_layers(graph, last)
+
+
+@given(dags())
+def test_generations_are_networkx_s_topological_generations(graph: nx.DiGraph) -> None:
+    assert [sorted(g) for g in generations(graph)] == [
+        sorted(g) for g in nx.topological_generations(graph)
+    ]
+
+
+def test_a_cycle_is_refused_as_networkx_refuses_it() -> None:
+    import pytest
+
+    cycle = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "a"), ("x", "a")])
+    with pytest.raises(nx.NetworkXUnfeasible):
+        generations(cycle)
+    with pytest.raises(nx.NetworkXUnfeasible):
+        layered_layout(cycle)
