@@ -8,6 +8,7 @@ trace and the derivation graph use to name it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ._experta import Fact
@@ -123,9 +124,10 @@ class FactRecord:
                 return value
         return default
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """Stable identity, e.g. ``answer:cramp_timing`` or ``recommendation:rest_few_days``."""
+        """Stable identity, e.g. ``answer:cramp_timing`` or ``recommendation:rest_few_days``
+        (worked out once: explanations read it for every fact, many times over)."""
         parts = [str(self.get(f)) for f in _KEY_FIELDS.get(self.type, ())]
         return ":".join([self.type.lower(), *parts])
 
