@@ -116,7 +116,8 @@ def finalize(value: object) -> object:
     # Exactly str: Markup (a str subclass, telling so by its ``__html__``) is already
     # safe; every macro a template calls returns one.
     if type(value) is str:
-        return for_terminal(value)
+        # Most printed text is clean: one search answers for it, without a call.
+        return value if _UNSAFE.search(value) is None else for_terminal(value)
     if isinstance(value, str) and not hasattr(value, "__html__"):
         return for_terminal(value)
     return value

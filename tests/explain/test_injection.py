@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from markupsafe import Markup
 from reliability_support import (
     RAW_CONTROL,
     REPO,
@@ -23,7 +24,13 @@ from reliability_support import (
 )
 
 from explain.render import environment
-from explain.safe_text import for_markdown, for_terminal, for_terminal_line, json_text
+from explain.safe_text import (
+    finalize,
+    for_markdown,
+    for_terminal,
+    for_terminal_line,
+    json_text,
+)
 from knowledge import KnowledgeBase
 
 # Written with YAML double-quoted escapes: the bytes of the file are plain text, the
@@ -150,6 +157,10 @@ def test_the_terminal_filter_changes_exactly_what_it_strips(text: str) -> None:
     )
     assert for_terminal(text) == expected
     assert type(for_terminal(text)) is str
+    # Every string a template prints goes through finalize: the same, Markup untouched.
+    assert finalize(text) == expected
+    markup = Markup(text)
+    assert finalize(markup) is markup
 
 
 def test_every_string_a_template_prints_is_stripped_of_control_characters() -> None:
