@@ -154,7 +154,7 @@ def precompile() -> None:
 
     targets = [
         sysconfig.get_paths()["purelib"],
-        *(str(REPO / p) for p in ("expert", "knowledge", "explain")),
+        *(str(REPO / p) for p in ("cramp", "expert", "knowledge", "explain")),
     ]
     subprocess.run(
         [sys.executable, "-m", "compileall", "-q", *targets],
