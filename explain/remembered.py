@@ -16,9 +16,10 @@ keeps its own drawings.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .context import ClaimView
+if TYPE_CHECKING:
+    from .context import ClaimView
 
 #: Drawings kept at most; past this the memory starts again (a knowledge base ten times
 #: the bundled one has some 5,000 claims, drawn at most a few ways each).
@@ -34,6 +35,10 @@ _kept: dict[tuple[Any, ...], tuple[Any, ClaimView, Any]] = {}
 def remembered(macro: Any, claim: Any, *args: Any) -> Any:
     """``macro(claim, *args)``, drawn once per process for the same macro, claim view and
     plain arguments; drawn each time for anything else."""
+    # Imported here: every template environment offers this, and the text report (a
+    # cold ``cramp diagnose``) never calls it nor needs the report context's classes.
+    from .context import ClaimView
+
     if type(claim) is not ClaimView or not all(type(a) in _PLAIN for a in args):
         return macro(claim, *args)
     key = (id(macro), id(claim), *((type(a), a) for a in args))
