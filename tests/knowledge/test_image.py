@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from cold_command import diagnose_in_new_process
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -102,26 +101,13 @@ def test_diagnoses_from_an_image_need_no_rule_specifications(from_image):
 def test_a_command_from_an_image_imports_neither_pydantic_nor_the_loader(tmp_path):
     cache = tmp_path / "cache"
     env = {**os.environ, "CRAMP_NO_CACHE": "", "CRAMP_CACHE_DIR": str(cache)}
-    script = (
-        "import sys\n"
-        "from cramp.cli import main\n"
-        "sys.argv = ['cramp', 'diagnose', sys.argv[1]]\n"
-        "try:\n    main()\n"
-        "except SystemExit:\n    pass\n"
-        "heavy = [m for m in ('pydantic', 'knowledge.load', 'knowledge.schema') "
-        "if m in sys.modules]\n"
-        "print('HEAVY', heavy, file=sys.stderr)\n"
-    )
+    heavy = ["pydantic", "knowledge.load", "knowledge.schema"]
     example = str(EXAMPLES[0])
-    first = subprocess.run(
-        [sys.executable, "-c", script, example], env=env, capture_output=True, text=True
-    )
-    assert "HEAVY ['pydantic'" in first.stderr  # no image yet: validated from source
-    second = subprocess.run(
-        [sys.executable, "-c", script, example], env=env, capture_output=True, text=True
-    )
-    assert "HEAVY []" in second.stderr, second.stderr
-    assert second.stdout == first.stdout
+    first, loaded = diagnose_in_new_process(example, heavy, env)
+    assert "pydantic" in loaded  # no image yet: validated from source
+    second, loaded = diagnose_in_new_process(example, heavy, env)
+    assert loaded == []
+    assert second == first
 
 
 def _copy_kb(tmp_path: Path) -> Path:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cold_command import diagnose_in_new_process
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -148,21 +147,10 @@ def test_an_invalid_json_profile_reports_each_problem_at_its_line(data) -> None:
 def test_a_command_on_a_json_profile_does_not_import_the_yaml_reader(tmp_path) -> None:
     profile = tmp_path / "runner.json"
     profile.write_text(json.dumps({"cramp_timing": ["night"]}), encoding="utf-8")
-    script = (
-        "import sys\n"
-        "from cramp.cli import main\n"
-        "sys.argv = ['cramp', 'diagnose', sys.argv[1]]\n"
-        "try:\n    main()\n"
-        "except SystemExit:\n    pass\n"
-        "print('YAML', 'yaml' in sys.modules, file=sys.stderr)\n"
-    )
     env = {**os.environ, "CRAMP_NO_CACHE": "", "CRAMP_CACHE_DIR": str(tmp_path / "cache")}
-    run = [sys.executable, "-c", script]
-    subprocess.run([*run, str(profile)], env=env, check=True, capture_output=True)  # the image
-    done = subprocess.run([*run, str(profile)], env=env, capture_output=True, text=True)
-    assert "YAML False" in done.stderr, done.stderr
-    assert "TRIAGE" in done.stdout
+    diagnose_in_new_process(str(profile), ["yaml"], env)  # writes the image
+    out, loaded = diagnose_in_new_process(str(profile), ["yaml"], env)
+    assert loaded == [] and "TRIAGE" in out
     as_yaml = tmp_path / "runner.yaml"
     as_yaml.write_text("cramp_timing: [night]\n", encoding="utf-8")
-    same = subprocess.run([*run, str(as_yaml)], env=env, capture_output=True, text=True)
-    assert "YAML True" in same.stderr and same.stdout == done.stdout
+    assert diagnose_in_new_process(str(as_yaml), ["yaml"], env) == (out, ["yaml"])
