@@ -91,8 +91,8 @@ class _Pickler(pickle.Pickler):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.kb = kb
         #: The first function seen of each kind of field check, which every check of
-        #: that kind is kept with (stored once, read back as one function).
-        self.checks: dict[CodeType, FunctionType] = {}
+        #: that kind is kept with (stored once, read back as one function), and its kind.
+        self.checks: dict[CodeType, tuple[FunctionType, type]] = {}
 
     def persistent_id(self, obj: Any) -> str | None:
         return "kb" if obj is self.kb else None
@@ -123,9 +123,9 @@ class _Pickler(pickle.Pickler):
                 state["_wrapped_self"] = None
             return (_tuple_new, (kind, tuple(obj)), state or None)
         if isinstance(obj, FunctionType):
-            shared = _SHARED_BY_CODE.get(obj.__code__)
-            if shared is not None and obj.__closure__ is None:
-                return (_check_function, shared)
+            shared = self.checks.get(obj.__code__)
+            if shared is not None and shared[0] is obj:
+                return (_check_function, (shared[1], obj.__code__.co_name))
         return NotImplemented
 
 
@@ -174,33 +174,28 @@ def _fact(cls: type[Fact], items: dict[Any, Any], state: dict[str, Any]) -> Fact
 
 _tuple_new = tuple.__new__
 
-#: experta's field-check functions (``equal_literal``, ``match_predicate``...) by code:
-#: each is made anew for every check, but reads nothing beyond its arguments, so every
-#: check of a kind can share one (see :func:`_shared_check`).
-_SHARED_BY_CODE: dict[CodeType, tuple[type, str]] = {}
+#: experta's field-check functions (``equal_literal``, ``match_predicate``...), one per
+#: kind of check, as read back (see :func:`_shared_check`).
 _shared_functions: dict[tuple[type, str], FunctionType] = {}
 
 
-def _check_makers() -> dict[type, FunctionType]:
-    """experta's makers of check functions, by field-constraint kind (L, P, W...)."""
-    return dict(FeatureCheck.get_check_function.registry)
-
-
-def _shared_check(check: Any, seen: dict[CodeType, FunctionType]) -> FunctionType | None:
+def _shared_check(
+    check: Any, seen: dict[CodeType, tuple[FunctionType, type]]
+) -> FunctionType | None:
     """The function to keep ``check`` with: the first of its kind in ``seen``, if it can
-    be shared (it closes over nothing and is what experta's maker for its kind makes)."""
+    be shared. experta makes one anew for every check, but it reads nothing beyond its
+    arguments (it closes over nothing) and is what experta's maker for its kind makes."""
     function = check.check
     if not isinstance(function, FunctionType) or function.__closure__ is not None:
         return None
     code = function.__code__
     if code not in seen:
         kind = type(check.how)
-        maker = _check_makers().get(kind)
+        maker = FeatureCheck.get_check_function.registry.get(kind)
         if maker is None or code not in maker.__code__.co_consts:
             return None
-        _SHARED_BY_CODE[code] = (kind, code.co_name)
-        seen[code] = function
-    return seen[code]
+        seen[code] = (function, kind)
+    return seen[code][0]
 
 
 def _check_function(kind: type, name: str) -> FunctionType:
@@ -208,7 +203,7 @@ def _check_function(kind: type, name: str) -> FunctionType:
     from the same code (and globals) as experta makes it, once per process."""
     shared = _shared_functions.get((kind, name))
     if shared is None:
-        maker = _check_makers()[kind]
+        maker = FeatureCheck.get_check_function.registry[kind]
         (code,) = (
             c for c in maker.__code__.co_consts if isinstance(c, CodeType) and c.co_name == name
         )

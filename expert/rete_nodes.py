@@ -179,7 +179,8 @@ class Bus(BusNode):
 class _MadeOnFirstUse:
     """A node's test function, made from its check the first time a token needs it.
 
-    A node read from an image has no test function (pickle cannot keep one); most of
+    A node read from an image has no test function (pickle cannot keep one), nor has a
+    node just built; most of
     its nodes never test a fact in a given command (a fact is handed past the nodes it
     is known to pass, see :mod:`expert.alpha_index`), so none is made on reading, and
     reading needs no Python call per node. Once made, the function sits in the node's
@@ -200,7 +201,6 @@ class FeatureTester(FeatureTesterNode):
 
     def __init__(self, matcher: Any) -> None:
         super().__init__(matcher)
-        self._test = fast_test(matcher)
         #: Keys of the tokens it passes on (set by :func:`alpha_keys`).
         self.keys: Keys = None
 

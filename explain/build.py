@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .context import (
     REPORT_FORMAT,
@@ -309,13 +309,10 @@ def graph_view(graph: nx.DiGraph) -> GraphView:
         )
     edges = tuple(
         EdgeView(s, t, str(role))
-        for s, t, role in sorted(graph.edges(data="role", default=""), key=_ends)
+        # A directed graph has one edge per (source, target): sorted as its ends were.
+        for s, t, role in sorted(graph.edges(data="role", default=""))
     )
     return GraphView(tuple(nodes), edges)
-
-
-def _ends(edge: tuple[str, str, Any]) -> tuple[str, str]:
-    return edge[0], edge[1]
 
 
 def _anchor(node: str, data: dict) -> str | None:

@@ -47,6 +47,9 @@ _STYLE = """
 """.strip()
 
 
+#: A box's lines: its label's, then its second line's.
+Lines = tuple[tuple[str, ...], tuple[str, ...]]
+
 #: Line heights of the label and the second line, and the padding inside a box.
 L1_H = 14
 L2_H = 12
@@ -104,17 +107,16 @@ def render_svg(
     return "\n".join(out) + "\n"
 
 
-def _lines(graph: nx.DiGraph, node: str, wrap: bool) -> tuple[list[str], list[str]]:
+def _lines(graph: nx.DiGraph, node: str, wrap: bool) -> Lines:
     """The label's lines and the second line's lines of one node's box."""
     data = graph.nodes[node]
-    label, sublabel = _wrapped(
+    return _wrapped(
         str(data.get("label", node)), str(data.get("sublabel", data.get("kind", ""))), wrap
     )
-    return list(label), list(sublabel)
 
 
 @lru_cache(maxsize=8192)
-def _wrapped(label: str, sublabel: str, wrap: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _wrapped(label: str, sublabel: str, wrap: bool) -> Lines:
     """The lines of a box's label and second line (the same words recur in every report
     of a batch: answers, claims and conclusions are drawn again and again)."""
     label = " ".join(label.split())
@@ -133,7 +135,7 @@ def _escaped(text: str) -> str:
     return escape(text)
 
 
-def _box_height(l1: list[str], l2: list[str]) -> int:
+def _box_height(l1: tuple[str, ...], l2: tuple[str, ...]) -> int:
     if len(l1) == 1 and len(l2) <= 1:
         return NODE_H
     return 2 * PAD + L1_H * len(l1) + L2_H * len(l2) + 2
@@ -145,7 +147,7 @@ def _node(
     x: int,
     y: int,
     h: int,
-    lines: tuple[list[str], list[str]],
+    lines: Lines,
 ) -> str:
     data = graph.nodes[node]
     label = " ".join(str(data.get("label", node)).split())

@@ -237,7 +237,7 @@ def read_image(path: Path, key: str) -> KnowledgeBase:
     except TrustError as exc:
         raise ImageError(str(exc)) from None
     # The body is read where it lies: slices of megabytes would copy them twice.
-    magic, header_line, body = _parts(memoryview(data))
+    magic, header_line, body = _parts(data)
     if magic != MAGIC:
         raise ImageError(f"{path}: not a cramp knowledge-base image")
     try:
@@ -261,17 +261,16 @@ def read_image(path: Path, key: str) -> KnowledgeBase:
     return kb
 
 
-def _parts(data: memoryview) -> tuple[bytes, bytes, memoryview]:
-    """An image's magic line, header line and body (as ``bytes.partition`` splits them)."""
-    raw = data.obj
-    assert isinstance(raw, bytes)
-    first = raw.find(b"\n")
+def _parts(data: bytes) -> tuple[bytes, bytes, memoryview]:
+    """An image's magic line, header line and body (as ``bytes.partition`` splits them),
+    the body a view of ``data``, not a copy."""
+    first = data.find(b"\n")
     if first < 0:
-        return raw, b"", data[len(raw) :]
-    second = raw.find(b"\n", first + 1)
+        return data, b"", memoryview(b"")
+    second = data.find(b"\n", first + 1)
     if second < 0:
-        return raw[:first], raw[first + 1 :], data[len(raw) :]
-    return raw[:first], raw[first + 1 : second], data[second + 1 :]
+        return data[:first], data[first + 1 :], memoryview(b"")
+    return data[:first], data[first + 1 : second], memoryview(data)[second + 1 :]
 
 
 def write_image(path: Path, kb: KnowledgeBase, key: str, keep: tuple[str, ...] = ()) -> int:

@@ -212,10 +212,10 @@ LINES = st.lists(st.sampled_from([b"\n", b"a", b""]), max_size=6).map(b"".join)
 
 @given(st.binary(max_size=40) | LINES)
 def test_an_image_is_split_into_its_lines_as_partition_splits_it(data):
-    # Read in place (a memoryview), the parts are those two partitions would give.
+    # Read in place (the body a memoryview), the parts are those two partitions give.
     magic, _, rest = data.partition(b"\n")
     header, _, body = rest.partition(b"\n")
-    assert _parts(memoryview(data)) == (magic, header, body)
+    assert _parts(data) == (magic, header, body)
 
 
 def test_an_image_in_a_directory_others_can_write_is_never_read(tmp_path):
