@@ -64,14 +64,16 @@ def report_context(kb: KnowledgeBase, profile: Profile) -> ReportContext:
 def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> ReportContext:
     """The report context of a run already made (and its diagnosis)."""
     from .explanation import chains, condensed_graph
-    from .graph import derivation_graph, relevant
+    from .graph import derivation_graph, relevant, release
     from .render import PHASE_TITLES
 
     def cite(refs: Iterable[ClaimRef]) -> tuple[ClaimView, ...]:
         return tuple(claim_view(kb, r) for r in refs)
 
     d = diagnosis
-    full = relevant(derivation_graph(kb, run, d))
+    derived = derivation_graph(kb, run, d)
+    full = relevant(derived)
+    release(derived)
     because = chains(kb, full)
     summary = d.summary
     if summary is None:  # a diagnosis built by hand, without its summary
@@ -167,6 +169,9 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
         for c in d.conflicts
     )
     advised_against = tuple(advice_view(a, "against") for a in d.advised_against)
+    condensed = condensed_graph(kb, full, summary)
+    explanation, graph = graph_view(condensed), graph_view(full)
+    release(condensed, full)  # nothing below reads them: freed as soon as dropped
     cited = [
         *triage.claims,
         *(x for f in findings for x in f.claims),
@@ -194,8 +199,8 @@ def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> Report
         conflicts=conflicts,
         phases=phases,
         advised_against=advised_against,
-        explanation=graph_view(condensed_graph(kb, full, summary)),
-        graph=graph_view(full),
+        explanation=explanation,
+        graph=graph,
         observations=tuple(claim_view(kb, r) for r in d.observations),
         suggested=d.suggested,
         sources=_sources(kb, d, cited),
