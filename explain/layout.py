@@ -10,6 +10,7 @@ step is a pure function of sorted input, so the same graph always gets the same 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import fsum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -114,7 +115,9 @@ def _by_barycentre(
     at = place.__getitem__
     for index, node in enumerate(layer):
         near = neighbours[node]
-        centre = sum(map(at, near)) / len(near) if near else index / size
+        # fsum: the same mean whatever order the graph lists a node's neighbours in (a
+        # float sum can differ in its last bit, and that can swap two nodes).
+        centre = fsum(map(at, near)) / len(near) if near else index / size
         keyed.append((centre, index, node))
     keyed.sort()
     return [node for _, _, node in keyed]

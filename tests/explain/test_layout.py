@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import math
+
 import networkx as nx
 from hypothesis import given
 from hypothesis import strategies as st
 
-from explain.layout import SWEEPS, Layout, generations, initial_layers, layered_layout
+from explain.layout import (
+    SWEEPS,
+    Layout,
+    _by_barycentre,
+    generations,
+    initial_layers,
+    layered_layout,
+)
 
 
 def reference_initial_layers(graph: nx.DiGraph, last: frozenset[str]) -> list[list[str]]:
@@ -36,7 +45,8 @@ def reference_layout(graph: nx.DiGraph) -> Layout:
         keyed = []
         for index, node in enumerate(layer):
             spots = [where[n] for n in neighbours(node) if n in where]
-            centre = sum(spots) / len(spots) if spots else index / size
+            # The exactly rounded sum, as the layout takes it (see the test below).
+            centre = math.fsum(spots) / len(spots) if spots else index / size
             keyed.append((centre, index, node))
         return [node for _, _, node in sorted(keyed)]
 
@@ -91,3 +101,12 @@ def test_a_cycle_is_refused_as_networkx_refuses_it() -> None:
         generations(cycle)
     with pytest.raises(nx.NetworkXUnfeasible):
         layered_layout(cycle)
+
+
+def test_a_barycentre_does_not_depend_on_the_order_neighbours_are_listed_in() -> None:
+    # 0.1 + 0.2 + 0.3 is 0.6000000000000001 and 0.3 + 0.2 + 0.1 is 0.6: summed in the
+    # order listed, "a" (mean 0.2) would go before or after "b" (at 0.2) by that order.
+    place = {"x": 0.1, "y": 0.2, "z": 0.3, "w": 0.2}
+    one = _by_barycentre(["a", "b"], place, {"a": ["x", "y", "z"], "b": ["w"]})
+    other = _by_barycentre(["a", "b"], place, {"a": ["z", "y", "x"], "b": ["w"]})
+    assert one == other
