@@ -64,16 +64,14 @@ def report_context(kb: KnowledgeBase, profile: Profile) -> ReportContext:
 def context_for_run(kb: KnowledgeBase, run: Run, diagnosis: Diagnosis) -> ReportContext:
     """The report context of a run already made (and its diagnosis)."""
     from .explanation import chains, condensed_graph
-    from .graph import derivation_graph, relevant, release
+    from .graph import derivation_graph, keep_relevant, release
     from .render import PHASE_TITLES
 
     def cite(refs: Iterable[ClaimRef]) -> tuple[ClaimView, ...]:
         return tuple(claim_view(kb, r) for r in refs)
 
     d = diagnosis
-    derived = derivation_graph(kb, run, d)
-    full = relevant(derived)
-    release(derived)
+    full = keep_relevant(derivation_graph(kb, run, d))
     because = chains(kb, full)
     summary = d.summary
     if summary is None:  # a diagnosis built by hand, without its summary

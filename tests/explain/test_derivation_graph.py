@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from itertools import pairwise
 
 import networkx as nx
@@ -13,7 +14,17 @@ from cramp.authoring.runners import profiles
 from expert.conclusions import diagnose_run
 from expert.engine import Reasoner
 from explain.dot import to_dot
-from explain.graph import ABSENT, PREMISE, conclusions, derivation_graph, findings, relevant
+from explain.build import graph_view
+from explain.graph import (
+    ABSENT,
+    PREMISE,
+    conclusions,
+    derivation_graph,
+    findings,
+    keep_relevant,
+    relevant,
+    release,
+)
 from explain.kb_graph import knowledge_graph
 from explain.layout import layered_layout
 from explain.mermaid import to_mermaid
@@ -212,6 +223,61 @@ def test_the_relevant_part_leaves_out_answers_no_rule_used():
     shown = relevant(graph)
     assert "answer:sleep_quality" in graph and "answer:sleep_quality" not in shown
     assert set(conclusions(shown)) == set(conclusions(graph))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(profiles(REAL_KB, names=True))
+def test_pruning_in_place_keeps_what_the_copy_keeps_and_draws_the_same(profile):
+    run = Reasoner.for_kb(REAL_KB).run(profile)
+    diagnosis = diagnose_run(REAL_KB, run)
+    copied = relevant(derivation_graph(REAL_KB, run, diagnosis))
+    pruned = keep_relevant(derivation_graph(REAL_KB, run, diagnosis))
+    assert list(pruned.nodes(data=True)) == list(copied.nodes(data=True))
+    assert list(pruned.edges(data=True)) == list(copied.edges(data=True))
+    assert all(set(pruned.pred[n]) == set(copied.pred[n]) for n in copied)
+    assert graph_view(pruned) == graph_view(copied)
+
+
+def test_a_released_graph_is_freed_without_the_collector():
+    graph = _graph(fixture_kb(), fixture_profile(HOSTILE))
+    # Every view a report's code reads, each kept on the graph by networkx.
+    _ = (graph.nodes, graph.edges, graph.in_degree, graph.pred, graph.succ, graph.adj)
+    gc.collect()
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        release(graph)
+        del graph, _
+        assert gc.collect() == 0
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def test_a_graph_not_released_is_a_cycle():
+    # The reason release exists: if networkx stops caching its views on the graph, this
+    # fails and release can go.
+    graph = _graph(fixture_kb(), fixture_profile(HOSTILE))
+    _ = graph.edges  # the view refers back to the graph that keeps it
+    gc.collect()
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        del graph, _
+        assert gc.collect() > 0
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def test_the_layout_does_not_depend_on_the_order_of_predecessors():
+    graph = relevant(_graph(fixture_kb(), fixture_profile(HOSTILE)))
+    reordered = nx.DiGraph()
+    reordered.add_nodes_from(graph.nodes(data=True))
+    # The same edges, each node's predecessors now listed in reverse.
+    reordered.add_edges_from(sorted(graph.edges(data=True), key=lambda e: e[0], reverse=True))
+    assert any(list(graph.pred[n]) != list(reordered.pred[n]) for n in graph)
+    assert layered_layout(reordered) == layered_layout(graph)
 
 
 def test_the_layout_puts_every_conclusion_in_the_last_layer_after_its_parents():
