@@ -332,7 +332,7 @@ def _anchor(node: str, data: dict) -> str | None:
 def _sources(kb: KnowledgeBase, d: Diagnosis, cited: list[ClaimView]) -> tuple[SourceView, ...]:
     quotes: dict[str, dict[str, QuoteView]] = {}
     for c in cited:
-        quotes.setdefault(c.source, {})[c.id] = QuoteView(c.id, c.says, c.quote, c.summary, c.pages)
+        quotes.setdefault(c.source, {})[c.id] = _quote_view(kb, c)
     return tuple(
         SourceView(
             id=s.id,
@@ -347,6 +347,19 @@ def _sources(kb: KnowledgeBase, d: Diagnosis, cited: list[ClaimView]) -> tuple[S
         )
         for s in d.sources
     )
+
+
+def _quote_view(kb: KnowledgeBase, claim: ClaimView) -> QuoteView:
+    """The quote a claim's view carries, made once per view: shared, as the view is, by
+    every report of the knowledge base, so its markup is drawn once (see
+    :mod:`explain.remembered`)."""
+    views = kb._cache.setdefault("quote_views", {})
+    kept = views.get(claim.id)
+    if kept is not None and kept[0] is claim:
+        return kept[1]
+    view = QuoteView(claim.id, claim.says, claim.quote, claim.summary, claim.pages)
+    views[claim.id] = (claim, view)
+    return view
 
 
 def _answers(kb: KnowledgeBase, run: Run) -> tuple[AnswerView, ...]:
