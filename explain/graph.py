@@ -471,4 +471,3 @@ def release(*graphs: nx.DiGraph) -> None:
             for name, member in vars(klass).items():
                 if isinstance(member, functools.cached_property):
                     graph.__dict__.pop(name, None)
-

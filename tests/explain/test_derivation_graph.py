@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from cramp.authoring.runners import profiles
 from expert.conclusions import diagnose_run
 from expert.engine import Reasoner
-from explain.dot import to_dot
 from explain.build import graph_view
+from explain.dot import to_dot
 from explain.graph import (
     ABSENT,
     PREMISE,
@@ -22,8 +22,8 @@ from explain.graph import (
     derivation_graph,
     findings,
     keep_relevant,
-    relevant,
     release,
+    relevant,
 )
 from explain.kb_graph import knowledge_graph
 from explain.layout import layered_layout
