@@ -5,7 +5,8 @@ runs minutes apart differ by more than most changes do. This script runs the sam
 commands from both trees in turn (old, new, old, new...), so a slow spell slows both,
 and reports the median CPU time of each; with ``--instructions`` it also counts the
 instructions each command runs under valgrind's callgrind, which do not depend on the
-machine's speed at all.
+machine's speed at all (for a batch: the instructions of one report, from batches of
+10 and 110 runners run in one process, ``--jobs 1``, the first's subtracted).
 
     uv run python bench/compare.py c2f2cfa                 # cold commands and batch
     uv run python bench/compare.py HEAD~3 --rounds 9 --only cold
@@ -167,6 +168,22 @@ def _instructions(cmd: list[str], tree: Path, work: Path) -> float:
     raise SystemExit(f"callgrind gave no count for {' '.join(cmd)}")
 
 
+def _report_instructions(cmd: list[str], tree: Path, work: Path) -> float:
+    """Millions of instructions of one report of a batch, in one process (``--jobs 1``).
+
+    The difference between batches of 110 and 10 runners, over 100: what starting,
+    loading and the first report cost is left out, as it is from a long batch.
+    """
+    source = Path(cmd[1])
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    counts = []
+    for size in (10, 110):
+        part = work / f"runners-{size}.jsonl"
+        part.write_text("".join(lines[:size]), encoding="utf-8")
+        counts.append(_instructions(["batch", str(part), *cmd[2:], "--jobs", "1"], tree, work))
+    return (counts[1] - counts[0]) / 100
+
+
 def _compare(
     name: str, cmd: list[str], trees: dict[str, Path], work: Path, args: argparse.Namespace
 ) -> str:
@@ -191,6 +208,9 @@ def _compare(
     if args.instructions and not name.startswith("batch"):
         old_ir, new_ir = (_instructions(cmd, trees[k], work) for k in ("old", "new"))
         row += f"; instructions {old_ir:,.1f} → {new_ir:,.1f} M ({new_ir / old_ir - 1:+.1%})"
+    elif args.instructions:
+        old_ir, new_ir = (_report_instructions(cmd, trees[k], work) for k in ("old", "new"))
+        row += f"; a report {old_ir:,.1f} → {new_ir:,.1f} M ({new_ir / old_ir - 1:+.1%})"
     print(row, flush=True)
     return row
 
