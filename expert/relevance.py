@@ -117,7 +117,9 @@ class Rulebook:
         self.gated: dict[str, tuple[str, ...]] = {q: tuple(v) for q, v in gated.items()}
         self.position: dict[str, int] = {q: i for i, q in enumerate(kb.questions)}
         self._affected: dict[str, frozenset[int]] = {}
-        self._can_hold: dict[Condition, bool] = {}
+        # Keyed by identity (see can_hold); each entry holds its condition, so the id
+        # stays that condition's while the entry lives.
+        self._can_hold: dict[int, tuple[Condition, bool]] = {}
         #: Red-flag claims and warning-sign finding clauses: what can reveal a sign.
         self.warning_rules: tuple[int, ...] = tuple(
             i
@@ -183,10 +185,19 @@ class Rulebook:
 
     def can_hold(self, test: Condition) -> bool:
         """Whether some answer to its question satisfies ``test`` (worked out once)."""
-        known = self._can_hold.get(test)
-        if known is None:
-            known = self._can_hold[test] = bool(test.satisfying(self.kb.questions[test.question]))
-        return known
+        # By identity: a condition's hash and equality are a dataclass's, run in Python,
+        # and looking one up by them was a third of evaluating the rules at ×100.
+        known = self._can_hold.get(id(test))
+        if known is None or known[0] is not test:
+            holds = bool(test.satisfying(self.kb.questions[test.question]))
+            known = self._can_hold[id(test)] = (test, holds)
+        return known[1]
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Kept in an image: what is keyed by identity means nothing in another process.
+        state = dict(self.__dict__)
+        state["_can_hold"] = {}
+        return state
 
     @classmethod
     def for_kb(cls, kb: KnowledgeBase) -> Rulebook:
