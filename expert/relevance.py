@@ -194,10 +194,37 @@ class Rulebook:
         return known[1]
 
     def __getstate__(self) -> dict[str, Any]:
-        # Kept in an image: what is keyed by identity means nothing in another process.
+        # Kept in an image: what is keyed by identity means nothing in another process,
+        # and the analysis of no answers is made again when first needed.
         state = dict(self.__dict__)
         state["_can_hold"] = {}
+        state.pop("_blank", None)
+        state.pop("_blank_signs", None)
         return state
+
+    @property
+    def blank(self) -> Analysis:
+        """The analysis of no answers at all, made once: the start of every other."""
+        blank = self.__dict__.get("_blank")
+        if blank is None:
+            blank = self._blank = Analysis(self, {}, frozenset(), incremental=False)
+        return blank
+
+    @property
+    def blank_signs(self) -> dict[int, frozenset[str]]:
+        """What each warning-sign rule leaves unchecked with no answers at all."""
+        signs = self.__dict__.get("_blank_signs")
+        if signs is None:
+            view = self.blank._view
+            signs = self._blank_signs = {i: _signs_left(self, view, i) for i in self.warning_rules}
+        return signs
+
+    def affected_by(self, questions: Iterable[str]) -> frozenset[int]:
+        """Rules answers to ``questions`` can change (see :meth:`affected`)."""
+        found: set[int] = set()
+        for qid in questions:
+            found |= self.affected(qid)
+        return frozenset(found)
 
     @classmethod
     def for_kb(cls, kb: KnowledgeBase) -> Rulebook:
@@ -420,17 +447,52 @@ class _Answers:
 class Analysis:
     """Where every rule and question stands for one set of answers."""
 
-    def __init__(self, book: Rulebook, answers: Mapping[str, Any], unknown: frozenset[str]) -> None:
+    _view: _Answers
+    fired: frozenset[int]
+    live: dict[int, frozenset[str]]
+
+    def __init__(
+        self,
+        book: Rulebook,
+        answers: Mapping[str, Any],
+        unknown: frozenset[str],
+        *,
+        incremental: bool | None = None,
+    ) -> None:
+        """Judge every rule for ``answers`` (and the questions answered ``unknown``).
+
+        A rule no answer here can reach stands as it does with no answers at all
+        (:attr:`Rulebook.blank`): with ``incremental`` only the rules the answered
+        questions reach are judged again, and the rest are read from the blank analysis.
+        By default that is done when it judges fewer rules than a full pass (a few
+        answers to a large knowledge base); the result is the same either way.
+        """
         kb = book.kb
         self.book = book
         self.given = dict(answers)
         self.unknown = unknown
-        self._view = _Answers(book, self.given, unknown)
+        changed = [q for q in (*self.given, *unknown) if q in kb.questions]
+        reached = book.affected_by(changed)
+        if incremental is None:
+            incremental = 2 * len(reached) < len(book.rules)
+        if incremental:
+            blank = book.blank
+            self._view = _from_blank(book, self.given, unknown, changed, reached)
+            was_fired, was_live = blank.fired, blank.live
+        else:
+            self._view = _Answers(book, self.given, unknown)
         self.answers = self._view.answers
 
         fired: set[int] = set()
         waiting: dict[int, frozenset[str]] = {}
+        # In rule order either way: the questions' lists of waiting rules keep it.
         for index, rule in enumerate(book.rules):
+            if incremental and index not in reached:
+                if index in was_fired:
+                    fired.add(index)
+                if index in was_live:
+                    waiting[index] = was_live[index]
+                continue
             state = self._view.rule(rule)
             if state is None:
                 continue
@@ -780,7 +842,9 @@ def num_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def unchecked_in(book: Rulebook, view: _Answers) -> tuple[str, ...]:
+def unchecked_in(
+    book: Rulebook, view: _Answers, reached: frozenset[int] | None = None
+) -> tuple[str, ...]:
     """Open questions a live warning-sign rule waits on: signs not ruled out yet.
 
     A red-flag claim or a warning-sign finding's clause that can still hold and waits on
@@ -788,29 +852,18 @@ def unchecked_in(book: Rulebook, view: _Answers) -> tuple[str, ...]:
     is never an all-clear. A rule's own signs count once the findings it builds on hold
     (until then those findings' clauses list theirs), and an ``unless`` test never hides
     a sign. In vocabulary order, with the questions that gate them.
+
+    With ``reached``, a view made from the blank analysis (:func:`_from_blank`): a rule
+    the answers do not reach leaves unchecked what it does with no answers at all.
     """
     kb = book.kb
     found: set[str] = set()
+    blank = book.blank_signs if reached is not None else None
     for index in book.warning_rules:
-        rule = book.rules[index]
-        state = view.rule(rule)
-        if state is None or not state[1]:
-            continue
-        builds_on = all(
-            (held := view.finding(t.finding)) is not None and held[0]
-            for t in rule.conditions
-            if isinstance(t, FindingTest)
-        )
-        if not builds_on:
-            continue
-        found |= {
-            t.question
-            for t in rule.conditions
-            if isinstance(t, Condition)
-            and not t.holds_unanswered
-            and view.status(t.question) in (_OPEN, _PENDING)
-            and holds_all(kb.preconditions.get(t.question, ()), view.answers)
-        }
+        if blank is not None and reached is not None and index not in reached:
+            found |= blank[index]
+        else:
+            found |= _signs_left(book, view, index)
     # A question that gates one of them is unchecked too (it must be asked first).
     stack = list(found)
     while stack:
@@ -822,16 +875,72 @@ def unchecked_in(book: Rulebook, view: _Answers) -> tuple[str, ...]:
     return tuple(sorted(found, key=book.position.__getitem__))
 
 
+def _signs_left(book: Rulebook, view: _Answers, index: int) -> frozenset[str]:
+    """The questions one warning-sign rule waits on for a sign (see :func:`unchecked_in`)."""
+    rule = book.rules[index]
+    state = view.rule(rule)
+    if state is None or not state[1]:
+        return _NONE
+    builds_on = all(
+        (held := view.finding(t.finding)) is not None and held[0]
+        for t in rule.conditions
+        if isinstance(t, FindingTest)
+    )
+    if not builds_on:
+        return _NONE
+    return frozenset(
+        t.question
+        for t in rule.conditions
+        if isinstance(t, Condition)
+        and not t.holds_unanswered
+        and view.status(t.question) in (_OPEN, _PENDING)
+        and holds_all(book.kb.preconditions.get(t.question, ()), view.answers)
+    )
+
+
+def _from_blank(
+    book: Rulebook,
+    given: Mapping[str, Any],
+    unknown: frozenset[str],
+    changed: Iterable[str],
+    reached: frozenset[int],
+) -> _Answers:
+    """The view of these answers made from the blank analysis's (see :class:`Analysis`):
+    only the questions ``changed`` and what they gate are judged again, and a finding
+    none of whose clauses the answers reach holds as it did."""
+    blank = book.blank._view
+    view = _Answers(book, given, unknown, base=blank, changed=changed)
+    view._findings = {
+        f: state
+        for f, state in blank._findings.items()
+        if not any(i in reached for i in book.clauses.get(f, ()))
+    }
+    return view
+
+
 def unchecked_warning_signs(
-    kb: KnowledgeBase, answers: Mapping[str, Any], unknown: Iterable[str]
+    kb: KnowledgeBase,
+    answers: Mapping[str, Any],
+    unknown: Iterable[str],
+    *,
+    incremental: bool | None = None,
 ) -> tuple[str, ...]:
     """Warning-sign questions these answers leave open (see :func:`unchecked_in`).
 
     "Don't know" is not "no": a question answered unknown is as unchecked as one not
-    answered. Only the warning-sign rules are evaluated, so a diagnosis pays little.
+    answered. Only the warning-sign rules are evaluated, so a diagnosis pays little;
+    as in :class:`Analysis`, those the answers do not reach are read from the blank
+    analysis when that judges fewer (or always, or never, as ``incremental`` says).
     """
     book = Rulebook.for_kb(kb)
-    return unchecked_in(book, _Answers(book, dict(answers), frozenset()))
+    given = dict(answers)
+    changed = [q for q in given if q in kb.questions]
+    reached = book.affected_by(changed)
+    if incremental is None:
+        incremental = 2 * len(reached) < len(book.rules)
+    if not incremental:
+        return unchecked_in(book, _Answers(book, given, frozenset()))
+    return unchecked_in(book, _from_blank(book, given, frozenset(), changed, reached), reached)
 
 
 __all__ = [
