@@ -714,19 +714,42 @@ class Analysis:
 
         By the gravity of the live rules that wait on each (warning signs first), then
         by how many wait on it; for naming the few questions that would sharpen a result
-        from sparse answers (the consultation itself looks one answer ahead).
+        from sparse answers (the consultation itself looks one answer ahead). The first
+        ``count`` of the askable questions sorted by :meth:`weight`, largest first.
         """
+        if count <= 0:
+            return ()
         book = self.book
+        rules = book.rules
 
-        def weight(qid: str) -> tuple[int, int, int]:
-            waiting = self.waiting_on.get(qid, [])
-            gravity = max(
-                (book.rules[i].gravity for i in waiting if self._looks_for_sign(i, qid)),
-                default=GRAVITY_OTHER,
-            )
-            return (gravity, len(waiting), -book.position[qid])
+        def bound(qid: str) -> tuple[int, int, int]:
+            # The weight with every waiting rule counted as looking for a sign: never
+            # less than the weight, and cheap (no rule's findings are looked at).
+            waiting = self.waiting_on.get(qid, ())
+            gravity = max((rules[i].gravity for i in waiting), default=GRAVITY_OTHER)
+            return (max(gravity, GRAVITY_OTHER), len(waiting), -book.position[qid])
 
-        return tuple(sorted(self.askable, key=weight, reverse=True)[:count])
+        # Weighed in the order of their bounds, until no bound can beat the last of the
+        # best found: with thousands of questions askable, a few are weighed.
+        best: list[tuple[tuple[int, int, int], str]] = []
+        for ceiling, qid in sorted(((bound(q), q) for q in self.askable), reverse=True):
+            if len(best) >= count and ceiling < best[-1][0]:
+                break
+            best.append((self.weight(qid), qid))
+            best.sort(reverse=True)
+            del best[count:]
+        return tuple(qid for _, qid in best)
+
+    def weight(self, qid: str) -> tuple[int, int, int]:
+        """How telling asking ``qid`` is (see :meth:`most_telling`): the gravity of the live
+        rules that look for a sign in it, how many live rules wait on it, its place."""
+        book = self.book
+        waiting = self.waiting_on.get(qid, [])
+        gravity = max(
+            (book.rules[i].gravity for i in waiting if self._looks_for_sign(i, qid)),
+            default=GRAVITY_OTHER,
+        )
+        return (gravity, len(waiting), -book.position[qid])
 
     def remaining(self) -> int:
         """How many questions that matter are still open (an upper bound on those left)."""

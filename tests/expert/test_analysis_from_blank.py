@@ -111,3 +111,13 @@ def test_an_image_keeps_no_blank_analysis() -> None:
     again = pickle.loads(pickle.dumps(book))
     assert "_blank" not in again.__dict__ and "_blank_signs" not in again.__dict__
     assert _everything(again.blank)["fired"] == book.blank.fired
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from([KB, KB3]).flatmap(lambda kb: st.tuples(st.just(kb), some_answers(kb))))
+def test_the_most_telling_questions_are_the_first_by_weight(case: Any) -> None:
+    kb, (given_answers, unknown) = case
+    analysis = Analysis(Rulebook.for_kb(kb), given_answers, unknown)
+    ranked = sorted(analysis.askable, key=analysis.weight, reverse=True)
+    for count in (0, 1, 3, 7):
+        assert analysis.most_telling(count) == tuple(ranked[:count])
