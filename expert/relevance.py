@@ -701,13 +701,24 @@ class Analysis:
         return found
 
     @cached_property
-    def need(self) -> dict[str, int]:
-        """How many live rules wait on each question."""
+    def _tally(self) -> tuple[dict[str, int], dict[str, int]]:
+        """For each question, how many live rules wait on it, and their greatest gravity
+        (one pass over the waiting rules for both)."""
+        rules = self.book.rules
         need: dict[str, int] = {}
-        for wait in self.waiting.values():
+        ceiling: dict[str, int] = {}
+        for index, wait in self.waiting.items():
+            gravity = rules[index].gravity
             for q in wait:
                 need[q] = need.get(q, 0) + 1
-        return need
+                if ceiling.get(q, 0) < gravity:
+                    ceiling[q] = gravity
+        return need, ceiling
+
+    @property
+    def need(self) -> dict[str, int]:
+        """How many live rules wait on each question."""
+        return self._tally[0]
 
     def most_telling(self, count: int = 3) -> tuple[str, ...]:
         """The askable questions whose answers would change most, a cheap ranking.
@@ -720,20 +731,19 @@ class Analysis:
         if count <= 0:
             return ()
         book = self.book
-        rules = book.rules
+        need, ceiling = self._tally
 
         def bound(qid: str) -> tuple[int, int, int]:
             # The weight with every waiting rule counted as looking for a sign: never
             # less than the weight, and cheap (no rule's findings are looked at).
-            waiting = self.waiting_on.get(qid, ())
-            gravity = max((rules[i].gravity for i in waiting), default=GRAVITY_OTHER)
-            return (max(gravity, GRAVITY_OTHER), len(waiting), -book.position[qid])
+            gravity = max(ceiling.get(qid, GRAVITY_OTHER), GRAVITY_OTHER)
+            return (gravity, need.get(qid, 0), -book.position[qid])
 
         # Weighed in the order of their bounds, until no bound can beat the last of the
         # best found: with thousands of questions askable, a few are weighed.
         best: list[tuple[tuple[int, int, int], str]] = []
-        for ceiling, qid in sorted(((bound(q), q) for q in self.askable), reverse=True):
-            if len(best) >= count and ceiling < best[-1][0]:
+        for limit, qid in sorted(((bound(q), q) for q in self.askable), reverse=True):
+            if len(best) >= count and limit < best[-1][0]:
                 break
             best.append((self.weight(qid), qid))
             best.sort(reverse=True)
@@ -744,7 +754,9 @@ class Analysis:
         """How telling asking ``qid`` is (see :meth:`most_telling`): the gravity of the live
         rules that look for a sign in it, how many live rules wait on it, its place."""
         book = self.book
-        waiting = self.waiting_on.get(qid, [])
+        # The rules that wait on it, from those that test it: for the few questions
+        # weighed, cheaper than listing every question's waiting rules.
+        waiting = [i for i in book.testing[qid] if qid in self.waiting.get(i, ())]
         gravity = max(
             (book.rules[i].gravity for i in waiting if self._looks_for_sign(i, qid)),
             default=GRAVITY_OTHER,

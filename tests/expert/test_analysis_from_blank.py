@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cramp.authoring.runners import answers
-from expert.relevance import Analysis, Rulebook, unchecked_warning_signs
+from expert.relevance import GRAVITY_OTHER, Analysis, Rulebook, unchecked_warning_signs
 from knowledge import KnowledgeBase, load_knowledge_base
 from knowledge.synthetic import replicate_knowledge_base
 
@@ -117,7 +117,19 @@ def test_an_image_keeps_no_blank_analysis() -> None:
 @given(st.sampled_from([KB, KB3]).flatmap(lambda kb: st.tuples(st.just(kb), some_answers(kb))))
 def test_the_most_telling_questions_are_the_first_by_weight(case: Any) -> None:
     kb, (given_answers, unknown) = case
-    analysis = Analysis(Rulebook.for_kb(kb), given_answers, unknown)
-    ranked = sorted(analysis.askable, key=analysis.weight, reverse=True)
+    book = Rulebook.for_kb(kb)
+    analysis = Analysis(book, given_answers, unknown)
+
+    def weight(qid: str) -> tuple[int, int, int]:
+        # As first written: over every question's list of waiting rules.
+        waiting = analysis.waiting_on.get(qid, [])
+        gravity = max(
+            (book.rules[i].gravity for i in waiting if analysis._looks_for_sign(i, qid)),
+            default=GRAVITY_OTHER,
+        )
+        return (gravity, len(waiting), -book.position[qid])
+
+    assert all(analysis.weight(q) == weight(q) for q in analysis.askable)
+    ranked = sorted(analysis.askable, key=weight, reverse=True)
     for count in (0, 1, 3, 7):
         assert analysis.most_telling(count) == tuple(ranked[:count])
