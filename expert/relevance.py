@@ -219,11 +219,20 @@ class Rulebook:
             signs = self._blank_signs = {i: _signs_left(self, view, i) for i in self.warning_rules}
         return signs
 
-    def affected_by(self, questions: Iterable[str]) -> frozenset[int]:
-        """Rules answers to ``questions`` can change (see :meth:`affected`)."""
+    def reached_by(
+        self, questions: Iterable[str], incremental: bool | None
+    ) -> frozenset[int] | None:
+        """The rules answers to ``questions`` can change (see :meth:`affected`), when an
+        analysis should start from the blank one: if ``incremental``, or by default when
+        they are fewer than half the rules; None when it should judge every rule."""
+        if incremental is False:
+            return None
+        half = len(self.rules) / 2
         found: set[int] = set()
         for qid in questions:
             found |= self.affected(qid)
+            if incremental is None and len(found) >= half:
+                return None  # a full pass judges fewer: no need to finish the union
         return frozenset(found)
 
     @classmethod
@@ -472,10 +481,8 @@ class Analysis:
         self.given = dict(answers)
         self.unknown = unknown
         changed = [q for q in (*self.given, *unknown) if q in kb.questions]
-        reached = book.affected_by(changed)
-        if incremental is None:
-            incremental = 2 * len(reached) < len(book.rules)
-        if incremental:
+        reached = book.reached_by(changed, incremental)
+        if reached is not None:
             blank = book.blank
             self._view = _from_blank(book, self.given, unknown, changed, reached)
             was_fired, was_live = blank.fired, blank.live
@@ -487,7 +494,7 @@ class Analysis:
         waiting: dict[int, frozenset[str]] = {}
         # In rule order either way: the questions' lists of waiting rules keep it.
         for index, rule in enumerate(book.rules):
-            if incremental and index not in reached:
+            if reached is not None and index not in reached:
                 if index in was_fired:
                     fired.add(index)
                 if index in was_live:
@@ -970,10 +977,8 @@ def unchecked_warning_signs(
     book = Rulebook.for_kb(kb)
     given = dict(answers)
     changed = [q for q in given if q in kb.questions]
-    reached = book.affected_by(changed)
-    if incremental is None:
-        incremental = 2 * len(reached) < len(book.rules)
-    if not incremental:
+    reached = book.reached_by(changed, incremental)
+    if reached is None:
         return unchecked_in(book, _Answers(book, given, frozenset()))
     return unchecked_in(book, _from_blank(book, given, frozenset(), changed, reached), reached)
 
