@@ -23,7 +23,9 @@ asked whose answer could only take back a red flag already shown.
 
 Nothing here runs the engine: a step costs a pass over the rules plus a look-ahead over
 the answers of the questions that can be asked, with indexes built once per knowledge
-base (:class:`Rulebook`).
+base (:class:`Rulebook`). A rule the answers cannot reach stands as it does with no
+answers, so when the answers reach fewer than half the rules only those are judged
+again and the rest are read from the analysis of no answers (:attr:`Rulebook.blank`).
 """
 
 from __future__ import annotations
