@@ -484,24 +484,28 @@ class Analysis:
         self.unknown = unknown
         changed = [q for q in (*self.given, *unknown) if q in kb.questions]
         reached = book.reached_by(changed, incremental)
+        fired: set[int]
+        waiting: dict[int, frozenset[str]]
+        judged: Iterable[int]
         if reached is not None:
             blank = book.blank
             self._view = _from_blank(book, self.given, unknown, changed, reached)
-            was_fired, was_live = blank.fired, blank.live
+            # What the answers do not reach, as it was (copied whole, then the reached
+            # rules taken out and judged again; nothing reads these in rule order).
+            fired = set(blank.fired)
+            fired -= reached
+            waiting = dict(blank.live)
+            for index in reached:
+                waiting.pop(index, None)
+            judged = sorted(reached)
         else:
             self._view = _Answers(book, self.given, unknown)
+            fired, waiting = set(), {}
+            judged = range(len(book.rules))
         self.answers = self._view.answers
 
-        fired: set[int] = set()
-        waiting: dict[int, frozenset[str]] = {}
-        # In rule order either way: the questions' lists of waiting rules keep it.
-        for index, rule in enumerate(book.rules):
-            if reached is not None and index not in reached:
-                if index in was_fired:
-                    fired.add(index)
-                if index in was_live:
-                    waiting[index] = was_live[index]
-                continue
+        for index in judged:
+            rule = book.rules[index]
             state = self._view.rule(rule)
             if state is None:
                 continue
@@ -704,8 +708,8 @@ class Analysis:
     def waiting_on(self) -> dict[str, list[int]]:
         """For each question, the live rules that wait on it, in rule order."""
         found: dict[str, list[int]] = {}
-        for index, wait in self.waiting.items():
-            for q in wait:
+        for index in sorted(self.waiting):
+            for q in self.waiting[index]:
                 found.setdefault(q, []).append(index)
         return found
 
