@@ -459,6 +459,7 @@ class Analysis:
     """Where every rule and question stands for one set of answers."""
 
     _view: _Answers
+    _start: tuple[Analysis | None, frozenset[int] | None]
     fired: frozenset[int]
     live: dict[int, frozenset[str]]
 
@@ -547,6 +548,12 @@ class Analysis:
             }
         #: Live rules that still count, with the questions each is waiting on.
         self.waiting: dict[int, frozenset[str]] = waiting
+        # Where the counts of waiting rules can start from (see _tally): the blank analysis,
+        # when neither it nor this one leaves out live rules after a red flag.
+        counted_from = reached is not None and not (
+            self.settled_tier in RED_FLAG_TIERS or book.blank.settled_tier in RED_FLAG_TIERS
+        )
+        self._start = (book.blank, reached) if counted_from else (None, None)
 
         matters: set[str] = set()
         stack = [q for w in waiting.values() for q in w]
@@ -715,11 +722,28 @@ class Analysis:
 
     @cached_property
     def _tally(self) -> tuple[dict[str, int], dict[str, int]]:
-        """For each question, how many live rules wait on it, and their greatest gravity
-        (one pass over the waiting rules for both)."""
+        """For each question, how many live rules wait on it, and at least their greatest
+        gravity (one pass over the waiting rules for both, or over the reached ones)."""
         rules = self.book.rules
-        need: dict[str, int] = {}
-        ceiling: dict[str, int] = {}
+        blank, reached = self._start
+        if blank is not None and reached is not None:
+            # The blank analysis's counts, corrected for the rules the answers reach. A
+            # gravity is only raised: still at least the greatest, as a bound must be.
+            blank_need, blank_ceiling = blank._tally
+            need, ceiling = dict(blank_need), dict(blank_ceiling)
+            for index in reached:
+                for q in blank.waiting.get(index, ()):
+                    need[q] -= 1
+                    if not need[q]:
+                        del need[q]
+                gravity = rules[index].gravity
+                for q in self.waiting.get(index, ()):
+                    need[q] = need.get(q, 0) + 1
+                    if ceiling.get(q, 0) < gravity:
+                        ceiling[q] = gravity
+            return need, ceiling
+        need = {}
+        ceiling = {}
         for index, wait in self.waiting.items():
             gravity = rules[index].gravity
             for q in wait:
