@@ -348,17 +348,15 @@ def diagnose_run(kb: KnowledgeBase, run: Run, *, suggest: bool = True) -> Diagno
     causes = _causes(kb, run)
     advice, advised_against, withheld = _advice(kb, run)
     conflicts = _conflicts(kb, causes, advice)
+    # Each piece of advice's conflicts, in the conflicts' order: gathered in one pass
+    # over them, not by searching every conflict for every piece of advice.
+    conflicts_of: dict[str, list[str]] = {}
+    for c in conflicts:
+        if c.type == "advice":
+            for item in dict.fromkeys(s.item for s in c.sides):
+                conflicts_of.setdefault(item, []).append(c.id)
     advice = tuple(
-        AdviceItem(
-            **{
-                **asdict_shallow(a),
-                "conflicts": tuple(
-                    c.id
-                    for c in conflicts
-                    if c.type == "advice" and any(s.item == a.id for s in c.sides)
-                ),
-            }
-        )
+        AdviceItem(**{**asdict_shallow(a), "conflicts": tuple(conflicts_of.get(a.id, ()))})
         for a in advice
     )
     cited = {
