@@ -982,11 +982,11 @@ def _from_blank(
     none of whose clauses the answers reach holds as it did."""
     blank = book.blank._view
     view = _Answers(book, given, unknown, base=blank, changed=changed)
-    view._findings = {
-        f: state
-        for f, state in blank._findings.items()
-        if not any(i in reached for i in book.clauses.get(f, ()))
-    }
+    view._findings = dict(blank._findings)
+    for index in reached:
+        finding = book.rules[index].finding  # set on a finding's clauses only
+        if finding is not None:
+            view._findings.pop(finding, None)
     return view
 
 
