@@ -200,26 +200,19 @@ class Rulebook:
         # and the analysis of no answers is made again when first needed.
         state = dict(self.__dict__)
         state["_can_hold"] = {}
-        state.pop("_blank", None)
-        state.pop("_blank_signs", None)
+        state.pop("blank", None)
+        state.pop("blank_signs", None)
         return state
 
-    @property
+    @cached_property
     def blank(self) -> Analysis:
         """The analysis of no answers at all, made once: the start of every other."""
-        blank = self.__dict__.get("_blank")
-        if blank is None:
-            blank = self._blank = Analysis(self, {}, frozenset(), incremental=False)
-        return blank
+        return Analysis(self, {}, frozenset(), incremental=False)
 
-    @property
+    @cached_property
     def blank_signs(self) -> dict[int, frozenset[str]]:
         """What each warning-sign rule leaves unchecked with no answers at all."""
-        signs = self.__dict__.get("_blank_signs")
-        if signs is None:
-            view = self.blank._view
-            signs = self._blank_signs = {i: _signs_left(self, view, i) for i in self.warning_rules}
-        return signs
+        return {i: _signs_left(self, self.blank._view, i) for i in self.warning_rules}
 
     def reached_by(
         self, questions: Iterable[str], incremental: bool | None
@@ -459,7 +452,6 @@ class Analysis:
     """Where every rule and question stands for one set of answers."""
 
     _view: _Answers
-    _start: tuple[Analysis | None, frozenset[int] | None]
     fired: frozenset[int]
     live: dict[int, frozenset[str]]
 
@@ -548,12 +540,14 @@ class Analysis:
             }
         #: Live rules that still count, with the questions each is waiting on.
         self.waiting: dict[int, frozenset[str]] = waiting
-        # Where the counts of waiting rules can start from (see _tally): the blank analysis,
-        # when neither it nor this one leaves out live rules after a red flag.
-        counted_from = reached is not None and not (
-            self.settled_tier in RED_FLAG_TIERS or book.blank.settled_tier in RED_FLAG_TIERS
+        # The rules whose waiting counts differ from the blank analysis's (see _tally);
+        # None to count afresh, as when either leaves out live rules after a red flag.
+        self._recount: frozenset[int] | None = (
+            reached
+            if reached is not None
+            and RED_FLAG_TIERS.isdisjoint({self.settled_tier, book.blank.settled_tier})
+            else None
         )
-        self._start = (book.blank, reached) if counted_from else (None, None)
 
         matters: set[str] = set()
         stack = [q for w in waiting.values() for q in w]
@@ -725,10 +719,11 @@ class Analysis:
         """For each question, how many live rules wait on it, and at least their greatest
         gravity (one pass over the waiting rules for both, or over the reached ones)."""
         rules = self.book.rules
-        blank, reached = self._start
-        if blank is not None and reached is not None:
+        reached = self._recount
+        if reached is not None:
             # The blank analysis's counts, corrected for the rules the answers reach. A
             # gravity is only raised: still at least the greatest, as a bound must be.
+            blank = self.book.blank
             blank_need, blank_ceiling = blank._tally
             need, ceiling = dict(blank_need), dict(blank_ceiling)
             for index in reached:
@@ -930,10 +925,9 @@ def unchecked_in(
     """
     kb = book.kb
     found: set[str] = set()
-    blank = book.blank_signs if reached is not None else None
     for index in book.warning_rules:
-        if blank is not None and reached is not None and index not in reached:
-            found |= blank[index]
+        if reached is not None and index not in reached:
+            found |= book.blank_signs[index]
         else:
             found |= _signs_left(book, view, index)
     # A question that gates one of them is unchecked too (it must be asked first).

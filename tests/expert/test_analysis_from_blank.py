@@ -97,19 +97,19 @@ def test_no_answers_is_the_blank_analysis_itself() -> None:
 
 def test_a_few_answers_start_from_the_blank_and_many_do_not() -> None:
     book = Rulebook(KB3)
-    assert "_blank" not in book.__dict__
+    assert "blank" not in book.__dict__
     Analysis(book, {}, frozenset())  # nothing reached: nothing to judge again
-    assert "_blank" in book.__dict__
+    assert "blank" in book.__dict__
     many = Rulebook(KB)
     Analysis(many, {}, frozenset(KB.questions))  # every question reached
-    assert "_blank" not in many.__dict__  # a full pass judges fewer rules
+    assert "blank" not in many.__dict__  # a full pass judges fewer rules
 
 
 def test_an_image_keeps_no_blank_analysis() -> None:
     book = Rulebook(KB)
     _ = book.blank, book.blank_signs
     again = pickle.loads(pickle.dumps(book))
-    assert "_blank" not in again.__dict__ and "_blank_signs" not in again.__dict__
+    assert "blank" not in again.__dict__ and "blank_signs" not in again.__dict__
     assert _everything(again.blank)["fired"] == book.blank.fired
 
 
