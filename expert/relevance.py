@@ -117,7 +117,7 @@ class Rulebook:
                 gated[c.question].append(qid)
         #: For each question, the questions whose ``ask_if`` tests it.
         self.gated: dict[str, tuple[str, ...]] = {q: tuple(v) for q, v in gated.items()}
-        self.position: dict[str, int] = {q: i for i, q in enumerate(kb.questions)}
+        self.position: Mapping[str, int] = kb.question_position
         self._affected: dict[str, frozenset[int]] = {}
         # Keyed by identity (see can_hold); each entry holds its condition, so the id
         # stays that condition's while the entry lives.

@@ -149,12 +149,7 @@ def chain_text(kb: KnowledgeBase, graph: nx.DiGraph, node: str, title: str) -> s
 
 def _order(kb: KnowledgeBase, answer: str) -> tuple[int, str]:
     question = answer.partition(":")[2]
-    # Each question's place, worked out once per knowledge base: a report orders the
-    # answers of some twenty sentences, and a list search per answer grew with the
-    # knowledge base.
-    order = kb._cache.get("question_order")
-    if order is None:
-        order = kb._cache["question_order"] = {q: i for i, q in enumerate(kb.questions)}
+    order = kb.question_position
     return (order.get(question, len(order)), question)
 
 

@@ -79,6 +79,11 @@ class KnowledgeBase:
         return f"Summary of {titles}: {claim.summary}"
 
     @cached_property
+    def question_position(self) -> Mapping[str, int]:
+        """Each question's place in the vocabulary (0 for the first)."""
+        return {q: i for i, q in enumerate(self.questions)}
+
+    @cached_property
     def checklist_of(self) -> Mapping[str, Checklist]:
         """For each question in a checklist, its checklist."""
         return {q: group for group in self.checklists.values() for q in group.questions}
