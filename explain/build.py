@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from .context import (
     REPORT_FORMAT,
@@ -222,12 +222,18 @@ def claim_view(kb: KnowledgeBase, ref: ClaimRef | str) -> ClaimView:
         ref = claim_ref(kb, ref, weighted=claim.theory is not None)
     # A citation is shared by every diagnosis of a knowledge base (see claim_ref), and
     # so is its view: reports cite dozens of claims, most of them for every runner.
-    views = kb._cache.setdefault("claim_views", {})
-    kept = views.get(ref.id)
-    if kept is not None and kept[0] is ref:
+    return _kept(kb, "claim_views", ref, lambda: _claim_view(kb, ref))
+
+
+def _kept(kb: KnowledgeBase, table: str, source: Any, make: Callable[[], Any]) -> Any:
+    """What ``make`` makes of ``source``, made once per knowledge base while ``source``
+    (by its ``id``) is the same object, and shared by every report made from it."""
+    views = kb._cache.setdefault(table, {})
+    kept = views.get(source.id)
+    if kept is not None and kept[0] is source:
         return kept[1]
-    view = _claim_view(kb, ref)
-    views[ref.id] = (ref, view)
+    view = make()
+    views[source.id] = (source, view)
     return view
 
 
@@ -353,13 +359,12 @@ def _quote_view(kb: KnowledgeBase, claim: ClaimView) -> QuoteView:
     """The quote a claim's view carries, made once per view: shared, as the view is, by
     every report of the knowledge base, so its markup is drawn once (see
     :mod:`explain.remembered`)."""
-    views = kb._cache.setdefault("quote_views", {})
-    kept = views.get(claim.id)
-    if kept is not None and kept[0] is claim:
-        return kept[1]
-    view = QuoteView(claim.id, claim.says, claim.quote, claim.summary, claim.pages)
-    views[claim.id] = (claim, view)
-    return view
+    return _kept(
+        kb,
+        "quote_views",
+        claim,
+        lambda: QuoteView(claim.id, claim.says, claim.quote, claim.summary, claim.pages),
+    )
 
 
 def _answers(kb: KnowledgeBase, run: Run) -> tuple[AnswerView, ...]:
