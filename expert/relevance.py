@@ -30,6 +30,8 @@ again and the rest are read from the analysis of no answers (:attr:`Rulebook.bla
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -122,6 +124,12 @@ class Rulebook:
         # Keyed by identity (see can_hold); each entry holds its condition, so the id
         # stays that condition's while the entry lives.
         self._can_hold: dict[int, tuple[Condition, bool]] = {}
+        by_tier: dict[str, list[int]] = {}
+        for i, r in enumerate(rules):
+            if r.tier:
+                by_tier.setdefault(r.tier, []).append(i)
+        #: For each triage tier, the rules that set it.
+        self.by_tier: dict[str, tuple[int, ...]] = {t: tuple(v) for t, v in by_tier.items()}
         #: Red-flag claims and warning-sign finding clauses: what can reveal a sign.
         self.warning_rules: tuple[int, ...] = tuple(
             i
@@ -310,13 +318,22 @@ class _Answers:
         self.unknown = unknown
         self.answers = book.kb.applicable(given)
         self._status: dict[str, str] = {}
+        #: The questions judged again, not read from ``base`` (empty without one).
+        self.fresh: frozenset[str] = _NONE
         if base is not None:
             fresh: set[str] = set()
             for qid in changed:
                 fresh.add(qid)
                 fresh.update(book.gated_closure(qid))
-            self._status = {q: s for q, s in base._status.items() if q not in fresh}
+            self.fresh = frozenset(fresh)
+            # Copied whole and the few fresh ones taken out: a dict's copy is a memory
+            # copy, where filtering each of thousands of questions is a Python loop.
+            self._status = dict(base._status)
+            for qid in fresh:
+                self._status.pop(qid, None)
         self._findings: dict[str, State] = {}
+        #: The findings judged again, not read from ``base`` (see :func:`_from_blank`).
+        self.refound: frozenset[str] = _NONE
 
     def status(self, qid: str) -> str:
         """known, unknown, pending (answered, set aside for now), open or closed."""
@@ -509,35 +526,49 @@ class Analysis:
         #: Rules that hold now (as the engine decides on these answers).
         self.fired = frozenset(fired)
         #: Findings that hold now.
-        self.findings = frozenset(
-            f for f in kb.findings if (state := self._view.finding(f)) is not None and state[0]
-        )
-        tiers = [tier for i in fired if (tier := book.rules[i].tier)]
+        self.findings: frozenset[str]
+        if reached is not None:
+            # Those the answers reach judged again; the rest hold as with no answers.
+            refound = self._view.refound
+            self.findings = (blank.findings - refound) | {
+                f for f in refound if (state := self._view.finding(f)) is not None and state[0]
+            }
+        else:
+            self.findings = frozenset(
+                f for f in kb.findings if (state := self._view.finding(f)) is not None and state[0]
+            )
+        # The most urgent tier first: thousands of rules may hold, few set a tier.
         #: The triage tier these answers set now, as the engine decides it.
-        self.tier = min(tiers, key=TIERS.index) if tiers else "self_care"
-        settled = [book.rules[i].tier for i in fired if book.rules[i].tier and i not in waiting]
+        self.tier = next(
+            (t for t in TIERS if any(i in fired for i in book.by_tier.get(t, ()))), "self_care"
+        )
         #: The tier no answer still to come can take back (an ``unless`` test that holds
         #: only while its question is open is not settled): what stops the questioning.
-        self.settled_tier = min(settled, key=TIERS.index) if settled else "self_care"
-        #: Every live rule, whether or not it still counts.
-        self.live: dict[int, frozenset[str]] = dict(waiting)
+        self.settled_tier = next(
+            (
+                t
+                for t in TIERS
+                if any(i in fired and i not in waiting for i in book.by_tier.get(t, ()))
+            ),
+            "self_care",
+        )
+        #: Every live rule, whether or not it still counts (never changed after this:
+        #: ``waiting`` is the same dict unless a red flag narrows it to a new one).
+        self.live: dict[int, frozenset[str]] = waiting
         if self.settled_tier in RED_FLAG_TIERS:
             rank = TIERS.index(self.settled_tier)
             refine: set[str] = set()
             for f in self.findings & book.warning:
                 refine |= book.related[f]
             # What could make it more urgent (or settle a more urgent rule one way or
-            # the other), and what tells more about the warning sign found.
-            waiting = {
-                i: w
-                for i, w in waiting.items()
-                if (book.rules[i].tier and TIERS.index(book.rules[i].tier) < rank)
-                or (
-                    book.rules[i].kind == "finding"
-                    and i not in fired
-                    and book.rules[i].finding in refine - self.findings
-                )
-            }
+            # the other), and what tells more about the warning sign found: looked up
+            # by tier and by finding, not by going through every live rule.
+            counting = {i for tier in TIERS[:rank] for i in book.by_tier.get(tier, ())}
+            counting.update(
+                i for f in refine - self.findings for i in book.clauses[f] if i not in fired
+            )
+            live = waiting
+            waiting = {i: live[i] for i in sorted(counting) if i in live}
         #: Live rules that still count, with the questions each is waiting on.
         self.waiting: dict[int, frozenset[str]] = waiting
         # The rules whose waiting counts differ from the blank analysis's (see _tally);
@@ -549,28 +580,49 @@ class Analysis:
             else None
         )
 
-        matters: set[str] = set()
-        stack = [q for w in waiting.values() for q in w]
+        # The questions live rules wait on (counted from the blank analysis's, when it
+        # can be), and the questions that gate them while they can still be answered.
+        pre = kb.preconditions
+        matters = set(self.need) if self._recount is not None else set().union(*waiting.values())
+        stack = list(matters & pre.keys())
         while stack:
-            q = stack.pop()
-            if q in matters:
-                continue
-            matters.add(q)
-            for c in kb.preconditions.get(q, ()):
-                if self.status(c.question) in (_OPEN, _PENDING):
-                    stack.append(c.question)
+            for c in pre[stack.pop()]:
+                gate = c.question
+                if gate not in matters and self.status(gate) in (_OPEN, _PENDING):
+                    matters.add(gate)
+                    if gate in pre:
+                        stack.append(gate)
         self.matters = frozenset(matters)
-        self.askable = tuple(
-            sorted(
-                (
-                    q
-                    for q in matters
-                    if self.status(q) == _OPEN
-                    and holds_all(kb.preconditions.get(q, ()), self.answers)
-                ),
-                key=book.position.__getitem__,
-            )
+        self._askable_added: frozenset[str] | None = None
+        self.askable = self._askable(reached is not None)
+
+    def _askable(self, from_blank: bool) -> tuple[str, ...]:
+        """The questions that matter and can be asked now, in the knowledge base's order.
+
+        From the blank analysis, only questions judged again (``fresh``) or that did not
+        matter with no answers are looked at: any other is askable as it was then, its
+        state and the answers its ``ask_if`` tests unchanged by these answers.
+        """
+        book = self.book
+        pre = book.kb.preconditions
+        matters = self.matters
+
+        def askable(q: str) -> bool:
+            return self.status(q) == _OPEN and holds_all(pre.get(q, ()), self.answers)
+
+        if not from_blank:
+            return tuple(sorted(filter(askable, matters), key=book.position.__getitem__))
+        blank = book.blank
+        fresh = self._view.fresh
+        kept = [q for q in blank.askable if q in matters and q not in fresh]
+        added = sorted(
+            filter(askable, (matters - blank.matters) | (fresh & matters)),
+            key=book.position.__getitem__,
         )
+        self._askable_added = frozenset(added)
+        for q in added:  # few: each put in its place in the sorted list
+            bisect.insort(kept, q, key=book.position.__getitem__)
+        return tuple(kept)
 
     def status(self, qid: str) -> str:
         """known, unknown, pending (answered, set aside for now), open or closed."""
@@ -715,28 +767,35 @@ class Analysis:
         return found
 
     @cached_property
-    def _tally(self) -> tuple[dict[str, int], dict[str, int]]:
+    def _tally(self) -> tuple[dict[str, int], dict[str, int], frozenset[str] | None]:
         """For each question, how many live rules wait on it, and at least their greatest
-        gravity (one pass over the waiting rules for both, or over the reached ones)."""
+        gravity (one pass over the waiting rules for both, or over the reached ones);
+        and, when counted from the blank analysis's, the questions whose counts may
+        differ from its (None when counted afresh)."""
         rules = self.book.rules
         reached = self._recount
         if reached is not None:
             # The blank analysis's counts, corrected for the rules the answers reach. A
             # gravity is only raised: still at least the greatest, as a bound must be.
             blank = self.book.blank
-            blank_need, blank_ceiling = blank._tally
+            blank_need, blank_ceiling, _ = blank._tally
             need, ceiling = dict(blank_need), dict(blank_ceiling)
+            touched: set[str] = set()
             for index in reached:
-                for q in blank.waiting.get(index, ()):
+                before = blank.waiting.get(index, _NONE)
+                for q in before:
                     need[q] -= 1
                     if not need[q]:
                         del need[q]
                 gravity = rules[index].gravity
-                for q in self.waiting.get(index, ()):
+                after = self.waiting.get(index, _NONE)
+                for q in after:
                     need[q] = need.get(q, 0) + 1
                     if ceiling.get(q, 0) < gravity:
                         ceiling[q] = gravity
-            return need, ceiling
+                touched |= before
+                touched |= after
+            return need, ceiling, frozenset(touched)
         need = {}
         ceiling = {}
         for index, wait in self.waiting.items():
@@ -745,7 +804,7 @@ class Analysis:
                 need[q] = need.get(q, 0) + 1
                 if ceiling.get(q, 0) < gravity:
                     ceiling[q] = gravity
-        return need, ceiling
+        return need, ceiling, None
 
     @property
     def need(self) -> dict[str, int]:
@@ -762,25 +821,59 @@ class Analysis:
         """
         if count <= 0:
             return ()
-        book = self.book
-        need, ceiling = self._tally
-
-        def bound(qid: str) -> tuple[int, int, int]:
-            # The weight with every waiting rule counted as looking for a sign: never
-            # less than the weight, and cheap (no rule's findings are looked at).
-            gravity = max(ceiling.get(qid, GRAVITY_OTHER), GRAVITY_OTHER)
-            return (gravity, need.get(qid, 0), -book.position[qid])
-
         # Weighed in the order of their bounds, until no bound can beat the last of the
         # best found: with thousands of questions askable, a few are weighed.
         best: list[tuple[tuple[int, int, int], str]] = []
-        for limit, qid in sorted(((bound(q), q) for q in self.askable), reverse=True):
+        for limit, qid in self._by_bound():
             if len(best) >= count and limit < best[-1][0]:
                 break
             best.append((self.weight(qid), qid))
             best.sort(reverse=True)
             del best[count:]
         return tuple(qid for _, qid in best)
+
+    def _bound(self, qid: str) -> tuple[int, int, int]:
+        """The weight with every waiting rule counted as looking for a sign: never less
+        than :meth:`weight`, and cheap (no rule's findings are looked at)."""
+        need, ceiling, _ = self._tally
+        gravity = max(ceiling.get(qid, GRAVITY_OTHER), GRAVITY_OTHER)
+        return (gravity, need.get(qid, 0), -self.book.position[qid])
+
+    @cached_property
+    def _bound_order(self) -> list[tuple[tuple[int, int, int], str]]:
+        """Every askable question with its bound, largest first (kept for the blank
+        analysis, whose order every analysis made from it starts from)."""
+        return sorted(((self._bound(q), q) for q in self.askable), reverse=True)
+
+    @cached_property
+    def _askable_set(self) -> frozenset[str]:
+        return frozenset(self.askable)
+
+    def _by_bound(self) -> Iterable[tuple[tuple[int, int, int], str]]:
+        """The askable questions with their bounds, largest first, made lazily.
+
+        Made from the blank analysis, a question whose counts the answers did not touch
+        and that was askable then keeps its bound and place in the blank analysis's
+        order; only the others are sorted, and merged in (bounds end with the question's
+        unique place, so the order is total and the same as sorting them all).
+        """
+        touched = self._tally[2]
+        added = self._askable_added
+        if touched is None or added is None:
+            return self._bound_order
+        matters, fresh = self.matters, self._view.fresh
+        moved = touched | added
+        blank = self.book.blank
+        # As in _askable: one askable with no answers stays so unless judged again.
+        was = blank._askable_set
+        askable = added | {q for q in touched if q in was and q in matters and q not in fresh}
+        kept = (
+            (limit, q)
+            for limit, q in blank._bound_order
+            if q not in moved and q in matters and q not in fresh
+        )
+        others = sorted(((self._bound(q), q) for q in moved if q in askable), reverse=True)
+        return heapq.merge(kept, others, reverse=True)
 
     def weight(self, qid: str) -> tuple[int, int, int]:
         """How telling asking ``qid`` is (see :meth:`most_telling`): the gravity of the live
@@ -977,10 +1070,10 @@ def _from_blank(
     blank = book.blank._view
     view = _Answers(book, given, unknown, base=blank, changed=changed)
     view._findings = dict(blank._findings)
-    for index in reached:
-        finding = book.rules[index].finding  # set on a finding's clauses only
-        if finding is not None:
-            view._findings.pop(finding, None)
+    # A finding's clauses carry its id; other rules carry None.
+    view.refound = frozenset(f for i in reached if (f := book.rules[i].finding) is not None)
+    for finding in view.refound:
+        view._findings.pop(finding, None)
     return view
 
 

@@ -14,13 +14,23 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from fixture_data import FIXTURE_KB
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cramp.authoring.runners import answers
-from expert.relevance import GRAVITY_OTHER, Analysis, Rulebook, unchecked_warning_signs
-from knowledge import KnowledgeBase, load_knowledge_base
+from expert.relevance import (
+    GRAVITY_OTHER,
+    RED_FLAG_TIERS,
+    Analysis,
+    Rulebook,
+    unchecked_warning_signs,
+)
+from knowledge import KnowledgeBase, load_knowledge_base, load_profile_text
+from knowledge.bundled import examples_directory
+from knowledge.digest import default_directory
 from knowledge.synthetic import replicate_knowledge_base
+from knowledge.vocabulary import TIERS
 
 KB = load_knowledge_base()
 
@@ -33,6 +43,33 @@ def _replicated() -> KnowledgeBase:
 
 
 KB3 = _replicated()
+
+
+def _with_a_finding_that_holds_unanswered() -> KnowledgeBase:
+    """The bundled knowledge base and one finding more, which holds with no answers
+    (its only test is an ``unless``) and stops holding on an answer."""
+    import shutil
+    import tempfile
+
+    directory = Path(tempfile.mkdtemp(prefix="cramp-unless-")) / "kb"
+    shutil.copytree(default_directory(), directory)
+    with (directory / "findings.yaml").open("a", encoding="utf-8") as findings:
+        findings.write(
+            "\n  - id: not_ruled_out_yet\n"
+            "    title: Not ruled out yet\n"
+            "    says: Holds until the runner says the cramp was in both legs.\n"
+            "    when_any:\n"
+            "      - {one_leg_only: {unless: no}}\n"
+            "    backed_by: [spryng-grade-one]\n"
+        )
+    return load_knowledge_base(directory)
+
+
+#: Findings that hold with no answers, and (the test fixture's) a question whose only
+#: part is to gate others: neither is in the bundled knowledge base.
+UNLESS = _with_a_finding_that_holds_unanswered()
+GATES = load_knowledge_base(FIXTURE_KB)
+ALL = [KB, KB3, UNLESS, GATES]
 
 
 @st.composite
@@ -57,6 +94,8 @@ def _everything(analysis: Analysis) -> dict[str, Any]:
         "waiting_on": analysis.waiting_on,
         "need": analysis.need,
         "telling": analysis.most_telling(3),
+        # Every askable question weighed: none left out of the order of bounds, none added.
+        "telling_all": analysis.most_telling(len(analysis.askable) + 1),
         "remaining": analysis.remaining(),
         "unchecked": analysis.unchecked_warning_signs,
         "statuses": {q: analysis.status(q) for q in analysis.book.kb.questions},
@@ -90,6 +129,18 @@ def test_from_the_blank_analysis_is_afresh_where_most_rules_are_out_of_reach(
     _same_both_ways(KB3, *case)
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from([UNLESS, GATES]).flatmap(lambda kb: st.tuples(st.just(kb), some_answers(kb)))
+)
+@example((UNLESS, ({"one_leg_only": False}, frozenset())))  # the extra finding stops holding
+def test_from_the_blank_analysis_is_afresh_with_findings_held_unanswered_and_gates(
+    case: Any,
+) -> None:
+    kb, (given_answers, unknown) = case
+    _same_both_ways(kb, given_answers, unknown)
+
+
 def test_no_answers_is_the_blank_analysis_itself() -> None:
     book = Rulebook.for_kb(KB)
     assert _everything(Analysis(book, {}, frozenset())) == _everything(book.blank)
@@ -113,8 +164,14 @@ def test_an_image_keeps_no_blank_analysis() -> None:
     assert _everything(again.blank)["fired"] == book.blank.fired
 
 
+def test_the_extra_knowledge_bases_have_what_they_are_for() -> None:
+    assert Rulebook.for_kb(UNLESS).blank.findings == {"not_ruled_out_yet"}
+    book = Rulebook.for_kb(GATES)
+    assert [q for q in GATES.questions if not book.testing[q] and book.gated[q]]
+
+
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from([KB, KB3]).flatmap(lambda kb: st.tuples(st.just(kb), some_answers(kb))))
+@given(st.sampled_from(ALL).flatmap(lambda kb: st.tuples(st.just(kb), some_answers(kb))))
 def test_the_most_telling_questions_are_the_first_by_weight(case: Any) -> None:
     kb, (given_answers, unknown) = case
     book = Rulebook.for_kb(kb)
@@ -133,3 +190,65 @@ def test_the_most_telling_questions_are_the_first_by_weight(case: Any) -> None:
     ranked = sorted(analysis.askable, key=weight, reverse=True)
     for count in (0, 1, 3, 7):
         assert analysis.most_telling(count) == tuple(ranked[:count])
+
+
+def _as_first_written(analysis: Analysis) -> dict[str, Any]:
+    """The tiers and the rules that still count, by going through every rule that holds
+    and every live rule, as the analysis first did (it now looks them up by tier)."""
+    book, fired, live = analysis.book, analysis.fired, analysis.live
+    tiers = [t for i in fired if (t := book.rules[i].tier)]
+    tier = min(tiers, key=TIERS.index) if tiers else "self_care"
+    settled = [t for i in fired if (t := book.rules[i].tier) and i not in live]
+    settled_tier = min(settled, key=TIERS.index) if settled else "self_care"
+    waiting = dict(live)
+    if settled_tier in RED_FLAG_TIERS:
+        rank = TIERS.index(settled_tier)
+        refine: set[str] = set()
+        for f in analysis.findings & book.warning:
+            refine |= book.related[f]
+        waiting = {
+            i: w
+            for i, w in live.items()
+            if ((t := book.rules[i].tier) and TIERS.index(t) < rank)
+            or (
+                book.rules[i].kind == "finding"
+                and i not in fired
+                and book.rules[i].finding in refine - analysis.findings
+            )
+        }
+    return {"tier": tier, "settled": settled_tier, "waiting": waiting}
+
+
+def _checked_against_first_written(analysis: Analysis) -> None:
+    got = {"tier": analysis.tier, "settled": analysis.settled_tier, "waiting": analysis.waiting}
+    assert got == _as_first_written(analysis)
+    # Questions are weighed in the order of their bounds, and no bound is below a weight.
+    order = list(analysis._by_bound())
+    assert order == sorted(((analysis._bound(q), q) for q in analysis.askable), reverse=True)
+    assert all(bound >= analysis.weight(q) for bound, q in order)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(ALL).flatmap(lambda kb: st.tuples(st.just(kb), some_answers(kb))))
+def test_tiers_what_counts_and_the_order_of_bounds_are_as_first_written(case: Any) -> None:
+    kb, (given_answers, unknown) = case
+    book = Rulebook.for_kb(kb)
+    for incremental in (False, True):
+        _checked_against_first_written(
+            Analysis(book, given_answers, unknown, incremental=incremental)
+        )
+
+
+def test_the_examples_tiers_and_what_counts_are_as_first_written() -> None:
+    """The bundled examples include red flags, after which fewer rules count."""
+    tiers = set()
+    for path in sorted(examples_directory().glob("*.yaml")):
+        for kb in (KB, KB3, UNLESS):
+            profile = load_profile_text(path.read_bytes(), kb, path.name)
+            for incremental in (False, True):
+                analysis = Analysis(
+                    Rulebook.for_kb(kb), profile.answers, profile.unknown, incremental=incremental
+                )
+                _checked_against_first_written(analysis)
+                tiers.add(analysis.settled_tier)
+    assert tiers & RED_FLAG_TIERS  # the narrowing after a red flag was checked
