@@ -348,17 +348,6 @@ def diagnose_run(kb: KnowledgeBase, run: Run, *, suggest: bool = True) -> Diagno
     causes = _causes(kb, run)
     advice, advised_against, withheld = _advice(kb, run)
     conflicts = _conflicts(kb, causes, advice)
-    # Each piece of advice's conflicts, in the conflicts' order: gathered in one pass
-    # over them, not by searching every conflict for every piece of advice.
-    conflicts_of: dict[str, list[str]] = {}
-    for c in conflicts:
-        if c.type == "advice":
-            for item in dict.fromkeys(s.item for s in c.sides):
-                conflicts_of.setdefault(item, []).append(c.id)
-    advice = tuple(
-        AdviceItem(**{**asdict_shallow(a), "conflicts": tuple(conflicts_of.get(a.id, ()))})
-        for a in advice
-    )
     cited = {
         c.source
         for cause in causes
@@ -424,11 +413,6 @@ def _suggested(kb: KnowledgeBase, run: Run) -> tuple[QuestionRef, ...]:
 
     analysis = Analysis(Rulebook.for_kb(kb), run.profile.answers, run.profile.unknown)
     return tuple(QuestionRef(q, kb.questions[q].prompt) for q in analysis.most_telling(3))
-
-
-def asdict_shallow(obj: Any) -> dict[str, Any]:
-    """Field values of a dataclass without recursing (keeps nested dataclasses as is)."""
-    return {name: getattr(obj, name) for name in obj.__dataclass_fields__}
 
 
 def _triage(kb: KnowledgeBase, run: Run) -> Triage:
@@ -593,6 +577,13 @@ def _advice(
     withheld_by = held_by(kb, run, "Withhold", named)
     cautioned = held_by(kb, run, "Caution", named)
     recommended = {f["advice"] for f in run.derived("Recommendation")}
+    # The conflicts between pieces of advice both recommended (shown by _conflicts),
+    # each piece's in the conflicts' order: known before any piece is made.
+    clashes: dict[str, list[str]] = {}
+    for clash in kb.conflicts.values():
+        if recommended.issuperset(clash.between):
+            for advice_id in dict.fromkeys(clash.between):
+                clashes.setdefault(advice_id, []).append(f"advice:{clash.id}")
 
     def item(advice_id: str) -> AdviceItem:
         advice = kb.advice[advice_id]
@@ -612,6 +603,7 @@ def _advice(
             advice.text,
             tuple(claim_ref(kb, c) for c in sorted(backing.get(advice_id, []))),
             tuple(claim_ref(kb, c) for c in sorted(against.get(advice_id, []))),
+            conflicts=tuple(sorted(clashes.get(advice_id, ()))),
             acts_on=advice.acts_on,
             cautions=notes,
             caveats=tuple(claim_ref(kb, c) for c in advice.caveats),
