@@ -609,20 +609,37 @@ def _advice(
             caveats=tuple(claim_ref(kb, c) for c in advice.caveats),
         )
 
-    def reasons(advice_id: str) -> tuple[WithholdReason, ...]:
-        out = []
-        for (finding, group), tags in sorted(withheld_by[advice_id].items()):
+    # Many pieces of advice are withheld for the same reasons (a finding's group holds
+    # back every piece acting on its tags): each reason, and each set of reasons with
+    # the claims it cites, is made once per run and shared, as they are immutable.
+    reason_made: dict[tuple[str, int, tuple[str, ...]], WithholdReason] = {}
+    why_made: dict[tuple[Any, ...], tuple[tuple[WithholdReason, ...], tuple[ClaimRef, ...]]] = {}
+
+    def reason(finding: str, group: int, tags: tuple[str, ...]) -> WithholdReason:
+        made = reason_made.get((finding, group, tags))
+        if made is None:
             rule = kb.findings[finding].withholds[group]
-            out.append(
-                WithholdReason(
-                    finding,
-                    kb.findings[finding].title,
-                    tuple(sorted(tags)),
-                    rule.because,
-                    tuple(claim_ref(kb, c) for c in rule.backed_by),
-                )
+            made = reason_made[(finding, group, tags)] = WithholdReason(
+                finding,
+                kb.findings[finding].title,
+                tags,
+                rule.because,
+                tuple(claim_ref(kb, c) for c in rule.backed_by),
             )
-        return tuple(out)
+        return made
+
+    def reasons(advice_id: str) -> tuple[tuple[WithholdReason, ...], tuple[ClaimRef, ...]]:
+        """Why a piece of advice is withheld, and the claims those reasons cite."""
+        key = tuple(
+            (finding, group, tuple(sorted(tags)))
+            for (finding, group), tags in sorted(withheld_by[advice_id].items())
+        )
+        made = why_made.get(key)
+        if made is None:
+            why = tuple(reason(*k) for k in key)
+            cited = sorted({c.id for r in why for c in r.claims})
+            made = why_made[key] = (why, tuple(claim_ref(kb, c) for c in cited))
+        return made
 
     def order(advice_id: str) -> tuple[int, str]:
         return (PHASES.index(kb.advice[advice_id].phase), advice_id)
@@ -633,17 +650,8 @@ def _advice(
     )
     withheld = []
     for a in sorted(set(withheld_by) & set(backing), key=order):
-        why = reasons(a)
-        cited = sorted({c.id for r in why for c in r.claims})
-        withheld.append(
-            WithheldAdvice(
-                a,
-                kb.advice[a].phase,
-                kb.advice[a].title,
-                tuple(claim_ref(kb, c) for c in cited),
-                why,
-            )
-        )
+        why, cited = reasons(a)
+        withheld.append(WithheldAdvice(a, kb.advice[a].phase, kb.advice[a].title, cited, why))
     return advice, advised_against, tuple(withheld)
 
 
