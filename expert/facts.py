@@ -110,19 +110,18 @@ class FactRecord:
         data = {k: v for k, v in fact.as_dict().items() if not str(k).startswith("__")}
         return cls(type(fact).__name__, tuple(sorted(data.items())))
 
+    @cached_property
+    def _values(self) -> dict[str, Any]:
+        # Made on the first read: most records are read a few times, and a compiled
+        # rule's records (see expert.compile) are the same objects in every run.
+        return dict(self.fields)
+
     def __getitem__(self, name: str) -> Any:
-        # A few fields, read often: a scan beats building a dictionary for each read.
-        for key, value in self.fields:
-            if key == name:
-                return value
-        raise KeyError(name)
+        return self._values[name]
 
     def get(self, name: str, default: Any = None) -> Any:
         """A field's value, or ``default``."""
-        for key, value in self.fields:
-            if key == name:
-                return value
-        return default
+        return self._values.get(name, default)
 
     @cached_property
     def key(self) -> str:
