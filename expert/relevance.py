@@ -593,11 +593,15 @@ class Analysis:
                     if gate in pre:
                         stack.append(gate)
         self.matters = frozenset(matters)
-        self._askable_added: frozenset[str] | None = None
-        self.askable = self._askable(reached is not None)
+        #: The questions that matter and can be asked now, in the knowledge base's order.
+        self.askable: tuple[str, ...]
+        # Those askable now but not with no answers, or judged again (None: a full pass).
+        self._askable_added: frozenset[str] | None
+        self.askable, self._askable_added = self._askable(reached is not None)
 
-    def _askable(self, from_blank: bool) -> tuple[str, ...]:
-        """The questions that matter and can be asked now, in the knowledge base's order.
+    def _askable(self, from_blank: bool) -> tuple[tuple[str, ...], frozenset[str] | None]:
+        """The askable questions, and which of them were looked at afresh (None unless
+        made ``from_blank``).
 
         From the blank analysis, only questions judged again (``fresh``) or that did not
         matter with no answers are looked at: any other is askable as it was then, its
@@ -611,7 +615,7 @@ class Analysis:
             return self.status(q) == _OPEN and holds_all(pre.get(q, ()), self.answers)
 
         if not from_blank:
-            return tuple(sorted(filter(askable, matters), key=book.position.__getitem__))
+            return tuple(sorted(filter(askable, matters), key=book.position.__getitem__)), None
         blank = book.blank
         fresh = self._view.fresh
         kept = [q for q in blank.askable if q in matters and q not in fresh]
@@ -619,10 +623,9 @@ class Analysis:
             filter(askable, (matters - blank.matters) | (fresh & matters)),
             key=book.position.__getitem__,
         )
-        self._askable_added = frozenset(added)
         for q in added:  # few: each put in its place in the sorted list
             bisect.insort(kept, q, key=book.position.__getitem__)
-        return tuple(kept)
+        return tuple(kept), frozenset(added)
 
     def status(self, qid: str) -> str:
         """known, unknown, pending (answered, set aside for now), open or closed."""
@@ -847,6 +850,7 @@ class Analysis:
 
     @cached_property
     def _askable_set(self) -> frozenset[str]:
+        """The askable questions as a set (kept for the blank analysis)."""
         return frozenset(self.askable)
 
     def _by_bound(self) -> Iterable[tuple[tuple[int, int, int], str]]:
