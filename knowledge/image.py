@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import io
 import json
 import os
 import pickle
@@ -32,12 +31,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .digest import content_hash, total_bytes
 from .model import KnowledgeBase
 from .records import Record, record_class
-from .trust import TrustError, check_directory, read_trusted, write_private
+from .trust import TrustError, check_directory, read_trusted, write_private_with
 
 #: Bump when what an image holds, or how, changes.
 IMAGE_FORMAT = 1
@@ -156,20 +155,36 @@ def _dist_info_version(distribution: str) -> str | None:
     return None
 
 
-def _header(key: str, body: bytes) -> dict[str, Any]:
-    return {
+def _header(key: str, sha256: str) -> bytes:
+    """An image's header line (without its newline), for a body of that checksum."""
+    header = {
         "format": IMAGE_FORMAT,
         "cramp": _package_version(),
         "python": list(sys.version_info[:2]),
         "key": key,
-        "sha256": hashlib.sha256(body).hexdigest(),
+        "sha256": sha256,
     }
+    return json.dumps(header, sort_keys=True).encode()
+
+
+class _Checksummed:
+    """A file that writes through, counting and hashing what it is given."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self.file = file
+        self.hash = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: Any) -> int:
+        self.hash.update(data)
+        self.size += len(data)
+        return self.file.write(data)
 
 
 class _Pickler(pickle.Pickler):
     """Pickles schema models as records, and the knowledge base with the cache it keeps."""
 
-    def __init__(self, file: io.BytesIO, kb: KnowledgeBase, keep: tuple[str, ...]) -> None:
+    def __init__(self, file: Any, kb: KnowledgeBase, keep: tuple[str, ...]) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.kb = kb
         self.keep = keep
@@ -197,17 +212,6 @@ class _Pickler(pickle.Pickler):
 def _blank_knowledge_base() -> KnowledgeBase:
     """An empty knowledge base, which unpickling fills with its state."""
     return object.__new__(KnowledgeBase)
-
-
-def dumps(kb: KnowledgeBase, keep: tuple[str, ...] = ()) -> bytes:
-    """The knowledge base as an image body, with the derived values named in ``keep``.
-
-    Only the named entries of the knowledge base's cache are kept: others may hold
-    compiled engines, which are rebuilt and cannot be pickled.
-    """
-    out = io.BytesIO()
-    _Pickler(out, kb, keep).dump(kb)
-    return out.getvalue()
 
 
 def loads(body: bytes | memoryview) -> KnowledgeBase:
@@ -274,12 +278,28 @@ def _parts(data: bytes) -> tuple[bytes, bytes, memoryview]:
 
 
 def write_image(path: Path, kb: KnowledgeBase, key: str, keep: tuple[str, ...] = ()) -> int:
-    """Write the image atomically (owner-only), creating its directory; bytes written."""
-    body = dumps(kb, keep)
-    header = json.dumps(_header(key, body), sort_keys=True).encode()
-    data = MAGIC + b"\n" + header + b"\n" + body
-    write_private(path, data, prefix=".kb-")
-    return len(data)
+    """Write the image atomically (owner-only), creating its directory; bytes written.
+
+    The body is pickled straight into the file and its checksum taken on the way, then
+    the header is written over a placeholder of the same length: the body, tens of
+    megabytes for a large knowledge base, is never held in memory whole (nor twice).
+    """
+    placeholder = _header(key, "0" * 64)
+    written = 0
+
+    def write(handle: BinaryIO) -> None:
+        nonlocal written
+        handle.write(MAGIC + b"\n" + placeholder + b"\n")
+        body = _Checksummed(handle)
+        _Pickler(body, kb, keep).dump(kb)
+        header = _header(key, body.hash.hexdigest())
+        assert len(header) == len(placeholder), "a checksum's length never changes"
+        handle.seek(len(MAGIC) + 1)
+        handle.write(header)
+        written = len(MAGIC) + len(placeholder) + 2 + body.size
+
+    write_private_with(path, write, prefix=".kb-")
+    return written
 
 
 def load_with_image(

@@ -11,9 +11,17 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
-__all__ = ["TrustError", "check_directory", "read_trusted", "write_private"]
+__all__ = [
+    "TrustError",
+    "check_directory",
+    "read_trusted",
+    "write_private",
+    "write_private_with",
+]
 
 
 class TrustError(Exception):
@@ -73,6 +81,14 @@ def write_private(path: Path, data: bytes, prefix: str = ".cramp-") -> None:
     Raises :class:`TrustError` if the directory is not the user's alone, ``OSError``
     if writing fails (nothing is left behind).
     """
+    write_private_with(path, lambda handle: handle.write(data), prefix)
+
+
+def write_private_with(
+    path: Path, write: Callable[[BinaryIO], object], prefix: str = ".cramp-"
+) -> None:
+    """As :func:`write_private`, the contents written by ``write`` into the open file
+    (which it may seek in): what is too large to hold in memory whole is streamed."""
     directory = path.parent
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     check_directory(directory)
@@ -81,7 +97,7 @@ def write_private(path: Path, data: bytes, prefix: str = ".cramp-") -> None:
     fd, temp = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, path)

@@ -54,6 +54,23 @@ def from_image(tmp_path_factory):
     return read_image(store.path_for(key), key)
 
 
+def test_an_image_is_streamed_whole_its_header_then_its_checksummed_body(tmp_path):
+    """The body is pickled straight into the file and the header written over a
+    placeholder: the file is a header line whose checksum is the body's, and
+    ``write_image`` reports the bytes it wrote."""
+    import hashlib
+    import json
+
+    kb = load_knowledge_base()
+    path = tmp_path / "kb.image"
+    written = write_image(path, kb, "k" * 64, _prepare(kb))
+    data = path.read_bytes()
+    magic, header, body = _parts(data)
+    assert written == len(data) and magic == MAGIC
+    assert json.loads(header)["sha256"] == hashlib.sha256(body).hexdigest()
+    assert read_image(path, "k" * 64).questions.keys() == kb.questions.keys()
+
+
 def _same(kb_a, kb_b, profile) -> None:
     assert diagnose(kb_a, profile).to_dict() == diagnose(kb_b, profile).to_dict()
 
