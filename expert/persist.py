@@ -118,9 +118,11 @@ class _Pickler(pickle.Pickler):
             # Rules, NOT, field constraints: tuples with attributes, their attributes
             # set by pickle itself. A rule's engine (``ke``, ``_wrapped_self``) is set
             # again whenever the engine reads it.
-            state = {k: v for k, v in obj.__dict__.items() if k != "ke"}
-            if "_wrapped_self" in state:
-                state["_wrapped_self"] = None
+            state = obj.__dict__
+            if "ke" in state or state.get("_wrapped_self") is not None:
+                state = {k: v for k, v in state.items() if k != "ke"}
+                if "_wrapped_self" in state:
+                    state["_wrapped_self"] = None
             return (_tuple_new, (kind, tuple(obj)), state or None)
         if isinstance(obj, FunctionType):
             shared = self.checks.get(obj.__code__)

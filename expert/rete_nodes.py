@@ -205,8 +205,10 @@ class FeatureTester(FeatureTesterNode):
         self.keys: Keys = None
 
     def __getstate__(self) -> dict[str, Any]:
-        """Its state without the test function, which is made again from the check."""
-        return {k: v for k, v in self.__dict__.items() if k != "_test"}
+        """Its state without the test function, which is made again from the check (its
+        own dictionary when it has none yet: a copy would live as long as the pickling)."""
+        state = self.__dict__
+        return state if "_test" not in state else {k: v for k, v in state.items() if k != "_test"}
 
     def activate(self, token: Any) -> None:
         """Test the token's one fact; pass it on, with any binding added, if it passes."""
@@ -279,8 +281,12 @@ class ConflictSet(ConflictSetNode):
         self.reached: set[Any] = set()
 
     def __getstate__(self) -> dict[str, Any]:
-        """Its state without the rule's hash (see the class)."""
-        return {k: v for k, v in self.__dict__.items() if k != "_rule_hash"}
+        """Its state without the rule's hash (see the class; its own dictionary when it
+        has none yet, as for :class:`FeatureTester`)."""
+        state = self.__dict__
+        if "_rule_hash" not in state:
+            return state
+        return {k: v for k, v in state.items() if k != "_rule_hash"}
 
     def activate(self, token: Any) -> None:
         """Record the activation or deactivation the token makes (as experta does)."""
