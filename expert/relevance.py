@@ -33,7 +33,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -202,6 +202,14 @@ class Rulebook:
             holds = bool(test.satisfying(self.kb.questions[test.question]))
             known = self._can_hold[id(test)] = (test, holds)
         return known[1]
+
+    def most_urgent_tier(self, holding: Collection[int]) -> str:
+        """The most urgent tier a rule in ``holding`` sets ("self_care" if none): looked
+        up tier by tier, as thousands of rules may hold and few set a tier."""
+        return next(
+            (t for t in TIERS if any(i in holding for i in self.by_tier.get(t, ()))),
+            "self_care",
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         # Kept in an image: what is keyed by identity means nothing in another process,
@@ -537,21 +545,11 @@ class Analysis:
             self.findings = frozenset(
                 f for f in kb.findings if (state := self._view.finding(f)) is not None and state[0]
             )
-        # The most urgent tier first: thousands of rules may hold, few set a tier.
         #: The triage tier these answers set now, as the engine decides it.
-        self.tier = next(
-            (t for t in TIERS if any(i in fired for i in book.by_tier.get(t, ()))), "self_care"
-        )
+        self.tier = book.most_urgent_tier(fired)
         #: The tier no answer still to come can take back (an ``unless`` test that holds
         #: only while its question is open is not settled): what stops the questioning.
-        self.settled_tier = next(
-            (
-                t
-                for t in TIERS
-                if any(i in fired and i not in waiting for i in book.by_tier.get(t, ()))
-            ),
-            "self_care",
-        )
+        self.settled_tier = book.most_urgent_tier({i for i in fired if i not in waiting})
         #: Every live rule, whether or not it still counts (never changed after this:
         #: ``waiting`` is the same dict unless a red flag narrows it to a new one).
         self.live: dict[int, frozenset[str]] = waiting
@@ -850,7 +848,7 @@ class Analysis:
 
     @cached_property
     def _askable_set(self) -> frozenset[str]:
-        """The askable questions as a set (kept for the blank analysis)."""
+        """The askable questions as a set."""
         return frozenset(self.askable)
 
     def _by_bound(self) -> Iterable[tuple[tuple[int, int, int], str]]:
@@ -865,16 +863,12 @@ class Analysis:
         added = self._askable_added
         if touched is None or added is None:
             return self._bound_order
-        matters, fresh = self.matters, self._view.fresh
         moved = touched | added
-        blank = self.book.blank
-        # As in _askable: one askable with no answers stays so unless judged again.
-        was = blank._askable_set
-        askable = added | {q for q in touched if q in was and q in matters and q not in fresh}
+        askable = self._askable_set
         kept = (
             (limit, q)
-            for limit, q in blank._bound_order
-            if q not in moved and q in matters and q not in fresh
+            for limit, q in self.book.blank._bound_order
+            if q not in moved and q in askable
         )
         others = sorted(((self._bound(q), q) for q in moved if q in askable), reverse=True)
         return heapq.merge(kept, others, reverse=True)
