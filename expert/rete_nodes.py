@@ -160,6 +160,13 @@ def binds(check: Any) -> Keys:
     return None
 
 
+def _state_without(node: Any, name: str) -> dict[str, Any]:
+    """A node's state for pickling without the attribute ``name``: its own dictionary
+    when it has none (a copy would live as long as the pickling, see expert.persist)."""
+    state: dict[str, Any] = node.__dict__
+    return state if name not in state else {k: v for k, v in state.items() if k != name}
+
+
 class Bus(BusNode):
     """experta's root node, making each fact's token without checking it again."""
 
@@ -205,10 +212,8 @@ class FeatureTester(FeatureTesterNode):
         self.keys: Keys = None
 
     def __getstate__(self) -> dict[str, Any]:
-        """Its state without the test function, which is made again from the check (its
-        own dictionary when it has none yet: a copy would live as long as the pickling)."""
-        state = self.__dict__
-        return state if "_test" not in state else {k: v for k, v in state.items() if k != "_test"}
+        """Its state without the test function, which is made again from the check."""
+        return _state_without(self, "_test")
 
     def activate(self, token: Any) -> None:
         """Test the token's one fact; pass it on, with any binding added, if it passes."""
@@ -281,12 +286,8 @@ class ConflictSet(ConflictSetNode):
         self.reached: set[Any] = set()
 
     def __getstate__(self) -> dict[str, Any]:
-        """Its state without the rule's hash (see the class; its own dictionary when it
-        has none yet, as for :class:`FeatureTester`)."""
-        state = self.__dict__
-        if "_rule_hash" not in state:
-            return state
-        return {k: v for k, v in state.items() if k != "_rule_hash"}
+        """Its state without the rule's hash (see the class)."""
+        return _state_without(self, "_rule_hash")
 
     def activate(self, token: Any) -> None:
         """Record the activation or deactivation the token makes (as experta does)."""
