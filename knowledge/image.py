@@ -168,16 +168,14 @@ def _header(key: str, sha256: str) -> bytes:
 
 
 class _Checksummed:
-    """A file that writes through, counting and hashing what it is given."""
+    """A file that writes through, hashing what it is given."""
 
     def __init__(self, file: BinaryIO) -> None:
         self.file = file
         self.hash = hashlib.sha256()
-        self.size = 0
 
     def write(self, data: Any) -> int:
         self.hash.update(data)
-        self.size += len(data)
         return self.file.write(data)
 
 
@@ -292,11 +290,11 @@ def write_image(path: Path, kb: KnowledgeBase, key: str, keep: tuple[str, ...] =
         handle.write(MAGIC + b"\n" + placeholder + b"\n")
         body = _Checksummed(handle)
         _Pickler(body, kb, keep).dump(kb)
+        written = handle.tell()
         header = _header(key, body.hash.hexdigest())
         assert len(header) == len(placeholder), "a checksum's length never changes"
         handle.seek(len(MAGIC) + 1)
         handle.write(header)
-        written = len(MAGIC) + len(placeholder) + 2 + body.size
 
     write_private_with(path, write, prefix=".kb-")
     return written
