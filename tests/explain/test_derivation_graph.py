@@ -23,7 +23,6 @@ from explain.graph import (
     findings,
     keep_relevant,
     release,
-    relevant,
 )
 from explain.kb_graph import knowledge_graph
 from explain.layout import layered_layout
@@ -36,6 +35,20 @@ REAL_KB = load_knowledge_base()
 
 def _graph(kb, profile):
     return derivation_graph(kb, Reasoner.for_kb(kb).run(profile))
+
+
+def _relevant_copy(graph: nx.DiGraph) -> nx.DiGraph:
+    """The relevant part as first worked out: every conclusion and finding with their
+    ancestors (one search each), copied in the graph's order."""
+    keep: set[str] = set()
+    for target in (*conclusions(graph), *findings(graph)):
+        keep |= {target, *nx.ancestors(graph, target)}
+    out = nx.DiGraph()
+    out.add_nodes_from((n, dict(data)) for n, data in graph.nodes(data=True) if n in keep)
+    out.add_edges_from(
+        (u, v, dict(data)) for u, v, data in graph.edges(data=True) if u in keep and v in keep
+    )
+    return out
 
 
 def check_graph(kb, profile) -> None:
@@ -164,7 +177,7 @@ def test_the_real_red_flag_tear_goes_answer_finding_claim_triage_level():
 
     path = example_path("red-flag-calf-tear")
     run = Reasoner.for_kb(REAL_KB).run(load_profile_text(path.read_bytes(), REAL_KB, path.name))
-    graph = relevant(derivation_graph(REAL_KB, run))
+    graph = keep_relevant(derivation_graph(REAL_KB, run))
     for route in nx.all_simple_paths(graph, "answer:calf_can_contract", "triage"):
         kinds = [graph.nodes[n]["kind"] for n in route]
         assert "finding" in kinds  # every route from the answer goes through a finding
@@ -220,7 +233,7 @@ def test_self_care_by_default_rests_only_on_the_absence_of_a_higher_tier():
 
 def test_the_relevant_part_leaves_out_answers_no_rule_used():
     graph = _graph(fixture_kb(), fixture_profile(NIGHT))
-    shown = relevant(graph)
+    shown = keep_relevant(graph.copy())
     assert "answer:sleep_quality" in graph and "answer:sleep_quality" not in shown
     assert set(conclusions(shown)) == set(conclusions(graph))
 
@@ -230,7 +243,7 @@ def test_the_relevant_part_leaves_out_answers_no_rule_used():
 def test_pruning_in_place_keeps_what_the_copy_keeps_and_draws_the_same(profile):
     run = Reasoner.for_kb(REAL_KB).run(profile)
     diagnosis = diagnose_run(REAL_KB, run)
-    copied = relevant(derivation_graph(REAL_KB, run, diagnosis))
+    copied = _relevant_copy(derivation_graph(REAL_KB, run, diagnosis))
     pruned = keep_relevant(derivation_graph(REAL_KB, run, diagnosis))
     assert list(pruned.nodes(data=True)) == list(copied.nodes(data=True))
     assert list(pruned.edges(data=True)) == list(copied.edges(data=True))
@@ -271,7 +284,7 @@ def test_a_graph_not_released_is_a_cycle():
 
 
 def test_the_layout_does_not_depend_on_the_order_of_predecessors():
-    graph = relevant(_graph(fixture_kb(), fixture_profile(HOSTILE)))
+    graph = keep_relevant(_graph(fixture_kb(), fixture_profile(HOSTILE)))
     reordered = nx.DiGraph()
     reordered.add_nodes_from(graph.nodes(data=True))
     # The same edges, each node's predecessors now listed in reverse.
@@ -281,7 +294,7 @@ def test_the_layout_does_not_depend_on_the_order_of_predecessors():
 
 
 def test_the_layout_puts_every_conclusion_in_the_last_layer_after_its_parents():
-    graph = relevant(_graph(fixture_kb(), fixture_profile(HOSTILE)))
+    graph = keep_relevant(_graph(fixture_kb(), fixture_profile(HOSTILE)))
     layout = layered_layout(graph)
     assert set(layout.layers[-1]) == set(conclusions(graph))
     where = layout.position()
@@ -292,9 +305,9 @@ def test_the_layout_puts_every_conclusion_in_the_last_layer_after_its_parents():
 @pytest.mark.parametrize("path", [NIGHT, HOSTILE], ids=["night", "hostile"])
 def test_the_same_graph_gives_byte_identical_svg_mermaid_and_dot(path):
     kb = fixture_kb()
-    first = relevant(_graph(kb, fixture_profile(path)))
+    first = keep_relevant(_graph(kb, fixture_profile(path)))
     # A second graph built from a second run, with nodes inserted in another order.
-    second_raw = relevant(_graph(kb, fixture_profile(path)))
+    second_raw = keep_relevant(_graph(kb, fixture_profile(path)))
     second = nx.DiGraph()
     second.add_nodes_from(sorted(second_raw.nodes(data=True), reverse=True))
     second.add_edges_from(sorted(second_raw.edges(data=True), reverse=True))
