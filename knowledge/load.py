@@ -172,10 +172,13 @@ class _Loader:
             self.problems.append(doc.problem((), f"expected a mapping of {model.__name__} fields"))
             return None
         try:
-            return doc, model.model_validate(doc.data)
+            validated = model.model_validate(doc.data)
         except ValidationError as exc:
             self.problems.extend(_explain_validation(doc, model, exc))
             return None
+        # The cross-check reads the validated model, and the document only to place
+        # problems: its plain data, as large again as the model, is let go now.
+        return replace(doc, data=None), validated
 
     def _check_size(self, paths: list[Path]) -> None:
         """Refuse, unread, a knowledge base too large to load within the memory budget."""

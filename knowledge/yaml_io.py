@@ -52,7 +52,12 @@ _SPECIAL_FLOAT = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 
 @dataclass
 class Document:
-    """Plain data from one file plus the 1-based (line, col) of each location in it."""
+    """Plain data from one file plus the 1-based (line, col) of each location in it.
+
+    A document parsed from text keeps the text, not the positions: they take twice the
+    memory of the data (a knowledge base at its limits held 170 MB of them) and only a
+    problem needs one, so they are worked out from the text the first time one is asked.
+    """
 
     path: str
     data: Any
@@ -61,9 +66,14 @@ class Document:
     value_positions: dict[Location, tuple[int, int]] = field(default_factory=dict)
     #: How many keys, values and items it holds (what its memory grows with).
     values: int = 0
+    #: The text parsed, UTF-8 encoded (half the memory of most text with a few non-ASCII
+    #: characters), until its positions are worked out.
+    text: bytes | None = None
 
     def where(self, loc: Location, *, value: bool = False) -> tuple[int, int]:
         """Position of ``loc`` (its value if asked and known) or of its nearest parent."""
+        if self.text is not None:
+            self._locate()
         loc = tuple(loc)
         if value and loc in self.value_positions:
             return self.value_positions[loc]
@@ -78,6 +88,24 @@ class Document:
         line, col = self.where(loc, value=value)
         return Problem(self.path, line, col, message)
 
+    def _locate(self) -> None:
+        """Parse the text again, this time recording where everything is."""
+        import yaml
+
+        assert self.text is not None
+        builder = _Builder(self.path, located=True)
+        # The text parsed once without a problem, so it parses the same way again.
+        for event in yaml.parse(self.text.decode("utf-8", "surrogatepass"), Loader=_loader(yaml)):
+            builder.feed(event)
+        self.positions = builder.document.positions
+        self.value_positions = builder.document.value_positions
+        self.text = None
+
+
+def _loader(yaml: Any) -> Any:
+    """libyaml's parser when PyYAML was built with it (far faster), else PyYAML's own."""
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def parse_yaml(text: str, path: str, *, max_values: int | None = None) -> Document:
     """Parse ``text`` (YAML or JSON) into a :class:`Document`; raise ProblemsError if bad.
@@ -87,10 +115,9 @@ def parse_yaml(text: str, path: str, *, max_values: int | None = None) -> Docume
     """
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     builder = _Builder(path, max_values)
     try:
-        for event in yaml.parse(text, Loader=loader):
+        for event in yaml.parse(text, Loader=_loader(yaml)):
             builder.feed(event)
         # Reported only now: a syntax error further on explains more than this does.
         if builder.deferred is not None:
@@ -121,6 +148,7 @@ def parse_yaml(text: str, path: str, *, max_values: int | None = None) -> Docume
     except yaml.YAMLError as exc:
         message = " ".join(str(exc).split())
         raise ProblemsError([Problem(path, 1, 1, f"not valid YAML or JSON: {message}")]) from None
+    builder.document.text = text.encode("utf-8", "surrogatepass")
     return builder.document
 
 
@@ -307,9 +335,11 @@ class _Frame:
 class _Builder:
     """Turns a stream of parser events into one Document, refusing what it must."""
 
-    def __init__(self, path: str, max_values: int | None = None) -> None:
+    def __init__(self, path: str, max_values: int | None = None, *, located: bool = False) -> None:
         self.document = Document(path, None, {(): (1, 1)})
         self.max_values = max_values
+        #: Whether to record each location's position (see Document).
+        self.located = located
         self.stack: list[_Frame] = []
         self.documents = 0
         self.deferred: Problem | None = None
@@ -363,29 +393,47 @@ class _Builder:
             self.stack.pop()
 
     def _add(self, event: Any, value: Any) -> Location:
-        """Place ``value`` in the container being built; return its location."""
+        """Place ``value`` in the container being built; return its location.
+
+        Locations (and positions) are worked out only when ``located``; otherwise the
+        location returned is ``()``.
+        """
         mark = event.start_mark
-        where = (mark.line + 1, mark.column + 1)
         self.document.values += 1
         if self.max_values is not None and self.document.values > self.max_values:
             raise TooManyValues(
-                [Problem(self.document.path, *where, "too many keys, values and list items")]
+                [
+                    Problem(
+                        self.document.path,
+                        mark.line + 1,
+                        mark.column + 1,
+                        "too many keys, values and list items",
+                    )
+                ]
             )
+        located = self.located
         if not self.stack:
             self.document.data = value
-            self.document.positions[()] = where
+            if located:
+                self.document.positions[()] = (mark.line + 1, mark.column + 1)
             return ()
         frame = self.stack[-1]
         if isinstance(frame.container, list):
-            loc = (*frame.loc, len(frame.container))
+            if located:
+                loc = (*frame.loc, len(frame.container))
+                self.document.positions[loc] = (mark.line + 1, mark.column + 1)
+            else:
+                loc = ()
             frame.container.append(value)
-            self.document.positions[loc] = where
             return loc
         if not frame.has_key:
             if isinstance(value, dict | list) or (value is None and event.value == ""):
                 if self.deferred is None:
                     self.deferred = Problem(
-                        self.document.path, *where, "mapping keys must be plain text"
+                        self.document.path,
+                        mark.line + 1,
+                        mark.column + 1,
+                        "mapping keys must be plain text",
                     )
                 key: Any = object()  # a stand-in, so building can go on to the end
             else:
@@ -396,14 +444,18 @@ class _Builder:
                     f"duplicate key {quoted(key)} (first at line {frame.key_lines[key]}); "
                     "each key may appear only once",
                 )
-            frame.key_lines[key] = where[0]
+            frame.key_lines[key] = mark.line + 1
             frame.key, frame.has_key = key, True
-            self.document.positions[(*frame.loc, key)] = where
+            if not located:
+                return ()
+            self.document.positions[(*frame.loc, key)] = (mark.line + 1, mark.column + 1)
             return (*frame.loc, key)
-        loc = (*frame.loc, frame.key)
         frame.container[frame.key] = value
         frame.has_key = False
-        self.document.value_positions[loc] = where
+        if not located:
+            return ()
+        loc = (*frame.loc, frame.key)
+        self.document.value_positions[loc] = (mark.line + 1, mark.column + 1)
         return loc
 
 

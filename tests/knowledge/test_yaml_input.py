@@ -16,6 +16,20 @@ def test_positions_point_at_keys_and_values():
     assert doc.where(("a", "b", 1)) == (2, 10)
 
 
+def test_positions_are_worked_out_only_when_one_is_asked():
+    text = "# a comment\n\nitems:\n  - {id: a, n: 1}\n  - id: b\n    n: 2\n"
+    doc = parse_yaml(text, "f.yaml")
+    # Parsing keeps the text, not a position per value: only a problem needs one.
+    assert doc.positions == {(): (1, 1)} and doc.value_positions == {}
+    assert doc.text == text.encode()
+    assert doc.where(()) == (3, 1)
+    assert doc.text is None
+    assert doc.where(("items", 1, "n")) == (6, 5)
+    assert doc.where(("items", 1, "n"), value=True) == (6, 8)
+    assert doc.where(("items", 0, "n"), value=True) == (4, 16)
+    assert doc.where(("items", 0, "missing")) == (4, 5)
+
+
 def test_json_is_read_as_well():
     assert parse_yaml('{"x": [true, 1.5]}', "f.json").data == {"x": [True, 1.5]}
 
