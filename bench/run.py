@@ -60,6 +60,8 @@ BUDGETS = {
     # Warm, against what fires (the issue: "≤ 100 ms, near-linear in the claims that fire").
     "fired ×100: night-cramps-after-hard-week": (100.0, "ms"),
     "fired ×100: red-flag-calf-tear": (100.0, "ms"),
+    "clips ×10: experta/CLIPS time per profile": (2.0, ""),
+    "clips ×100: experta/CLIPS time per profile": (2.0, ""),
     "memory: largest profile, peak": (500.0, "MB"),
     "memory: largest JSON-lines batch, peak": (500.0, "MB"),
     "memory: largest knowledge base, peak": (500.0, "MB"),
@@ -530,19 +532,20 @@ class Bench:
         ]
         profiles = examples + generated_profiles(kb, 60 if self.quick else 300)
         sets = [("×1", kb, profiles)]
-        if not self.quick:
-            big = (
-                load_knowledge_base(self.tmp / "kb-x10") if (self.tmp / "kb-x10").is_dir() else None
-            )
-            if big is None:
+        # The replicated knowledge bases (as the scale section makes them) with the
+        # examples replicated as often, so every copy's rules are answered.
+        for times in [] if self.quick else [t for t in (10, 100) if t in self.args.scales]:
+            directory = self.tmp / f"kb-x{times}"
+            if not directory.is_dir():
                 from knowledge.synthetic import replicate_knowledge_base
 
-                big = load_knowledge_base(replicate_knowledge_base(None, self.tmp / "kb-x10", 10))
+                replicate_knowledge_base(None, directory, times)
+            big = load_knowledge_base(directory)
             big_profiles = [
-                parse_profile(replicate_profile(read_yaml(p).data, 10), big)
+                parse_profile(replicate_profile(read_yaml(p).data, times), big)
                 for p in sorted(EXAMPLES.glob("*.yaml"))
             ]
-            sets.append(("×10", big, big_profiles))
+            sets.append((f"×{times}", big, big_profiles))
         for label, base, group in sets:
             start = time.perf_counter()
             peer = ClipsReasoner(base)
@@ -759,27 +762,57 @@ def image_figures(directory: Path, cache: str) -> dict[str, float]:
 
 def largest_knowledge_base(directory: Path) -> Path:
     """A knowledge base at the loader's limits: as many questions, claims, conditions
-    and values (keys, values and list items) as it accepts, over 13 MB of text."""
+    and values (keys, values and list items) as it accepts, and nearly as many bytes."""
     import shutil
 
     from knowledge import load_knowledge_base
-    from knowledge.load import MAX_CLAIMS, MAX_CONDITIONS, MAX_QUESTIONS
+    from knowledge.load import (
+        MAX_CLAIMS,
+        MAX_CONDITIONS,
+        MAX_KB_BYTES,
+        MAX_QUESTIONS,
+        MAX_VALUES,
+    )
+    from knowledge.yaml_io import read_yaml
 
     shutil.copytree(REPO / "tests" / "fixtures" / "kb-minimal", directory)
     questions = MAX_QUESTIONS - 10
+    claims = min(MAX_CLAIMS, MAX_CONDITIONS // 2) - 10
+    # Values: the fixture's, 11 a question, 19 a claim; the rest are choices (5 values
+    # each: the item, two keys and their values; 2 more a question for the list) on
+    # questions the claims test for yes.
+    chosen = 2_000
+    fixture = sum(read_yaml(p).values for p in directory.rglob("*.yaml"))
+    spare = MAX_VALUES - fixture - 11 * questions - 19 * claims - 2 * chosen - 1_000
+    per_question, left = divmod(spare // 5, chosen)
     with (directory / "questions.yaml").open("a", encoding="utf-8") as out:
         for i in range(questions):
-            out.write(f"  - {{id: q{i}, section: S, prompt: P?, help: H., type: yesno}}\n")
-    claims = min(MAX_CLAIMS, MAX_CONDITIONS // 2) - 10
-    says = "x" * 360
+            if i < chosen:
+                more = per_question - 2 + (left if i == 0 else 0)
+                options = ", ".join(
+                    ["{value: yes, label: Y}", "{value: no, label: N}"]
+                    + [f"{{value: c{k}, label: C}}" for k in range(more)]
+                )
+                kind = f"choice, choices: [{options}]"
+            else:
+                kind = "yesno"
+            out.write(f"  - {{id: q{i}, section: S, prompt: P?, help: H., type: {kind}}}\n")
+
+    def claim(i: int, says: str) -> str:
+        return (
+            f"  - {{id: c{i}, kind: cause, theory: fatigue, evidence: opinion, "
+            f"says: '{says}', quote: night cramps are a fatigue issue, "
+            f"when: {{q{i % questions}: yes, q{(i * 7 + 1) % questions}: no}}}}\n"
+        )
+
+    # Bytes: what is left, less a little, spread over the claims' text.
+    used = sum(p.stat().st_size for p in directory.rglob("*.yaml"))
+    bare = sum(len(claim(i, "")) for i in range(claims))
+    says = "x" * ((MAX_KB_BYTES - used - bare - 10_000) // claims)
     for part, name in enumerate(("alpha", "beta")):  # two files, each under 10 MB
         with (directory / "sources" / f"{name}.yaml").open("a", encoding="utf-8") as out:
             for i in range(part, claims, 2):
-                out.write(
-                    f"  - {{id: c{i}, kind: cause, theory: fatigue, evidence: opinion, "
-                    f"says: '{says}', quote: night cramps are a fatigue issue, "
-                    f"when: {{q{i % questions}: yes, q{(i * 7 + 1) % questions}: no}}}}\n"
-                )
+                out.write(claim(i, says))
     load_knowledge_base(directory)  # accepted, or the measure is of nothing
     return directory
 

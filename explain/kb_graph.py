@@ -19,14 +19,53 @@ if TYPE_CHECKING:
 
     from knowledge import KnowledgeBase
 
+#: The most links a knowledge-base graph is drawn with. Links grow faster than the
+#: knowledge base (every finding's tags reach every piece of advice they name): the
+#: bundled one replicated a hundred times has 894,300, which took 1.2 GB to lay out,
+#: past the 500 MB any command may use; one at the loader's limits has about 50,000,
+#: and 100,000 were laid out in 357 MB.
+MAX_LINKS = 100_000
+
+
+class GraphTooLarge(ValueError):
+    """A knowledge base whose graph has more links than :data:`MAX_LINKS`."""
+
+    def __init__(self, links: int) -> None:
+        super().__init__(links)
+        self.links = links
+
+    def __str__(self) -> str:
+        return (
+            f"the knowledge base's graph has more than {MAX_LINKS:,} links (sources to "
+            f"claims, claims and findings to what they bear on); it is too large to draw"
+        )
+
+
+class _Counted:
+    """Adds edges to a graph, refusing to go past :data:`MAX_LINKS` of them."""
+
+    def __init__(self, graph: nx.DiGraph) -> None:
+        self.graph = graph
+        self.links = 0
+
+    def add_edge(self, source: str, target: str, **attributes: str) -> None:
+        self.links += 1
+        if self.links > MAX_LINKS:
+            raise GraphTooLarge(self.links)
+        self.graph.add_edge(source, target, **attributes)
+
 
 def knowledge_graph(kb: KnowledgeBase) -> nx.DiGraph:
-    """Sources → claims → findings, theories, advice and triage tiers (→ conflicts), a DAG."""
+    """Sources → claims → findings, theories, advice and triage tiers (→ conflicts), a DAG.
+
+    Raises :class:`GraphTooLarge` rather than build one of more than :data:`MAX_LINKS`.
+    """
     import networkx as nx
 
     from knowledge.conditions import FindingTest
 
     graph = nx.DiGraph(knowledge_base=kb.content_hash)
+    edges = _Counted(graph)
     for source in kb.sources.values():
         graph.add_node(
             f"source:{source.id}",
@@ -46,18 +85,18 @@ def knowledge_graph(kb: KnowledgeBase) -> nx.DiGraph:
             sublabel=f"{claim.kind}, {claim.stance}, {claim.evidence}",
             detail=f"{claim.says} {kb.words_of(claim_id)}",
         )
-        graph.add_edge(f"source:{source_id}", node, role="claims")
+        edges.add_edge(f"source:{source_id}", node, role="claims")
         if claim.theory:
             _target(graph, f"theory:{claim.theory}", kb.theories[claim.theory].title, "theory")
-            graph.add_edge(node, f"theory:{claim.theory}", role=claim.stance)
+            edges.add_edge(node, f"theory:{claim.theory}", role=claim.stance)
         if claim.advice:
             advice = kb.advice[claim.advice]
             _target(graph, f"advice:{advice.id}", advice.title, f"advice · {advice.phase}")
-            graph.add_edge(node, f"advice:{advice.id}", role=claim.stance)
+            edges.add_edge(node, f"advice:{advice.id}", role=claim.stance)
         if claim.triage:
             tier = kb.manifest.tiers[claim.triage]
             _target(graph, f"tier:{claim.triage}", tier.title, "triage tier")
-            graph.add_edge(node, f"tier:{claim.triage}", role="sets")
+            edges.add_edge(node, f"tier:{claim.triage}", role="sets")
     for finding_id, finding in kb.findings.items():
         node = f"finding:{finding_id}"
         graph.add_node(
@@ -68,11 +107,11 @@ def knowledge_graph(kb: KnowledgeBase) -> nx.DiGraph:
             detail=finding.says,
         )
         for claim_id in finding.backed_by:
-            graph.add_edge(f"claim:{claim_id}", node, role="describes")
+            edges.add_edge(f"claim:{claim_id}", node, role="describes")
         for clause in kb.finding_clauses[finding_id]:
             for test in clause:
                 if isinstance(test, FindingTest):
-                    graph.add_edge(f"finding:{test.finding}", node, role="leads_to")
+                    edges.add_edge(f"finding:{test.finding}", node, role="leads_to")
         for role, groups in (("withholds", finding.withholds), ("cautions", finding.cautions)):
             for group in groups:
                 for advice_id in sorted(
@@ -80,14 +119,14 @@ def knowledge_graph(kb: KnowledgeBase) -> nx.DiGraph:
                 ):
                     advice = kb.advice[advice_id]
                     _target(graph, f"advice:{advice_id}", advice.title, f"advice · {advice.phase}")
-                    graph.add_edge(node, f"advice:{advice_id}", role=role)
+                    edges.add_edge(node, f"advice:{advice_id}", role=role)
     for conflict in kb.conflicts.values():
         node = f"conflict:{conflict.id}"
         _target(graph, node, conflict.id, "conflict", detail=conflict.reason)
         for advice_id in conflict.between:
             advice = kb.advice[advice_id]
             _target(graph, f"advice:{advice_id}", advice.title, f"advice · {advice.phase}")
-            graph.add_edge(f"advice:{advice_id}", node, role="conflicts")
+            edges.add_edge(f"advice:{advice_id}", node, role="conflicts")
     return graph
 
 

@@ -42,7 +42,7 @@ from .trust import TrustError, check_directory, read_trusted, write_private_with
 IMAGE_FORMAT = 1
 MAGIC = b"cramp-kb-image"
 #: Knowledge bases larger than this are loaded from source without an image: the loader
-#: refuses them anyway (its limit is 20 MB), so hashing them first would be wasted.
+#: refuses them anyway (its limit is 22 MB), so hashing them first would be wasted.
 MAX_IMAGE_SOURCE_BYTES = 25_000_000
 
 
@@ -306,12 +306,15 @@ def load_with_image(
     load_source: Callable[[], KnowledgeBase],
     prepare: Callable[[KnowledgeBase], tuple[str, ...]] | None = None,
     warn: Callable[[str], None] | None = None,
+    *,
+    write: bool = True,
 ) -> KnowledgeBase:
     """The knowledge base at ``root``: from its image when valid, else from source.
 
     From source, ``prepare`` may compute derived values into the knowledge base's cache
-    and name the ones to keep; the image is then written. Failing to write an image (a
-    read-only home, a full disk) only costs the next command the same load again.
+    and name the ones to keep; the image is then written, unless not to ``write``.
+    Failing to write an image (a read-only home, a full disk) only costs the next
+    command the same load again.
     """
     # Not worth hashing what the loader will refuse as too large anyway.
     if store is None or total_bytes(root) > MAX_IMAGE_SOURCE_BYTES:
@@ -333,6 +336,8 @@ def load_with_image(
         if warn is not None:
             warn(f"ignoring the knowledge-base image {exc}; rebuilding it")
     kb = load_source()
+    if not write:
+        return kb
     keep = prepare(kb) if prepare is not None else ()
     with contextlib.suppress(OSError, TrustError):
         write_image(path, kb, key, keep)

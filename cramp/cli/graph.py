@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from cramp.cli.report import output_errors
-from cramp.cli.support import fail, format_option, load_kb, printable, write_stdout
+from cramp.cli.support import (
+    EXIT_ERROR,
+    fail,
+    format_option,
+    load_kb,
+    printable,
+    write_stdout,
+)
 
 #: File-name endings that pick a graph format when --format is not given.
 GRAPH_ENDINGS = {
@@ -41,7 +48,7 @@ def graph(ctx: click.Context, fmt: str | None, output: str | None, force: bool) 
     """
     from cramp.files import write_atomically
     from explain.dot import to_dot
-    from explain.kb_graph import knowledge_graph
+    from explain.kb_graph import GraphTooLarge, knowledge_graph
     from explain.mermaid import to_mermaid
     from explain.svg import render_svg
 
@@ -53,8 +60,11 @@ def graph(ctx: click.Context, fmt: str | None, output: str | None, force: bool) 
                 f"{', '.join(GRAPH_ENDINGS)} or give --format dot, mermaid or svg"
             )
         fmt = GRAPH_ENDINGS.get(suffix, "dot")
-    kb = load_kb(ctx)
-    g = knowledge_graph(kb)
+    kb = load_kb(ctx, reasoning=False)
+    try:
+        g = knowledge_graph(kb)
+    except GraphTooLarge as exc:
+        fail(f"{exc}; `cramp kb coverage` and `cramp kb docs` describe it instead", EXIT_ERROR)
     if fmt == "dot":
         text = to_dot(g, name="knowledge-base")
     elif fmt == "mermaid":

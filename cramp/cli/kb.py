@@ -79,7 +79,7 @@ def coverage(ctx: click.Context, fmt: str) -> None:
     from knowledge.coverage import coverage as compute
     from knowledge.coverage import render_coverage
 
-    cov = compute(load_kb(ctx))
+    cov = compute(load_kb(ctx, reasoning=False))
     if fmt == "json":
         write_stdout(json_text(cov.to_dict()) + "\n")
     else:
@@ -128,7 +128,7 @@ def docs(ctx: click.Context, output: str, force: bool) -> None:
         from explain.kb_docs import render_kb_pages
 
         directory = Path(output)
-        pages = render_kb_pages(load_kb(ctx))
+        pages = render_kb_pages(load_kb(ctx, reasoning=False))
         if not force and (blocked := pages_in_the_way(directory, pages)):
             fail(f"{blocked[0]}: already exists; use --force to overwrite it")
         with output_errors(output):
@@ -138,7 +138,7 @@ def docs(ctx: click.Context, output: str, force: bool) -> None:
         return
     from explain.kb_docs import render_kb_docs
 
-    text = render_kb_docs(load_kb(ctx))
+    text = render_kb_docs(load_kb(ctx, reasoning=False))
     if output == "-":
         write_stdout(text)
         return

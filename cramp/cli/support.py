@@ -118,11 +118,16 @@ def user_path(text: str, what: str) -> Path:
         fail(f"{what} {text}: cannot expand {user}: no such user, or no home directory")
 
 
-def load_kb(ctx: click.Context, *, from_source: bool = False) -> KnowledgeBase:
+def load_kb(
+    ctx: click.Context, *, from_source: bool = False, reasoning: bool = True
+) -> KnowledgeBase:
     """The knowledge base chosen with ``--kb`` (or $CRAMP_KB), else the bundled one.
 
-    Read from its compiled image when one is valid (see :mod:`knowledge.image`);
-    ``from_source`` always validates the YAML instead, as checking commands must.
+    Read from its compiled image when one is valid (see :mod:`knowledge.image`), and
+    else validated and the image written for the next command; ``from_source`` always
+    validates the YAML instead, as checking commands must. A command that does not
+    reason (not ``reasoning``) writes no image: writing one builds the engine, which at
+    the loader's limits takes as much memory again as the knowledge base.
     """
     root = ctx.find_root()
     cached = root.meta.get("cramp.kb")
@@ -145,6 +150,7 @@ def load_kb(ctx: click.Context, *, from_source: bool = False) -> KnowledgeBase:
             lambda: load_source(directory),
             prepare=prepare_image,
             warn=warn,
+            write=reasoning,
         )
     gc.freeze()
     root.meta["cramp.kb"] = kb
