@@ -102,19 +102,23 @@ def timed_both(fn: Callable[[], Any], repeat: int) -> tuple[list[float], list[fl
 def collector(policy: str) -> Iterator[None]:
     """Run the block under a garbage-collector policy: ``command``, as a ``cramp``
     command sets it (:func:`cramp.launch.collect_rarely`: collections every 50,000
-    allocations, what the process held before frozen), or Python's ``default``."""
+    allocations, what the process held before frozen, and what each engine run leaves),
+    or Python's ``default``."""
     if policy == "default":
         yield
         return
     from cramp.launch import YOUNG_THRESHOLD
+    from expert.collector import keep_runs, keeping_runs
 
-    before = gc.get_threshold()
+    before, kept = gc.get_threshold(), keeping_runs()
     gc.collect()
     gc.freeze()
     gc.set_threshold(YOUNG_THRESHOLD, *before[1:])
+    keep_runs()
     try:
         yield
     finally:
+        keep_runs(kept)
         gc.set_threshold(*before)
         gc.unfreeze()
 

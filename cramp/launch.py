@@ -33,6 +33,9 @@ def collect_rarely() -> None:
     _collecting_rarely = True
     gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     atexit.register(gc.freeze)
+    from expert.collector import keep_runs
+
+    keep_runs()
 
 
 def main() -> None:

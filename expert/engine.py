@@ -13,7 +13,7 @@ from knowledge import KnowledgeBase, Profile
 from knowledge.vocabulary import Tier
 
 from ._experta import InitialFact
-from .collector import paused
+from .collector import keeping_runs, paused
 from .compile import CrampEngine, compile_engine
 from .facts import FactRecord, Given
 from .trace import Firing
@@ -131,7 +131,8 @@ class Reasoner:
         engine = self._engine
         self.fresh = False
         given = {q: v for q, v in profile.answers.items() if q in self.kb.questions}
-        with paused():  # what a run makes lives until the next reset (see expert.collector)
+        # What a run makes lives until the next reset (see expert.collector).
+        with paused(keep=keeping_runs()):
             engine.reset()
             engine.declare(
                 *(

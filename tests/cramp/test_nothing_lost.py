@@ -882,3 +882,16 @@ def test_closed_standard_output_is_exit_1_not_silence() -> None:
     # Bug: `cramp diagnose p >&-` exited 0 having written nothing.
     result = run_cramp(["diagnose", str(EXAMPLE)], preexec_fn=lambda: os.close(1), stdout=None)
     assert_one_line_error(result, 1, "cannot write the output: standard output is closed")
+
+
+def test_kb_graph_too_large_to_draw_is_one_line_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A graph's links grow faster than its knowledge base (every finding's tags reach
+    # every piece of advice they name); past the limit it is refused, not half drawn.
+    monkeypatch.setattr("explain.kb_graph.MAX_LINKS", 10)
+    target = tmp_path / "kb.svg"
+    result = invoke(["kb", "graph", "-o", str(target)])
+    assert_one_line_error(result, 1, "more than 10 links")
+    assert "too large to draw; `cramp kb coverage` and `cramp kb docs`" in result.stderr
+    assert not target.exists()

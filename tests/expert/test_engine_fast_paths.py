@@ -191,6 +191,54 @@ def test_a_run_pauses_the_collector_and_leaves_it_as_it_was(
     assert reasoner.run(profile).trace  # and the rules did fire
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_run_leaves_no_cycles_for_the_collector(kb: KnowledgeBase, data: Any) -> None:
+    # What a command freezes after each run (expert.collector.keep_runs) must be freed
+    # by reference counts alone at the next reset; a cycle would be kept to the end.
+    reasoner = Reasoner.for_kb(kb)
+    first, second = data.draw(profiles(kb)), data.draw(profiles(kb))
+    reasoner.run(first)
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        reasoner.run(second)
+        reasoner.run(first)  # and the reset that lets go of the second run
+        gc.collect()
+        left = [type(o).__name__ for o in gc.garbage]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        (gc.enable if was else gc.disable)()
+    assert left == []
+
+
+def test_a_command_freezes_what_a_run_leaves(kb: KnowledgeBase) -> None:
+    from expert.collector import keep_runs, keeping_runs
+
+    path = example_path("red-flag-calf-tear")
+    profile = load_profile_text(path.read_bytes(), kb, path.name)
+    reasoner = Reasoner(kb)
+    kept = keeping_runs()
+    gc.collect()
+    frozen = gc.get_freeze_count()
+    try:
+        keep_runs(False)
+        reasoner.run(profile)
+        assert gc.get_freeze_count() == frozen
+        keep_runs()
+        reasoner.run(profile)
+        assert gc.get_freeze_count() > frozen
+        # The collector has none of the run's facts left to scan.
+        facts = {id(f) for f in reasoner._engine.facts.values()}
+        assert facts and not facts & {id(o) for o in gc.get_objects(0)}
+    finally:
+        keep_runs(kept)
+        gc.unfreeze()
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_a_derived_fact_hashes_as_experta_hashes_it(kb: KnowledgeBase, data: Any) -> None:

@@ -293,3 +293,35 @@ def test_kb_test_and_lint_validate_from_source_even_with_an_image(tmp_path, monk
     assert _invoke("kb", "lint", cache=cache).exit_code == 0
     result = _invoke("kb", "test", "--only", "engines-agree", "--examples", "5", cache=cache)
     assert result.exit_code == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("kb", "graph"), ("kb", "coverage"), ("kb", "docs", "-o", "-")],
+    ids=["graph", "coverage", "docs"],
+)
+def test_commands_that_do_not_reason_read_an_image_but_write_none(tmp_path, monkeypatch, args):
+    # Writing an image builds the engine, which such a command never needs: at the
+    # loader's limits that would take as much memory again as the knowledge base.
+    cache = tmp_path / "cache"
+    result = _invoke(*args, cache=cache)
+    assert result.exit_code == 0, result.stderr
+    assert not list(cache.glob("kb-*.image"))
+    assert _invoke("kb", "build", cache=cache).exit_code == 0
+    read = []
+    monkeypatch.setattr(
+        "knowledge.image.read_image", lambda *a, **k: read.append(a) or read_image(*a, **k)
+    )
+    again = _invoke(*args, cache=cache)
+    assert again.exit_code == 0 and again.stdout == result.stdout
+    assert len(read) == 1
+
+
+def test_the_process_that_writes_an_image_reasons_as_one_that_reads_it(tmp_path):
+    cache = tmp_path / "cache"
+    first = _invoke("diagnose", str(EXAMPLES[0]), "--format", "json", cache=cache)
+    (image,) = cache.glob("kb-*.image")
+    second = _invoke("diagnose", str(EXAMPLES[0]), "--format", "json", cache=cache)
+    assert first.exit_code == second.exit_code == 0
+    assert first.stdout == second.stdout
+    assert image.is_file()
