@@ -461,60 +461,50 @@ class Bench:
     def fired(self) -> None:
         """Warm runs against what fires: the unreplicated examples on replicated knowledge
         bases, so the copies' questions stay unanswered and only what the examples' answers
-        reach, and the copies' claims without conditions, fire. The loader's limits are
-        lifted in this process only (a ×100 knowledge base is over them; see *Scale* in
-        docs/performance.md); the fastest of five runs, CPU, under a command's collector."""
-        import knowledge.load as loader
+        reach, and the copies' claims without conditions, fire; the fastest of five runs,
+        CPU, under a command's collector."""
         from expert.conclusions import diagnose_run
         from expert.engine import Reasoner
         from knowledge import load_knowledge_base, parse_profile
         from knowledge.synthetic import replicate_knowledge_base
         from knowledge.yaml_io import read_yaml
 
-        limits = [n for n in vars(loader) if n.startswith("MAX_") and n != "MAX_PROFILE_BYTES"]
-        kept = {n: getattr(loader, n) for n in limits}
         self.results["fired"] = {}
-        try:
-            for name in limits:
-                setattr(loader, name, 10**12)
-            for times in self.args.scales:
-                directory = (
-                    None
-                    if times == 1
-                    else replicate_knowledge_base(None, self.tmp / f"fired-x{times}", times)
+        for times in self.args.scales:
+            directory = (
+                None
+                if times == 1
+                else replicate_knowledge_base(None, self.tmp / f"fired-x{times}", times)
+            )
+            kb = load_knowledge_base(directory)
+            reasoner = Reasoner.for_kb(kb)
+            for example in ("night-cramps-after-hard-week", "red-flag-calf-tear"):
+                data = read_yaml(EXAMPLES / f"{example}.yaml").data
+                profile = parse_profile(data, kb)
+                runs, conclusions = [], []
+                with collector("command"):
+                    for _ in range(5):
+                        cpu = time.process_time()
+                        run = reasoner.run(profile)
+                        ran = time.process_time()
+                        diagnose_run(kb, run)
+                        runs.append(ran - cpu)
+                        conclusions.append(time.process_time() - ran)
+                fired = len(run.fired_claims)
+                engine, concluded = min(runs) * 1e3, min(conclusions) * 1e3
+                self.results["fired"][f"x{times} {example}"] = {
+                    "claims_fired": fired,
+                    "engine_run_ms": engine,
+                    "conclusions_ms": concluded,
+                }
+                self.row(
+                    f"fired ×{times}: {example}",
+                    engine + concluded,
+                    "ms",
+                    f"warm diagnose, cpu: engine {engine:.1f} + conclusions "
+                    f"{concluded:.1f} ms; {fired} claims fire, "
+                    f"{engine / fired:.3f} ms of engine a claim",
                 )
-                kb = load_knowledge_base(directory)
-                reasoner = Reasoner.for_kb(kb)
-                for example in ("night-cramps-after-hard-week", "red-flag-calf-tear"):
-                    data = read_yaml(EXAMPLES / f"{example}.yaml").data
-                    profile = parse_profile(data, kb)
-                    runs, conclusions = [], []
-                    with collector("command"):
-                        for _ in range(5):
-                            cpu = time.process_time()
-                            run = reasoner.run(profile)
-                            ran = time.process_time()
-                            diagnose_run(kb, run)
-                            runs.append(ran - cpu)
-                            conclusions.append(time.process_time() - ran)
-                    fired = len(run.fired_claims)
-                    engine, concluded = min(runs) * 1e3, min(conclusions) * 1e3
-                    self.results["fired"][f"x{times} {example}"] = {
-                        "claims_fired": fired,
-                        "engine_run_ms": engine,
-                        "conclusions_ms": concluded,
-                    }
-                    self.row(
-                        f"fired ×{times}: {example}",
-                        engine + concluded,
-                        "ms",
-                        f"warm diagnose, cpu: engine {engine:.1f} + conclusions "
-                        f"{concluded:.1f} ms; {fired} claims fire, "
-                        f"{engine / fired:.3f} ms of engine a claim",
-                    )
-        finally:
-            for name, value in kept.items():
-                setattr(loader, name, value)
 
     # -- the CLIPS peer ------------------------------------------------------------------
 
