@@ -550,6 +550,14 @@ class Negation(_Hashed, NotNode):
             self.right_memory.remove(info)
             self._remove(self._right_index, key, info)
         memory = self.left_memory
+        # Sharing no variables, every left entry matches every right one: each one's
+        # count is the size of the right memory, and only its going from 0 to 1 or back
+        # changes anything (at ×100 a NOT node of a recommendation met 300 withholdings
+        # with 1,000 candidates, 300,000 counts changed to no effect). The counts are
+        # then set only when they cross; nothing else reads them.
+        size = len(self.right_memory) if self.shared == () else None
+        if size is not None and size != (1 if inc == 1 else 0):
+            return
         if self._scan:
             own = token.context
             compare = self._compares()
@@ -560,8 +568,11 @@ class Negation(_Hashed, NotNode):
             assert key is not None  # the tables are on, so the token has a key
             lefts = tuple(self._left_index.get(key, ()))
         for left in lefts:
-            memory[left] += inc
-            count = memory[left]
+            if size is None:
+                memory[left] += inc
+                count = memory[left]
+            else:
+                memory[left] = count = size
             if (count == 0 and inc == -1) or (count == 1 and inc == 1):
                 new = left.to_valid_token() if inc == -1 else left.to_invalid_token()
                 for child in self.children:

@@ -50,8 +50,9 @@ def _record(out: list[Any]) -> Any:
 
 
 @st.composite
-def operations(draw: st.DrawFn) -> list[tuple[str, Any]]:
-    """Tokens arriving at a two-input node: valid ones, and some taken back."""
+def operations(draw: st.DrawFn, *, sharing: bool = True) -> list[tuple[str, Any]]:
+    """Tokens arriving at a two-input node: valid ones, and some taken back; both sides
+    bind ``x`` if ``sharing``, else each side binds variables of its own."""
     live: list[tuple[str, Any]] = []
     out: list[tuple[str, Any]] = []
     for n in range(draw(st.integers(0, 14))):
@@ -62,8 +63,9 @@ def operations(draw: st.DrawFn) -> list[tuple[str, Any]]:
         side = draw(st.sampled_from(["left", "right"]))
         value = draw(VALUES)
         fact = (Left if side == "left" else Right)(n=n, v=value)
-        # Both sides bind x; each binds its own fact as well.
-        token = Token.valid(fact, {"x": value, f"fact_{side}": fact})
+        # Both sides bind x (or a variable of their own); each binds its fact as well.
+        bound = "x" if sharing else f"x_{side}"
+        token = Token.valid(fact, {bound: value, f"fact_{side}": fact})
         live.append((side, token))
         out.append((side, token))
     return out
@@ -91,6 +93,17 @@ def test_a_hashed_join_passes_what_experta_s_join_passes(ops, shared) -> None:
 def test_a_hashed_not_node_passes_what_experta_s_passes(ops, shared) -> None:
     ours = Negation(SameContextCheck())
     ours.shared = shared
+    ours._reset_tables()
+    assert _drive(ours, ops) == _drive(NotNode(SameContextCheck()), ops)
+
+
+@settings(max_examples=300)
+@given(operations(sharing=False))
+def test_a_not_node_sharing_no_variable_passes_what_experta_s_passes(ops) -> None:
+    # Every left entry then matches every right one: only the right memory's going
+    # from empty to not (or back) lets anything through.
+    ours = Negation(SameContextCheck())
+    ours.shared = ()
     ours._reset_tables()
     assert _drive(ours, ops) == _drive(NotNode(SameContextCheck()), ops)
 
