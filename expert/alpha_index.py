@@ -113,9 +113,13 @@ class _Dispatch:
         if len(self._groups) != 1 or self._ungrouped:
             return
         extract, table = self._groups[0]
+        # Only a member the table stands in for (selected by its own test) is passed
+        # over; one selected by what its children require still runs its own test.
         onward: list[list[Any] | None] = [
             child.node.children
-            if type(child.node) is FeatureTester and child.callback == child.node.activate
+            if type(child.node) is FeatureTester
+            and child.callback == child.node.activate
+            and _own_key(child.node) is not None
             else None
             for child in self.children
         ]
@@ -240,7 +244,50 @@ def _field_reader(field: Any) -> Callable[[Any], Any]:
 _readers: dict[Any, Callable[[Any], Any]] = {}
 
 
-def _key_of(node: Any) -> tuple[tuple[Hashable, Callable[[Any], Any]], tuple[Any, ...]] | None:
+_Key = tuple[tuple[Hashable, Callable[[Any], Any]], tuple[Any, ...]]
+
+
+def _key_of(node: Any) -> _Key | None:
+    """((group, reader), values) for a test node a table can select by, or None: by its
+    own test (see :func:`_own_key`), or else by what every one of its children requires.
+
+    A node whose test binds nothing and whose children all test the same field for
+    constants passes on only facts whose field holds one of them, or nothing at all: so
+    a fact whose value is none of them can skip it. (experta orders a pattern's checks
+    by how many patterns share them, ties by hash, so an answer's value test often comes
+    before its question's, and at ×100 every answer was tested by some 150 of them.)
+    """
+    own = _own_key(node)
+    if own is not None:
+        return own
+    if not isinstance(node, FeatureTesterNode) or binds_nothing(node.matcher) is not True:
+        return None
+    below = [_key_of(child.node) for child in _children(node)]
+    if not below or any(key is None for key in below):
+        return None
+    groups = {key[0] for key in below if key is not None}
+    if len(groups) != 1:
+        return None
+    values = {v: None for key in below if key is not None for v in key[1]}
+    return groups.pop(), tuple(values)
+
+
+def _children(node: Any) -> list[Any]:
+    """A node's children, seen through a dispatch put in front of them."""
+    children = node.children
+    if len(children) == 1 and isinstance(children[0].node, _Dispatch):
+        return children[0].node.children
+    return children
+
+
+def binds_nothing(check: Any) -> bool:
+    """Whether a one-fact ``check`` only tests: a type or a field, binding no name."""
+    if isinstance(check, TypeCheck):
+        return True
+    return isinstance(check, FeatureCheck) and check.how.__bind__ is None
+
+
+def _own_key(node: Any) -> _Key | None:
     """((group, reader), values) for a test node the table can stand in for, or None."""
     if not isinstance(node, FeatureTesterNode):
         return None
