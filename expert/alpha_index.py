@@ -260,7 +260,7 @@ def _key_of(node: Any) -> _Key | None:
     own = _own_key(node)
     if own is not None:
         return own
-    if not isinstance(node, FeatureTesterNode) or binds_nothing(node.matcher) is not True:
+    if not isinstance(node, FeatureTesterNode) or not _binds_nothing(node.matcher):
         return None
     below = [_key_of(child.node) for child in _children(node)]
     if not below or any(key is None for key in below):
@@ -280,7 +280,7 @@ def _children(node: Any) -> list[Any]:
     return children
 
 
-def binds_nothing(check: Any) -> bool:
+def _binds_nothing(check: Any) -> bool:
     """Whether a one-fact ``check`` only tests: a type or a field, binding no name."""
     if isinstance(check, TypeCheck):
         return True

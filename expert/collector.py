@@ -33,7 +33,7 @@ def keep_runs(keep: bool = True) -> None:
 
 
 def keeping_runs() -> bool:
-    """Whether :func:`keep_runs` was called in this process."""
+    """Whether what each engine run leaves is frozen (see :func:`keep_runs`)."""
     return _keeping_runs
 
 
