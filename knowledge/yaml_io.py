@@ -55,8 +55,9 @@ class Document:
     """Plain data from one file plus the 1-based (line, col) of each location in it.
 
     A document parsed from text keeps the text, not the positions: they take twice the
-    memory of the data (the bundled knowledge base replicated ×100 held 167 MB of them) and only a
-    problem needs one, so they are worked out from the text the first time one is asked.
+    memory of the data (the bundled knowledge base replicated ×100 held 167 MB of them),
+    and only a problem needs one, so they are worked out from the text the first time
+    one is asked.
     """
 
     path: str
