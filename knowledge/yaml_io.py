@@ -400,29 +400,23 @@ class _Builder:
         location returned is ``()``.
         """
         mark = event.start_mark
+        where = (mark.line + 1, mark.column + 1)
         self.document.values += 1
         if self.max_values is not None and self.document.values > self.max_values:
             raise TooManyValues(
-                [
-                    Problem(
-                        self.document.path,
-                        mark.line + 1,
-                        mark.column + 1,
-                        "too many keys, values and list items",
-                    )
-                ]
+                [Problem(self.document.path, *where, "too many keys, values and list items")]
             )
         located = self.located
         if not self.stack:
             self.document.data = value
             if located:
-                self.document.positions[()] = (mark.line + 1, mark.column + 1)
+                self.document.positions[()] = where
             return ()
         frame = self.stack[-1]
         if isinstance(frame.container, list):
             if located:
                 loc = (*frame.loc, len(frame.container))
-                self.document.positions[loc] = (mark.line + 1, mark.column + 1)
+                self.document.positions[loc] = where
             else:
                 loc = ()
             frame.container.append(value)
@@ -431,10 +425,7 @@ class _Builder:
             if isinstance(value, dict | list) or (value is None and event.value == ""):
                 if self.deferred is None:
                     self.deferred = Problem(
-                        self.document.path,
-                        mark.line + 1,
-                        mark.column + 1,
-                        "mapping keys must be plain text",
+                        self.document.path, *where, "mapping keys must be plain text"
                     )
                 key: Any = object()  # a stand-in, so building can go on to the end
             else:
@@ -445,18 +436,18 @@ class _Builder:
                     f"duplicate key {quoted(key)} (first at line {frame.key_lines[key]}); "
                     "each key may appear only once",
                 )
-            frame.key_lines[key] = mark.line + 1
+            frame.key_lines[key] = where[0]
             frame.key, frame.has_key = key, True
             if not located:
                 return ()
-            self.document.positions[(*frame.loc, key)] = (mark.line + 1, mark.column + 1)
+            self.document.positions[(*frame.loc, key)] = where
             return (*frame.loc, key)
         frame.container[frame.key] = value
         frame.has_key = False
         if not located:
             return ()
         loc = (*frame.loc, frame.key)
-        self.document.value_positions[loc] = (mark.line + 1, mark.column + 1)
+        self.document.value_positions[loc] = where
         return loc
 
 
