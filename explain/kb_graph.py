@@ -42,16 +42,18 @@ class GraphTooLarge(ValueError):
 
 
 class _Counted:
-    """Adds edges to a graph, refusing to go past :data:`MAX_LINKS` of them."""
+    """Adds edges to a graph, refusing to go past :data:`MAX_LINKS` of them (a link
+    added again, say a finding's clauses testing the same finding, counts once)."""
 
     def __init__(self, graph: nx.DiGraph) -> None:
         self.graph = graph
         self.links = 0
 
     def add_edge(self, source: str, target: str, **attributes: str) -> None:
-        self.links += 1
-        if self.links > MAX_LINKS:
-            raise GraphTooLarge(self.links)
+        if not self.graph.has_edge(source, target):
+            self.links += 1
+            if self.links > MAX_LINKS:
+                raise GraphTooLarge(self.links)
         self.graph.add_edge(source, target, **attributes)
 
 

@@ -24,7 +24,7 @@ from explain.graph import (
     keep_relevant,
     release,
 )
-from explain.kb_graph import knowledge_graph
+from explain.kb_graph import GraphTooLarge, knowledge_graph
 from explain.layout import layered_layout
 from explain.mermaid import to_mermaid
 from explain.svg import render_svg
@@ -325,6 +325,19 @@ def test_the_svg_has_no_script_and_escapes_its_labels():
     assert "<script" not in svg
     assert "&lt;script&gt;" in svg and "&lt;t&gt;" in svg
     assert '<a href="#x">' in svg
+
+
+def test_the_knowledge_base_graph_is_refused_past_its_links_not_past_edges_added_twice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A link added again (a finding's clauses testing one finding, a tag reaching the
+    # same advice) is still one link: the limit is on what would be drawn.
+    links = knowledge_graph(REAL_KB).number_of_edges()
+    monkeypatch.setattr("explain.kb_graph.MAX_LINKS", links)
+    assert knowledge_graph(REAL_KB).number_of_edges() == links
+    monkeypatch.setattr("explain.kb_graph.MAX_LINKS", links - 1)
+    with pytest.raises(GraphTooLarge):
+        knowledge_graph(REAL_KB)
 
 
 def test_the_knowledge_base_graph_links_sources_to_claims_to_what_they_concern():
