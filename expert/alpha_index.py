@@ -262,13 +262,16 @@ def _key_of(node: Any) -> _Key | None:
         return own
     if not isinstance(node, FeatureTesterNode) or not _binds_nothing(node.matcher):
         return None
-    below = [_key_of(child.node) for child in _children(node)]
-    if not below or any(key is None for key in below):
+    below = []
+    for child in _children(node):
+        key = _key_of(child.node)
+        if key is None:
+            return None
+        below.append(key)
+    groups = {group for group, _ in below}
+    if len(groups) != 1:  # no children, or children testing different things
         return None
-    groups = {key[0] for key in below if key is not None}
-    if len(groups) != 1:
-        return None
-    values = {v: None for key in below if key is not None for v in key[1]}
+    values = {v: None for _, values in below for v in values}
     return groups.pop(), tuple(values)
 
 
